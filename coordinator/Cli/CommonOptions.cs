@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.SharedMemory;
+
+namespace ProcessFarm.Coordinator.Cli;
+
+/// <summary>Options several commands share, with their validation, and the engine they describe.</summary>
+internal static class CommonOptions
+{
+    public static Option<int> Workers() => Positive(new Option<int>("--workers", "-w")
+    {
+        Description = "Degree of parallelism: threads or worker processes [default: the number of usable cores]",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    }, max: 1024);
+
+    public static readonly Option<string?> WorkerPath = new("--worker-path")
+    {
+        Description = "The processfarm-worker executable [default: found beside this program or in artifacts/bin/worker]",
+    };
+
+    public static readonly Option<string> ShmDirectory = new("--shm-dir")
+    {
+        Description = "tmpfs directory for the shared region's short-lived backing file (shm mode)",
+        DefaultValueFactory = _ => SharedRegion.DefaultDirectory,
+    };
+
+    public static readonly Option<int> InFlight = Positive(new Option<int>("--inflight")
+    {
+        Description = "Tiles each worker may have outstanding (pipe and shm modes)",
+        DefaultValueFactory = _ => WorkerEngine.DefaultInFlight,
+    }, max: 64);
+
+    public static readonly Option<bool> Verbose = new("--verbose", "-v")
+    {
+        Description = "Log worker start-up, handshakes and shutdown to stderr",
+    };
+
+    /// <summary>Adds a validator that keeps an integer option within [1, max] and names the flag when it is not.</summary>
+    public static Option<int> Positive(Option<int> option, int max)
+    {
+        option.Validators.Add(result =>
+        {
+            int value = result.GetValueOrDefault<int>();
+            if (value < 1 || value > max)
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between 1 and {max}, not {value}"));
+            }
+        });
+        return option;
+    }
+
+    /// <summary>Parses "WIDTHxHEIGHT" or "WIDTHxHEIGHTxCHANNELS".</summary>
+    public static ImageGeometry? ParseGeometry(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        string[] parts = text.Split('x');
+        int[] values = new int[3] { 0, 0, 3 };
+        if (parts.Length is 2 or 3)
+        {
+            for (int i = 0; i < parts.Length; i++)
+            {
+                if (!int.TryParse(parts[i], NumberStyles.None, CultureInfo.InvariantCulture, out values[i]))
+                {
+                    values[0] = 0;
+                }
+            }
+        }
+        var geometry = new ImageGeometry(values[0], values[1], values[2]);
+        if (values[0] < 1 || values[1] < 1 || values[2] is not (1 or 3 or 4) || geometry.ByteLength > Array.MaxLength)
+        {
+            result.AddError($"--sample-size takes WIDTHxHEIGHT or WIDTHxHEIGHTxCHANNELS (channels 1, 3 or 4; under 2 GiB), not '{text}'");
+            return null;
+        }
+        return geometry;
+    }
+
+    /// <summary>The engine for a mode, from the parsed options.</summary>
+    public static IExecutionEngine CreateEngine(ExecutionMode mode, int workers, ParseResult parse, CoordinatorLog log) => mode switch
+    {
+        ExecutionMode.Serial or ExecutionMode.Threads => new InProcessEngine(mode, workers),
+        _ => new WorkerEngine(
+            mode,
+            workers,
+            new WorkerPoolOptions { WorkerPath = parse.GetValue(WorkerPath) },
+            log,
+            parse.GetValue(InFlight),
+            parse.GetValue(ShmDirectory)!),
+    };
+}

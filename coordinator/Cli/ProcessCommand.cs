@@ -1,0 +1,185 @@
+using System.CommandLine;
+using System.Globalization;
+using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Processing;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+
+namespace ProcessFarm.Coordinator.Cli;
+
+/// <summary><c>processfarm process [INPUT] [-o OUTPUT] [--mode ...] ...</c>: exposure/gamma on one image.</summary>
+internal static class ProcessCommand
+{
+    public const string DefaultSampleOutput = "sample-processed.jpg";
+
+    private static readonly Argument<string?> s_input = new("INPUT")
+    {
+        Description = "A JPEG or PNG file [default: a built-in, generated 24 MP photo-like sample]",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<string?> s_output = new("--output", "-o")
+    {
+        Description = $"Output file; .jpg/.jpeg or .png picks the format [default: INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}]",
+    };
+
+    private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
+    {
+        Description = "serial | threads | pipe | shm",
+        DefaultValueFactory = _ => "threads",
+    }.AcceptOnlyFromAmong(ExecutionModes.Names);
+
+    private static readonly Option<double> s_ev = Finite(new Option<double>("--ev")
+    {
+        Description = "Exposure in stops: pixels are multiplied by 2^EV",
+        DefaultValueFactory = _ => 0.5,
+    });
+
+    private static readonly Option<double> s_gamma = Finite(new Option<double>("--gamma")
+    {
+        Description = "Gamma (> 0): the exponent is 1/GAMMA",
+        DefaultValueFactory = _ => 1.2,
+    }, mustBePositive: true);
+
+    private static readonly Option<int?> s_tileRows = new("--tile-rows")
+    {
+        Description = "Rows per tile [default: enough tiles for 4 (threads) or 8 (processes) per worker]",
+    };
+
+    private static readonly Option<int> s_quality = CommonOptions.Positive(new Option<int>("--quality", "-q")
+    {
+        Description = "JPEG quality, 1-100",
+        DefaultValueFactory = _ => 90,
+    }, max: 100);
+
+    private static readonly Option<long> s_maxPixels = new("--max-pixels")
+    {
+        Description = "Refuse images declaring more pixels than this (decompression bombs)",
+        DefaultValueFactory = _ => ImageFile.DefaultMaxPixels,
+    };
+
+    private static readonly Option<ImageGeometry?> s_sampleSize = new("--sample-size")
+    {
+        Description = "Size of the built-in sample, WIDTHxHEIGHT[xCHANNELS]",
+        CustomParser = CommonOptions.ParseGeometry,
+        DefaultValueFactory = _ => SampleImage.DefaultGeometry,
+    };
+
+    private static readonly Option<bool> s_json = new("--json")
+    {
+        Description = "Print one JSON object instead of the text report",
+    };
+
+    public static Command Create()
+    {
+        var workers = CommonOptions.Workers();
+        s_tileRows.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int?>() is < 1)
+            {
+                result.AddError("--tile-rows must be at least 1");
+            }
+        });
+        s_maxPixels.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 1)
+            {
+                result.AddError("--max-pixels must be at least 1");
+            }
+        });
+
+        var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
+        {
+            s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_quality, s_json, s_maxPixels, s_sampleSize,
+            CommonOptions.InFlight, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+        };
+        command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
+        return command;
+    }
+
+    private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
+    {
+        var output = parse.InvocationConfiguration.Output;
+        var error = parse.InvocationConfiguration.Error;
+        string? input = parse.GetValue(s_input);
+        string outputPath = parse.GetValue(s_output) ?? DefaultOutput(input);
+        CheckOutput(outputPath);
+
+        var request = new ProcessRequest(
+            input,
+            outputPath,
+            new LutParameters(parse.GetValue(s_ev), parse.GetValue(s_gamma)),
+            parse.GetValue(s_tileRows),
+            parse.GetValue(s_quality),
+            parse.GetValue(s_maxPixels),
+            parse.GetValue(s_sampleSize) ?? SampleImage.DefaultGeometry);
+
+        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
+        await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
+        var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
+        if (parse.GetValue(s_json))
+        {
+            ReportWriter.WriteJson(output, report);
+        }
+        else
+        {
+            ReportWriter.WriteText(output, report);
+        }
+        return ExitCode.Success;
+    }
+
+    private static string DefaultOutput(string? input)
+    {
+        if (input is null)
+        {
+            return DefaultSampleOutput;
+        }
+        string directory = Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".";
+        string extension = ImageFile.FormatFromExtension(input) == Shared.Native.ImageFormat.Unknown ? ".png" : Path.GetExtension(input);
+        return Path.Combine(directory, Path.GetFileNameWithoutExtension(input) + "-processed" + extension);
+    }
+
+    /// <summary>Fails fast, before any work, when the output cannot be written.</summary>
+    private static void CheckOutput(string path)
+    {
+        if (ImageFile.FormatFromExtension(path) == Shared.Native.ImageFormat.Unknown)
+        {
+            throw CommandLineException.Usage($"--output: cannot tell the format of '{path}'; use a .jpg, .jpeg or .png name");
+        }
+        string full = Path.GetFullPath(path);
+        string directory = Path.GetDirectoryName(full) ?? ".";
+        if (Directory.Exists(full))
+        {
+            throw CommandLineException.Usage($"--output: '{path}' is a directory");
+        }
+        if (!Directory.Exists(directory))
+        {
+            throw CommandLineException.Usage($"--output: the directory '{directory}' does not exist");
+        }
+        string probe = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".processfarm-probe-{Environment.ProcessId}-{Guid.NewGuid():N}"));
+        try
+        {
+            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
+            {
+            }
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CommandLineException.Usage($"--output: cannot write in '{directory}': {e.Message}");
+        }
+    }
+
+    private static Option<double> Finite(Option<double> option, bool mustBePositive = false)
+    {
+        option.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (!double.IsFinite(value) || (mustBePositive && value <= 0))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be a finite number{(mustBePositive ? " greater than 0" : string.Empty)}, not {value}"));
+            }
+        });
+        return option;
+    }
+}

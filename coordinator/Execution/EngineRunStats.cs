@@ -1,0 +1,10 @@
+namespace ProcessFarm.Coordinator.Execution;
+
+/// <summary>What one run measured, beyond its wall time. Times are summed over workers, in milliseconds.</summary>
+/// <param name="Tiles">Tiles processed.</param>
+/// <param name="KernelMs">Time inside the LUT kernel (worker-reported in process modes).</param>
+/// <param name="SerializeMs">Coordinator time writing tiles into frames (pipe).</param>
+/// <param name="DeserializeMs">Coordinator time copying results back into the image (pipe).</param>
+/// <param name="WorkerTotalMs">Worker time from frame parsed to reply written (process modes).</param>
+/// <param name="SetupMs">Per-run set-up outside the tiles: attaching the region (shm).</param>
+internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0);

@@ -1,0 +1,28 @@
+using ProcessFarm.Shared.Imaging;
+
+namespace ProcessFarm.Coordinator.Execution;
+
+/// <summary>Runs the LUT over an image's tiles in one mode. Created per command; may be run several times.</summary>
+internal interface IExecutionEngine : IAsyncDisposable
+{
+    /// <summary>The mode.</summary>
+    ExecutionMode Mode { get; }
+
+    /// <summary>Degree of parallelism: threads or worker processes.</summary>
+    int Workers { get; }
+
+    /// <summary>
+    /// How many full copies of the pixels one run makes, counting user-space copies and the kernel's socket
+    /// copies (docs/PROTOCOL.md, "What each mode copies").
+    /// </summary>
+    int PixelCopies { get; }
+
+    /// <summary>Starts whatever the mode needs before the first run (worker processes); idempotent.</summary>
+    Task StartAsync(CancellationToken cancellationToken);
+
+    /// <summary>Allocates the buffer an image must be decoded into for this mode (the shared region for shm).</summary>
+    PixelBuffer CreateImage(ImageGeometry geometry);
+
+    /// <summary>Applies the LUT for <paramref name="parameters"/> to every tile of <paramref name="image"/>, in place.</summary>
+    Task<EngineRunStats> RunAsync(PixelBuffer image, TileLayout layout, LutParameters parameters, CancellationToken cancellationToken);
+}

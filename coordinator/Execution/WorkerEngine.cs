@@ -1,0 +1,134 @@
+using System.Diagnostics;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Shared.SharedMemory;
+
+namespace ProcessFarm.Coordinator.Execution;
+
+/// <summary>
+/// The pipe and shm modes: a warm pool of worker processes. In pipe mode tiles travel as bin frames; in shm mode
+/// the image lives in a <see cref="SharedRegion"/> every worker maps, and only descriptors travel.
+/// </summary>
+internal sealed class WorkerEngine : IExecutionEngine
+{
+    /// <summary>Tiles each worker may have outstanding: one running, one waiting in the socket.</summary>
+    public const int DefaultInFlight = 2;
+
+    private readonly WorkerPoolOptions _poolOptions;
+    private readonly CoordinatorLog _log;
+    private readonly int _inFlight;
+    private readonly string _shmDirectory;
+    private WorkerPool? _pool;
+    private SharedRegion? _region;
+    private bool _regionAttached;
+
+    public WorkerEngine(ExecutionMode mode, int workers, WorkerPoolOptions poolOptions, CoordinatorLog log, int inFlight = DefaultInFlight, string shmDirectory = SharedRegion.DefaultDirectory)
+    {
+        if (mode is not (ExecutionMode.Pipe or ExecutionMode.Shm))
+        {
+            throw new ArgumentOutOfRangeException(nameof(mode), mode, "worker modes are pipe and shm");
+        }
+        ArgumentOutOfRangeException.ThrowIfLessThan(inFlight, 1);
+        Mode = mode;
+        Workers = workers;
+        _poolOptions = poolOptions;
+        _log = log;
+        _inFlight = inFlight;
+        _shmDirectory = shmDirectory;
+    }
+
+    public ExecutionMode Mode { get; }
+
+    public int Workers { get; }
+
+    /// <summary>
+    /// pipe: into the frame, the send and receive copies of the socket (twice: there and back), back into the
+    /// image = 6. The worker's LUT writes straight from its receive buffer into its reply and is not a copy.
+    /// shm: none.
+    /// </summary>
+    public int PixelCopies => Mode == ExecutionMode.Pipe ? 6 : 0;
+
+    /// <summary>The pool once started; null before.</summary>
+    public WorkerPool? Pool => _pool;
+
+    public async Task StartAsync(CancellationToken cancellationToken) =>
+        _pool ??= await WorkerPool.StartAsync(Workers, _poolOptions, _log, cancellationToken);
+
+    public PixelBuffer CreateImage(ImageGeometry geometry)
+    {
+        geometry.Validate();
+        if (Mode == ExecutionMode.Pipe)
+        {
+            return PixelBuffer.Allocate(geometry);
+        }
+        _region?.Dispose();
+        _region = null;
+        _regionAttached = false;
+        _region = SharedRegion.Create(_shmDirectory, geometry.ByteLength);
+        unsafe
+        {
+            return PixelBuffer.Wrap(_region.Data, geometry);
+        }
+    }
+
+    public async Task<EngineRunStats> RunAsync(PixelBuffer image, TileLayout layout, LutParameters parameters, CancellationToken cancellationToken)
+    {
+        await StartAsync(cancellationToken);
+        double setupMs = 0;
+        if (Mode == ExecutionMode.Shm && !_regionAttached)
+        {
+            long started = Stopwatch.GetTimestamp();
+            await AttachRegionAsync(cancellationToken);
+            setupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+        }
+        var run = new TileRun(_pool!.Workers, image, layout, parameters, inRegion: Mode == ExecutionMode.Shm, _inFlight);
+        var stats = await run.RunAsync(cancellationToken);
+        return stats with { SetupMs = setupMs };
+    }
+
+    private async Task AttachRegionAsync(CancellationToken cancellationToken)
+    {
+        var region = _region ?? throw new InvalidOperationException("CreateImage must allocate the region before a shm run.");
+        var attach = new AttachRun(_pool!.Workers.Count);
+        foreach (var worker in _pool.Workers)
+        {
+            worker.SetHandler(attach);
+            await worker.SendAsync(new AttachRequest(worker.WorkerId, region.AttachPath, region.TotalBytes), static (frames, a) => frames.WriteAttach(a), cancellationToken);
+        }
+        await attach.Completion.WaitAsync(cancellationToken);
+        _regionAttached = true;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        if (_pool is not null)
+        {
+            await _pool.DisposeAsync();
+        }
+        _region?.Dispose();
+    }
+
+    /// <summary>Collects one Attach reply per worker.</summary>
+    private sealed class AttachRun(int workers) : IReplyHandler
+    {
+        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
+        private int _remaining = workers;
+
+        public Task Completion => _done.Task;
+
+        public void OnResult(WorkerConnection worker, in JobResult result)
+        {
+            if (Interlocked.Decrement(ref _remaining) == 0)
+            {
+                _done.TrySetResult();
+            }
+        }
+
+        public void OnError(WorkerConnection worker, ErrorMessage error) =>
+            _done.TrySetException(Cli.CommandLineException.Environment($"worker {worker.WorkerId} cannot map the shared region: {error.Message}"));
+
+        public void OnDisconnected(WorkerConnection worker, Exception? error) =>
+            _done.TrySetException(Cli.CommandLineException.Environment($"worker {worker.WorkerId} disconnected while attaching the region: {error?.Message ?? "end of stream"}"));
+    }
+}

@@ -1,0 +1,65 @@
+using System.Text.Json.Serialization;
+
+namespace ProcessFarm.Coordinator.Processing;
+
+/// <summary>What one <c>process</c> run did and how long each part took; printed as text or JSON (snake_case).</summary>
+internal sealed record ProcessReport
+{
+    public required string Input { get; init; }
+
+    public required string Output { get; init; }
+
+    public required string Mode { get; init; }
+
+    public required int Workers { get; init; }
+
+    public required int Width { get; init; }
+
+    public required int Height { get; init; }
+
+    public required int Channels { get; init; }
+
+    public required long PixelBytes { get; init; }
+
+    public required int Tiles { get; init; }
+
+    public required int TileRows { get; init; }
+
+    public required string Kernel { get; init; }
+
+    public required double Ev { get; init; }
+
+    public required double Gamma { get; init; }
+
+    /// <summary>Decoding the input, or generating the sample.</summary>
+    public required double DecodeMs { get; init; }
+
+    /// <summary>Wall time of the LUT pass over all tiles, transport included.</summary>
+    public required double ProcessMs { get; init; }
+
+    public required double EncodeMs { get; init; }
+
+    public required double TotalMs { get; init; }
+
+    /// <summary>Worker start-up (spawn to handshake), overlapped with decoding; 0 in-process.</summary>
+    public required double WorkerStartMs { get; init; }
+
+    /// <summary>Time inside the kernel, summed over threads or workers.</summary>
+    public required double KernelMs { get; init; }
+
+    /// <summary>Pixel bytes per second of process_ms.</summary>
+    public required double KernelThroughputGbps { get; init; }
+
+    public required double SerializeMs { get; init; }
+
+    public required double DeserializeMs { get; init; }
+
+    public required double WorkerTotalMs { get; init; }
+
+    public required double SetupMs { get; init; }
+
+    public required int PixelCopies { get; init; }
+
+    [JsonIgnore]
+    public bool IsSample => Input.StartsWith("sample ", StringComparison.Ordinal);
+}

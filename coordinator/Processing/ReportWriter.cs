@@ -1,0 +1,40 @@
+using System.Globalization;
+using System.Text.Json;
+using ProcessFarm.Coordinator.Execution;
+
+namespace ProcessFarm.Coordinator.Processing;
+
+/// <summary>Formats a <see cref="ProcessReport"/> for people or for machines.</summary>
+internal static class ReportWriter
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = false,
+    };
+
+    public static void WriteJson(TextWriter output, ProcessReport report) =>
+        output.WriteLine(JsonSerializer.Serialize(report, s_json));
+
+    public static void WriteText(TextWriter output, ProcessReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"input    {report.Input}"));
+        output.WriteLine(string.Create(c, $"image    {report.Width}x{report.Height}, {report.Channels} channels, {report.PixelBytes / 1e6:0.0} MB of pixels"));
+        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {(report.Mode is "pipe" or "shm" ? "worker processes" : report.Mode == "serial" ? "thread" : "threads")}, {report.Tiles} tiles of {report.TileRows} rows, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
+        output.WriteLine(string.Create(c, $"decode   {report.DecodeMs,9:0.0} ms{(report.IsSample ? " (generated sample)" : string.Empty)}"));
+        output.WriteLine(string.Create(c, $"process  {report.ProcessMs,9:0.0} ms   {report.KernelThroughputGbps:0.00} GB/s, kernel {report.KernelMs:0.0} ms summed over {(report.Mode is "pipe" or "shm" ? "workers" : "threads")}"));
+        if (report.Mode == ExecutionMode.Pipe.Name())
+        {
+            output.WriteLine(string.Create(c, $"           serialize {report.SerializeMs:0.0} ms, deserialize {report.DeserializeMs:0.0} ms (coordinator); worker time per job {report.WorkerTotalMs:0.0} ms summed"));
+        }
+        if (report.Mode == ExecutionMode.Shm.Name())
+        {
+            output.WriteLine(string.Create(c, $"           attach region {report.SetupMs:0.0} ms; worker time per job {report.WorkerTotalMs:0.0} ms summed"));
+        }
+        output.WriteLine(string.Create(c, $"encode   {report.EncodeMs,9:0.0} ms"));
+        output.WriteLine(string.Create(c, $"total    {report.TotalMs,9:0.0} ms{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms, overlapped with decode)") : string.Empty)}"));
+        output.WriteLine(string.Create(c, $"copies   {report.PixelCopies} full copies of the pixels"));
+        output.WriteLine(string.Create(c, $"output   {report.Output}"));
+    }
+}

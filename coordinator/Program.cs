@@ -1,0 +1,29 @@
+using System.CommandLine;
+using ProcessFarm.Coordinator.Cli;
+
+// processfarm: builds the command tree, reports parse errors with exit code 2, and runs the chosen command.
+var root = new RootCommand(
+    """
+    ProcessFarm: exposure/gamma correction of images on threads or on worker processes, with the cost of moving
+    pixels between processes measured.
+    Exit codes: 0 success, 1 internal error, 2 usage error, 3 input error (missing, corrupt, unsupported or too
+    large image), 4 environment error (worker binary missing or failing, /dev/shm too small), 130 interrupted
+    (SIGINT), 143 terminated (SIGTERM).
+    """)
+{
+    ProcessCommand.Create(),
+};
+
+var parse = root.Parse(args);
+if (parse.Errors.Count > 0)
+{
+    foreach (var error in parse.Errors)
+    {
+        Console.Error.WriteLine($"processfarm: {error.Message}");
+    }
+    Console.Error.WriteLine("Run 'processfarm --help' for usage.");
+    return (int)ExitCode.UsageError;
+}
+
+// Signals are handled by each command (ShutdownSignals), so that it can unwind and exit with 130 or 143.
+return await parse.InvokeAsync(new InvocationConfiguration { ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false });

@@ -1,0 +1,165 @@
+using System.Diagnostics;
+using System.Globalization;
+
+namespace ProcessFarm.Coordinator.Workers;
+
+/// <summary>
+/// Starts, watches and kills one worker process (the Executor half; <see cref="WorkerConnection"/> talks to it).
+/// </summary>
+internal sealed class WorkerProcess : IDisposable
+{
+    private readonly Process _process;
+    private readonly CoordinatorLog _log;
+    private readonly Queue<string> _recentErrors = new();
+    private int _disposed;
+
+    private WorkerProcess(Process process, uint workerId, CoordinatorLog log, long startedTimestamp)
+    {
+        _process = process;
+        WorkerId = workerId;
+        _log = log;
+        StartedTimestamp = startedTimestamp;
+        Exited = process.WaitForExitAsync();
+    }
+
+    public uint WorkerId { get; }
+
+    public int ProcessId => _process.Id;
+
+    /// <summary>Stopwatch timestamp taken just before the process was started.</summary>
+    public long StartedTimestamp { get; }
+
+    /// <summary>Completes when the process exits.</summary>
+    public Task Exited { get; }
+
+    public bool HasExited => _process.HasExited;
+
+    public int ExitCode => _process.ExitCode;
+
+    /// <summary>The last lines the worker wrote to stderr, for error messages.</summary>
+    public string RecentErrors
+    {
+        get
+        {
+            lock (_recentErrors)
+            {
+                return string.Join(" | ", _recentErrors);
+            }
+        }
+    }
+
+    /// <summary>The command line, without a shell: arguments only, the secret goes to stdin.</summary>
+    public static ProcessStartInfo CreateStartInfo(string workerPath, string pipePath, uint workerId)
+    {
+        var info = new ProcessStartInfo(workerPath)
+        {
+            UseShellExecute = false,
+            RedirectStandardInput = true,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            WorkingDirectory = Path.GetTempPath(),
+        };
+        info.ArgumentList.Add("--pipe");
+        info.ArgumentList.Add(pipePath);
+        info.ArgumentList.Add("--id");
+        info.ArgumentList.Add(workerId.ToString(CultureInfo.InvariantCulture));
+        return info;
+    }
+
+    /// <summary>Starts a worker and hands it the secret on stdin.</summary>
+    /// <exception cref="Cli.CommandLineException">The executable cannot be started.</exception>
+    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log)
+    {
+        var info = CreateStartInfo(workerPath, pipePath, workerId);
+        log.WorkerCommandLine(workerId, info);
+        var process = new Process { StartInfo = info, EnableRaisingEvents = true };
+        long started = Stopwatch.GetTimestamp();
+        try
+        {
+            process.Start();
+        }
+        catch (System.ComponentModel.Win32Exception e)
+        {
+            process.Dispose();
+            throw Cli.CommandLineException.Environment($"cannot start the worker '{workerPath}': {e.Message}", e);
+        }
+        ChildProcessTracker.Add(process);
+
+        var worker = new WorkerProcess(process, workerId, log, started);
+        process.ErrorDataReceived += worker.OnErrorLine;
+        process.OutputDataReceived += worker.OnOutputLine;
+        process.BeginErrorReadLine();
+        process.BeginOutputReadLine();
+        try
+        {
+            process.StandardInput.WriteLine(Convert.ToHexString(secret));
+            process.StandardInput.Close();
+        }
+        catch (IOException)
+        {
+            // The worker died before reading its secret; Exited and its stderr will say why.
+        }
+        return worker;
+    }
+
+    /// <summary>Waits up to <paramref name="timeout"/> for a voluntary exit, then kills the process tree.</summary>
+    /// <returns>True when the worker exited on its own.</returns>
+    public async Task<bool> WaitOrKillAsync(TimeSpan timeout)
+    {
+        try
+        {
+            await Exited.WaitAsync(timeout);
+            return true;
+        }
+        catch (TimeoutException)
+        {
+            _log.WorkerKilled(WorkerId, $"still running {timeout.TotalMilliseconds:0} ms after shutdown");
+            ChildProcessTracker.Kill(_process);
+            await Exited;
+            return false;
+        }
+    }
+
+    public void Kill() => ChildProcessTracker.Kill(_process);
+
+    public void Dispose()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        ChildProcessTracker.Kill(_process);
+        if (_process.HasExited || _process.WaitForExit(2000))
+        {
+            // Let the async readers drain the last lines before the process object goes away.
+            _process.WaitForExit();
+        }
+        ChildProcessTracker.Remove(_process);
+        _process.Dispose();
+    }
+
+    private void OnErrorLine(object sender, DataReceivedEventArgs e)
+    {
+        if (e.Data is null)
+        {
+            return;
+        }
+        lock (_recentErrors)
+        {
+            _recentErrors.Enqueue(e.Data);
+            if (_recentErrors.Count > 5)
+            {
+                _recentErrors.Dequeue();
+            }
+        }
+        _log.WorkerOutput(WorkerId, e.Data);
+    }
+
+    private void OnOutputLine(object sender, DataReceivedEventArgs e)
+    {
+        if (e.Data is not null)
+        {
+            _log.WorkerOutput(WorkerId, e.Data);
+        }
+    }
+}

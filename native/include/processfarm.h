@@ -1,0 +1,165 @@
+/*
+ * processfarm.h - the one public header of libpfnative.
+ *
+ * A small, stable C ABI used by ProcessFarm.Shared through P/Invoke:
+ *   - the exposure/gamma lookup table (LUT): build, apply (scalar, AVX2, AVX-512 BW, AVX-512 VBMI), strided;
+ *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA.
+ *
+ * Conventions: every export is prefixed pf_, uses fixed-size types only (lengths are int64_t), and returns a
+ * pf_status where it can fail. Codec state lives behind opaque handles; the library keeps no global state,
+ * never calls exit() and never lets a longjmp escape an export. The managed side frees what it creates.
+ */
+#ifndef PROCESSFARM_H
+#define PROCESSFARM_H
+
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define PF_EXPORT __attribute__((visibility("default")))
+#else
+#define PF_EXPORT
+#endif
+
+/* Status codes. The managed enum ProcessFarm.Shared.Native.NativeStatus mirrors these values. */
+typedef enum pf_status
+{
+    PF_OK = 0,
+    PF_ERR_ARGUMENT = 1,    /* a NULL pointer, a negative length, gamma <= 0, a state call out of order */
+    PF_ERR_NO_MEMORY = 2,   /* an allocation failed */
+    PF_ERR_FORMAT = 3,      /* not a JPEG or PNG, or a corrupt or truncated one */
+    PF_ERR_UNSUPPORTED = 4, /* valid but not handled: CMYK JPEG, a CPU path this machine lacks, ... */
+    PF_ERR_TOO_LARGE = 5,   /* the image declares more pixels than the caller's limit */
+} pf_status;
+
+/* LUT kernels. PF_KERNEL_AUTO picks the best one this CPU supports. */
+typedef enum pf_kernel
+{
+    PF_KERNEL_AUTO = 0,
+    PF_KERNEL_SCALAR = 1,
+    PF_KERNEL_AVX2 = 2,
+    PF_KERNEL_AVX512VBMI = 3,
+    PF_KERNEL_AVX512BW = 4,
+} pf_kernel;
+
+/* Image file formats. */
+typedef enum pf_format
+{
+    PF_FORMAT_UNKNOWN = 0,
+    PF_FORMAT_JPEG = 1,
+    PF_FORMAT_PNG = 2,
+} pf_format;
+
+/* What a decoder learned from a file header. Layout is pinned by a managed test: 16 bytes. */
+typedef struct pf_image_info
+{
+    int32_t width;    /* pixels, > 0 */
+    int32_t height;   /* pixels, > 0 */
+    int32_t channels; /* 1 (gray), 3 (RGB) or 4 (RGBA) */
+    int32_t format;   /* a pf_format */
+} pf_image_info;
+
+/* ---- LUT ------------------------------------------------------------------------------------------------ */
+
+/*
+ * Fills lut[256] with y = trunc(clamp(255 * (x/255 * 2^ev)^(1/gamma), 0, 255)) for x = 0..255.
+ * Arithmetic is IEEE double throughout: s = exp2(ev); v = (x / 255.0) * s; p = pow(v, 1.0 / gamma);
+ * y = 255.0 * p; clamped to [0, 255], then truncated toward zero. Every apply path uses the table, so all
+ * paths are bit-identical by construction.
+ * Returns PF_OK, or PF_ERR_ARGUMENT when lut is NULL, ev or gamma is not finite, or gamma <= 0.
+ */
+PF_EXPORT int32_t pf_lut_build(double ev, double gamma, uint8_t* lut);
+
+/*
+ * dst[i] = lut[src[i]] for i in [0, length). src may equal dst (in place); other overlaps are undefined.
+ * kernel selects the path; PF_KERNEL_AUTO uses the best the CPU supports (CPUID, checked per call).
+ * Returns PF_OK; PF_ERR_ARGUMENT for NULL pointers with length > 0, a negative length or an unknown kernel;
+ * PF_ERR_UNSUPPORTED when the requested kernel needs instructions this CPU lacks.
+ */
+PF_EXPORT int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst,
+                               int64_t length);
+
+/*
+ * In place on every stride-th byte: buffer[offset + k*stride] = lut[...] for every such index < length.
+ * This is the per-channel form (offset = channel, stride = channels) the article's threads use.
+ * Returns PF_OK, or PF_ERR_ARGUMENT for NULL pointers, negative length or offset, or stride < 1.
+ */
+PF_EXPORT int32_t pf_lut_apply_strided(const uint8_t* lut, uint8_t* buffer, int64_t length, int64_t offset,
+                                       int64_t stride);
+
+/* Returns 1 when this CPU (and OS) can run the given kernel, else 0. PF_KERNEL_AUTO and SCALAR give 1. */
+PF_EXPORT int32_t pf_kernel_supported(int32_t kernel);
+
+/* Returns the kernel PF_KERNEL_AUTO resolves to on this CPU. */
+PF_EXPORT int32_t pf_kernel_best(void);
+
+/* ---- Decoding ------------------------------------------------------------------------------------------- */
+
+typedef struct pf_decoder pf_decoder;
+
+/* Creates a decoder. Returns the handle, or NULL if memory ran out. Free it with pf_decoder_destroy. */
+PF_EXPORT pf_decoder* pf_decoder_create(void);
+
+/* Frees a decoder and everything it allocated. Accepts NULL. */
+PF_EXPORT void pf_decoder_destroy(pf_decoder* decoder);
+
+/*
+ * Reads the header of an in-memory JPEG or PNG file (format chosen from its magic bytes) and fills *info.
+ * The decoder keeps a pointer to data: the caller keeps it valid and unmoved until the decoder is destroyed.
+ * An image with more than max_pixels pixels (width * height) is refused with PF_ERR_TOO_LARGE before any
+ * pixel memory is allocated. Gray+alpha PNGs are widened to RGBA, palettes to RGB or RGBA, 16-bit to 8-bit.
+ * Returns PF_OK; PF_ERR_FORMAT, PF_ERR_UNSUPPORTED or PF_ERR_TOO_LARGE with pf_decoder_error() set.
+ * May be called once per decoder.
+ */
+PF_EXPORT int32_t pf_decoder_open(pf_decoder* decoder, const uint8_t* data, int64_t length, int64_t max_pixels,
+                                  pf_image_info* info);
+
+/*
+ * Decodes the next `rows` scanlines into dst (row r at dst + r * dst_stride; dst_stride >= width * channels)
+ * and stores how many were produced in *rows_read (fewer only at the end of the image). Interlaced PNGs are
+ * decoded in one call that must ask for every row. A truncated or corrupt file gives PF_ERR_FORMAT.
+ */
+PF_EXPORT int32_t pf_decoder_read_rows(pf_decoder* decoder, uint8_t* dst, int64_t dst_stride, int32_t rows,
+                                       int32_t* rows_read);
+
+/* The message of the last failure, or "" when there was none. Owned by the decoder. */
+PF_EXPORT const char* pf_decoder_error(const pf_decoder* decoder);
+
+/* ---- Encoding ------------------------------------------------------------------------------------------- */
+
+typedef struct pf_encoder pf_encoder;
+
+/* Creates an encoder. Returns the handle, or NULL if memory ran out. Free it with pf_encoder_destroy. */
+PF_EXPORT pf_encoder* pf_encoder_create(void);
+
+/* Frees an encoder and its output buffer. Accepts NULL. */
+PF_EXPORT void pf_encoder_destroy(pf_encoder* encoder);
+
+/*
+ * Starts an image of the given format into an in-memory buffer the encoder owns. quality (1..100) is used by
+ * JPEG; compression (0..9, zlib level) by PNG. JPEG cannot store alpha: 4-channel input is written as RGB and
+ * its alpha dropped. Returns PF_OK, PF_ERR_ARGUMENT (bad size, channels, quality, format) or PF_ERR_NO_MEMORY.
+ */
+PF_EXPORT int32_t pf_encoder_begin(pf_encoder* encoder, int32_t format, int32_t width, int32_t height,
+                                   int32_t channels, int32_t quality, int32_t compression);
+
+/* Appends `rows` scanlines from src (row r at src + r * src_stride). Rows beyond the height are an error. */
+PF_EXPORT int32_t pf_encoder_write_rows(pf_encoder* encoder, const uint8_t* src, int64_t src_stride, int32_t rows);
+
+/*
+ * Finishes the image once every row was written and exposes the encoded bytes through *data and *length.
+ * The bytes belong to the encoder and stay valid until it is destroyed.
+ */
+PF_EXPORT int32_t pf_encoder_finish(pf_encoder* encoder, const uint8_t** data, int64_t* length);
+
+/* The message of the last failure, or "" when there was none. Owned by the encoder. */
+PF_EXPORT const char* pf_encoder_error(const pf_encoder* encoder);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* PROCESSFARM_H */

@@ -1,0 +1,75 @@
+/* Declarations shared between the library's translation units; not part of the public ABI. */
+#ifndef PF_INTERNAL_H
+#define PF_INTERNAL_H
+
+#include <stdint.h>
+
+#include "processfarm.h"
+
+/* The apply paths. Preconditions checked by pf_lut_apply: pointers valid, length > 0. */
+void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
+void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
+void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
+void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
+
+/* Error messages are copied into a fixed buffer inside each codec handle; this is its size. */
+#define PF_ERROR_CAPACITY 256
+
+/* snprintf into an error buffer; never fails, always terminates. */
+void pf_set_error(char* buffer, const char* format, ...) __attribute__((format(printf, 2, 3)));
+
+
+/* ---- Codec handles ----------------------------------------------------------------------------------------
+ * The public handles dispatch to one format backend each. A backend keeps its own state behind `backend` and
+ * reports failures by returning a pf_status after writing `error`. Calls are ordered by `state`. */
+
+typedef enum pf_handle_state
+{
+    PF_STATE_NEW = 0,
+    PF_STATE_ACTIVE = 1,
+    PF_STATE_FINISHED = 2,
+    PF_STATE_FAILED = 3,
+} pf_handle_state;
+
+struct pf_decoder
+{
+    int32_t state;
+    pf_image_info info;
+    int32_t next_row;
+    const uint8_t* data;
+    int64_t length;
+    void* backend;
+    char error[PF_ERROR_CAPACITY];
+};
+
+struct pf_encoder
+{
+    int32_t state;
+    int32_t format;
+    int32_t width;
+    int32_t height;
+    int32_t channels;
+    int32_t next_row;
+    void* backend;
+    char error[PF_ERROR_CAPACITY];
+};
+
+/* JPEG backend (pf_jpeg.c). */
+int32_t pf_jpeg_decode_open(pf_decoder* decoder, int64_t max_pixels);
+int32_t pf_jpeg_decode_rows(pf_decoder* decoder, uint8_t* dst, int64_t dst_stride, int32_t rows, int32_t* rows_read);
+void pf_jpeg_decode_free(pf_decoder* decoder);
+int32_t pf_jpeg_encode_begin(pf_encoder* encoder, int32_t quality);
+int32_t pf_jpeg_encode_rows(pf_encoder* encoder, const uint8_t* src, int64_t src_stride, int32_t rows);
+int32_t pf_jpeg_encode_finish(pf_encoder* encoder, const uint8_t** data, int64_t* length);
+void pf_jpeg_encode_free(pf_encoder* encoder);
+
+/* PNG backend (pf_png.c). */
+int32_t pf_png_decode_open(pf_decoder* decoder, int64_t max_pixels);
+int32_t pf_png_decode_rows(pf_decoder* decoder, uint8_t* dst, int64_t dst_stride, int32_t rows, int32_t* rows_read);
+void pf_png_decode_free(pf_decoder* decoder);
+int32_t pf_png_encode_begin(pf_encoder* encoder, int32_t compression);
+int32_t pf_png_encode_rows(pf_encoder* encoder, const uint8_t* src, int64_t src_stride, int32_t rows);
+int32_t pf_png_encode_finish(pf_encoder* encoder, const uint8_t** data, int64_t* length);
+void pf_png_encode_free(pf_encoder* encoder);
+
+#endif /* PF_INTERNAL_H */

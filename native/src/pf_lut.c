@@ -1,0 +1,149 @@
+/* LUT build, the scalar reference, the strided form and the run-time dispatch. */
+#include "processfarm.h"
+#include "pf_internal.h"
+
+#include <math.h>
+#include <stddef.h>
+
+int32_t pf_lut_build(double ev, double gamma, uint8_t* lut)
+{
+    if (lut == NULL || !isfinite(ev) || !isfinite(gamma) || !(gamma > 0.0))
+    {
+        return PF_ERR_ARGUMENT;
+    }
+
+    const double scale = exp2(ev);
+    const double exponent = 1.0 / gamma;
+    for (int x = 0; x < 256; x++)
+    {
+        const double v = ((double)x / 255.0) * scale;
+        double y = 255.0 * pow(v, exponent);
+        /* NaN cannot occur (v >= 0, exponent finite), but +inf can for huge ev: the clamp handles it. */
+        if (!(y > 0.0))
+        {
+            y = 0.0;
+        }
+        else if (y > 255.0)
+        {
+            y = 255.0;
+        }
+        lut[x] = (uint8_t)y; /* conversion truncates toward zero */
+    }
+    return PF_OK;
+}
+
+void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
+{
+    int64_t i = 0;
+    for (; i + 8 <= length; i += 8)
+    {
+        /* Loads first, then stores: correct when src == dst and lets the CPU overlap the table reads. */
+        const uint8_t a = lut[src[i]], b = lut[src[i + 1]], c = lut[src[i + 2]], d = lut[src[i + 3]];
+        const uint8_t e = lut[src[i + 4]], f = lut[src[i + 5]], g = lut[src[i + 6]], h = lut[src[i + 7]];
+        dst[i] = a;
+        dst[i + 1] = b;
+        dst[i + 2] = c;
+        dst[i + 3] = d;
+        dst[i + 4] = e;
+        dst[i + 5] = f;
+        dst[i + 6] = g;
+        dst[i + 7] = h;
+    }
+    for (; i < length; i++)
+    {
+        dst[i] = lut[src[i]];
+    }
+}
+
+int32_t pf_kernel_supported(int32_t kernel)
+{
+    switch (kernel)
+    {
+        case PF_KERNEL_AUTO:
+        case PF_KERNEL_SCALAR:
+            return 1;
+        case PF_KERNEL_AVX2:
+            return __builtin_cpu_supports("avx2") ? 1 : 0;
+        case PF_KERNEL_AVX512BW:
+            /* libgcc sets these bits only when the OS also saves the ZMM state (XGETBV). */
+            return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw")) ? 1 : 0;
+        case PF_KERNEL_AVX512VBMI:
+            return (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+                    __builtin_cpu_supports("avx512vbmi"))
+                       ? 1
+                       : 0;
+        default:
+            return 0;
+    }
+}
+
+int32_t pf_kernel_best(void)
+{
+    if (pf_kernel_supported(PF_KERNEL_AVX512VBMI))
+    {
+        return PF_KERNEL_AVX512VBMI;
+    }
+    if (pf_kernel_supported(PF_KERNEL_AVX512BW))
+    {
+        return PF_KERNEL_AVX512BW;
+    }
+    if (pf_kernel_supported(PF_KERNEL_AVX2))
+    {
+        return PF_KERNEL_AVX2;
+    }
+    return PF_KERNEL_SCALAR;
+}
+
+int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
+{
+    if (length < 0 || (length > 0 && (lut == NULL || src == NULL || dst == NULL)))
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (kernel < PF_KERNEL_AUTO || kernel > PF_KERNEL_AVX512BW)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (kernel == PF_KERNEL_AUTO)
+    {
+        kernel = pf_kernel_best();
+    }
+    else if (!pf_kernel_supported(kernel))
+    {
+        return PF_ERR_UNSUPPORTED;
+    }
+    if (length == 0)
+    {
+        return PF_OK;
+    }
+
+    switch (kernel)
+    {
+        case PF_KERNEL_AVX512VBMI:
+            pf_lut_apply_avx512vbmi(lut, src, dst, length);
+            break;
+        case PF_KERNEL_AVX512BW:
+            pf_lut_apply_avx512bw(lut, src, dst, length);
+            break;
+        case PF_KERNEL_AVX2:
+            pf_lut_apply_avx2(lut, src, dst, length);
+            break;
+        default:
+            pf_lut_apply_scalar(lut, src, dst, length);
+            break;
+    }
+    return PF_OK;
+}
+
+int32_t pf_lut_apply_strided(const uint8_t* lut, uint8_t* buffer, int64_t length, int64_t offset, int64_t stride)
+{
+    if (length < 0 || offset < 0 || stride < 1 || (length > 0 && (lut == NULL || buffer == NULL)))
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    for (int64_t i = offset; i < length; i += stride)
+    {
+        buffer[i] = lut[buffer[i]];
+    }
+    return PF_OK;
+}

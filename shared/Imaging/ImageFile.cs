@@ -1,0 +1,121 @@
+using ProcessFarm.Shared.Native;
+
+namespace ProcessFarm.Shared.Imaging;
+
+/// <summary>Whole-file helpers over <see cref="ImageDecoder"/> and <see cref="ImageEncoder"/>.</summary>
+public static class ImageFile
+{
+    /// <summary>The default pixel limit, 500 MP: refuses decompression bombs before allocating.</summary>
+    public const long DefaultMaxPixels = 500_000_000;
+
+    /// <summary>The format an output path asks for, from its extension (.jpg, .jpeg, .png; any case).</summary>
+    public static ImageFormat FormatFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
+    {
+        ".jpg" or ".jpeg" => ImageFormat.Jpeg,
+        ".png" => ImageFormat.Png,
+        _ => ImageFormat.Unknown,
+    };
+
+    /// <summary>Decodes a whole file into a new buffer.</summary>
+    /// <exception cref="InvalidImageException">Not a usable JPEG/PNG.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static PixelBuffer Load(string path, long maxPixels = DefaultMaxPixels)
+    {
+        using var decoder = ImageDecoder.Open(path, maxPixels);
+        var geometry = GeometryOf(decoder.Info);
+        var pixels = PixelBuffer.Allocate(geometry);
+        try
+        {
+            decoder.ReadRows(pixels.Span, geometry.RowBytes, geometry.Height);
+            return pixels;
+        }
+        catch
+        {
+            pixels.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The geometry of a decoded header.</summary>
+    /// <exception cref="InvalidImageException">The image does not fit in one buffer.</exception>
+    public static ImageGeometry GeometryOf(ImageInfo info)
+    {
+        var geometry = new ImageGeometry(info.Width, info.Height, info.Channels);
+        if (geometry.ByteLength > Array.MaxLength)
+        {
+            throw new InvalidImageException(NativeStatus.TooLarge, $"the image ({geometry}) needs more than 2 GiB of pixels");
+        }
+        return geometry;
+    }
+
+    /// <summary>Encodes pixels in the format of <paramref name="path"/>'s extension.</summary>
+    /// <returns>The encoder, holding the encoded bytes; the caller disposes it.</returns>
+    /// <exception cref="ArgumentException">The extension is not .jpg, .jpeg or .png.</exception>
+    public static ImageEncoder Encode(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality)
+    {
+        var format = FormatFromExtension(path);
+        if (format == ImageFormat.Unknown)
+        {
+            throw new ArgumentException($"cannot tell the output format from '{Path.GetFileName(path)}': use .jpg, .jpeg or .png", nameof(path));
+        }
+        var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, quality);
+        try
+        {
+            encoder.WriteRows(pixels, geometry.RowBytes, geometry.Height);
+            return encoder;
+        }
+        catch
+        {
+            encoder.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Encodes and writes an image so that the path holds either the old file or the whole new one.</summary>
+    public static void Save(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality = 90)
+    {
+        using var encoder = Encode(path, pixels, geometry, quality);
+        WriteAtomically(path, encoder.Finish());
+    }
+
+    /// <summary>
+    /// Writes to a temporary file beside <paramref name="path"/> and renames it over the target, so a failure
+    /// (full disk, Ctrl+C, exception) never leaves a partial or empty file under the final name.
+    /// </summary>
+    /// <exception cref="IOException">The directory is not writable or the disk is full; nothing is left behind.</exception>
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
+    {
+        var full = Path.GetFullPath(path);
+        var directory = Path.GetDirectoryName(full) ?? ".";
+        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
+            {
+                stream.Write(bytes);
+            }
+            File.Move(temporary, full, overwrite: true);
+        }
+        catch
+        {
+            TryDelete(temporary);
+            throw;
+        }
+    }
+
+    private static void TryDelete(string path)
+    {
+        try
+        {
+            File.Delete(path);
+        }
+        catch (IOException)
+        {
+            // Teardown after a failure that is already being reported; a leftover temp file is the lesser harm.
+        }
+        catch (UnauthorizedAccessException)
+        {
+            // As above.
+        }
+    }
+}

@@ -1,0 +1,125 @@
+using System.Runtime.InteropServices;
+
+namespace ProcessFarm.Shared.Native;
+
+/// <summary>
+/// Decodes one JPEG or PNG file held in memory, row band by row band, into caller-provided pixel memory.
+/// </summary>
+/// <remarks>
+/// The native decoder keeps a pointer to the encoded bytes until it is destroyed, so the decoder pins the array
+/// for its whole life. Dispose destroys the native decoder, then unpins.
+/// </remarks>
+public sealed unsafe class ImageDecoder : IDisposable
+{
+    private readonly SafeDecoderHandle _handle;
+    private GCHandle _pin; // Mutable struct! Freed once, in Dispose.
+
+    private ImageDecoder(SafeDecoderHandle handle, GCHandle pin, ImageInfo info)
+    {
+        _handle = handle;
+        _pin = pin;
+        Info = info;
+    }
+
+    /// <summary>Width, height, channels and format read from the header.</summary>
+    public ImageInfo Info { get; }
+
+    /// <summary>Rows decoded so far.</summary>
+    public int RowsRead { get; private set; }
+
+    /// <summary>Reads a file and parses its header.</summary>
+    /// <param name="path">The JPEG or PNG file.</param>
+    /// <param name="maxPixels">Images declaring more pixels are refused before pixel memory is allocated.</param>
+    /// <exception cref="InvalidImageException">The file is empty, too big, not a JPEG/PNG, corrupt or too large.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static ImageDecoder Open(string path, long maxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        byte[] encoded;
+        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+        {
+            if (stream.Length > Array.MaxLength)
+            {
+                throw new InvalidImageException(NativeStatus.TooLarge, $"the file is {stream.Length} bytes, larger than this program reads");
+            }
+            encoded = GC.AllocateUninitializedArray<byte>((int)stream.Length);
+            stream.ReadExactly(encoded);
+        }
+        return Open(encoded, maxPixels);
+    }
+
+    /// <summary>Parses the header of an encoded image.</summary>
+    /// <param name="encoded">The file's bytes; pinned, not copied, until the decoder is disposed.</param>
+    /// <param name="maxPixels">Images declaring more pixels are refused before pixel memory is allocated.</param>
+    /// <exception cref="InvalidImageException">Not a JPEG/PNG, corrupt, unsupported or too large.</exception>
+    public static ImageDecoder Open(byte[] encoded, long maxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(encoded);
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
+        var handle = Interop.PfNative.DecoderCreate();
+        if (handle.IsInvalid)
+        {
+            handle.Dispose();
+            throw new OutOfMemoryException("pf_decoder_create failed.");
+        }
+        var pin = GCHandle.Alloc(encoded, GCHandleType.Pinned);
+        try
+        {
+            ImageInfo info;
+            var status = Interop.PfNative.DecoderOpen(handle, (byte*)pin.AddrOfPinnedObject(), encoded.Length, maxPixels, &info);
+            if (status != NativeStatus.Ok)
+            {
+                throw Failure(status, Interop.PfNative.DecoderError(handle));
+            }
+            return new ImageDecoder(handle, pin, info);
+        }
+        catch
+        {
+            handle.Dispose();
+            pin.Free();
+            throw;
+        }
+    }
+
+    /// <summary>Decodes up to <paramref name="rows"/> rows into <paramref name="destination"/>.</summary>
+    /// <param name="destination">Row r is written at r * <paramref name="rowStride"/>.</param>
+    /// <param name="rowStride">Bytes between rows; at least width * channels.</param>
+    /// <param name="rows">How many rows to decode.</param>
+    /// <returns>Rows produced; fewer than asked only at the end of the image.</returns>
+    /// <exception cref="InvalidImageException">The file is corrupt or truncated.</exception>
+    public int ReadRows(Span<byte> destination, int rowStride, int rows)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowStride, Info.Width * Info.Channels);
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        int possible = Math.Min(rows, Info.Height - RowsRead);
+        if (possible > 0 && (long)(possible - 1) * rowStride + (long)Info.Width * Info.Channels > destination.Length)
+        {
+            throw new ArgumentException("The destination cannot hold the rows asked for.", nameof(destination));
+        }
+
+        int read;
+        fixed (byte* dst = destination)
+        {
+            var status = Interop.PfNative.DecoderReadRows(_handle, dst, rowStride, possible, &read);
+            if (status != NativeStatus.Ok)
+            {
+                throw Failure(status, Interop.PfNative.DecoderError(_handle));
+            }
+        }
+        RowsRead += read;
+        return read;
+    }
+
+    /// <inheritdoc />
+    public void Dispose()
+    {
+        _handle.Dispose();
+        if (_pin.IsAllocated)
+        {
+            _pin.Free();
+        }
+    }
+
+    internal static InvalidImageException Failure(NativeStatus status, byte* message) =>
+        new(status, Marshal.PtrToStringUTF8((IntPtr)message) is { Length: > 0 } text ? text : status.ToString());
+}

@@ -1,0 +1,66 @@
+using System.Runtime.InteropServices;
+
+namespace ProcessFarm.Shared.Native;
+
+/// <summary>P/Invoke declarations, and nothing else. Callers use the facades in this folder.</summary>
+internal static partial class Interop
+{
+    /// <summary>Native library names.</summary>
+    internal static class Libraries
+    {
+        /// <summary>native/: resolves to libpfnative.so beside the application.</summary>
+        internal const string PfNative = "pfnative";
+    }
+
+    /// <summary>The exports of native/include/processfarm.h; entry points keep their pf_ names.</summary>
+    internal static unsafe partial class PfNative
+    {
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_build")]
+        internal static partial NativeStatus LutBuild(double ev, double gamma, byte* lut);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_apply")]
+        internal static partial NativeStatus LutApply(LutKernel kernel, byte* lut, byte* src, byte* dst, long length);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_apply_strided")]
+        internal static partial NativeStatus LutApplyStrided(byte* lut, byte* buffer, long length, long offset, long stride);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_kernel_supported")]
+        internal static partial int KernelSupported(LutKernel kernel);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_kernel_best")]
+        internal static partial LutKernel KernelBest();
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_create")]
+        internal static partial SafeDecoderHandle DecoderCreate();
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_destroy")]
+        internal static partial void DecoderDestroy(IntPtr decoder);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_open")]
+        internal static partial NativeStatus DecoderOpen(SafeDecoderHandle decoder, byte* data, long length, long maxPixels, ImageInfo* info);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_read_rows")]
+        internal static partial NativeStatus DecoderReadRows(SafeDecoderHandle decoder, byte* dst, long dstStride, int rows, int* rowsRead);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_error")]
+        internal static partial byte* DecoderError(SafeDecoderHandle decoder);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_create")]
+        internal static partial SafeEncoderHandle EncoderCreate();
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_destroy")]
+        internal static partial void EncoderDestroy(IntPtr encoder);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_begin")]
+        internal static partial NativeStatus EncoderBegin(SafeEncoderHandle encoder, ImageFormat format, int width, int height, int channels, int quality, int compression);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_write_rows")]
+        internal static partial NativeStatus EncoderWriteRows(SafeEncoderHandle encoder, byte* src, long srcStride, int rows);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_finish")]
+        internal static partial NativeStatus EncoderFinish(SafeEncoderHandle encoder, byte** data, long* length);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_error")]
+        internal static partial byte* EncoderError(SafeEncoderHandle encoder);
+    }
+}

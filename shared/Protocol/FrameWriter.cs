@@ -1,0 +1,238 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using ProcessFarm.Shared.MessagePack;
+
+namespace ProcessFarm.Shared.Protocol;
+
+/// <summary>
+/// Writes length-prefixed frames (docs/PROTOCOL.md, "Framing") to an output such as a <c>PipeWriter</c>.
+/// Counterpart of <see cref="FrameReader"/>.
+/// </summary>
+/// <remarks>
+/// Each frame's fixed part is encoded into a small scratch buffer first, so the 4-byte length can be written
+/// before it and the payload streamed after it without patching. Not thread-safe: one writer per connection,
+/// used by one sender at a time. Nothing is flushed; the caller flushes the output.
+/// </remarks>
+public sealed class FrameWriter
+{
+    private static readonly byte[] s_kindLut = "lut"u8.ToArray();
+    private static readonly byte[] s_kindEcho = "echo"u8.ToArray();
+    private static readonly byte[] s_kindFib = "fib"u8.ToArray();
+
+    private readonly IBufferWriter<byte> _output;
+    private readonly ArrayBufferWriter<byte> _scratch = new(256);
+
+    /// <summary>Writes frames to <paramref name="output"/>.</summary>
+    public FrameWriter(IBufferWriter<byte> output)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        _output = output;
+    }
+
+    /// <summary>The output frames go to.</summary>
+    public IBufferWriter<byte> Output => _output;
+
+    /// <summary>Writes Hello: <c>[1, version, worker_id, pid, secret, kernel]</c>.</summary>
+    public void WriteHello(HelloMessage hello)
+    {
+        ArgumentNullException.ThrowIfNull(hello);
+        var writer = Begin(MessageType.Hello, 6);
+        writer.Write(hello.Version);
+        writer.Write(hello.WorkerId);
+        writer.Write(hello.ProcessId);
+        writer.WriteBin(hello.Secret);
+        writer.Write(hello.Kernel);
+        End(ref writer, 0);
+    }
+
+    /// <summary>Writes Welcome: <c>[2, version]</c>.</summary>
+    public void WriteWelcome(uint version)
+    {
+        var writer = Begin(MessageType.Welcome, 2);
+        writer.Write(version);
+        End(ref writer, 0);
+    }
+
+    /// <summary>Writes Error: <c>[5, job_id | nil, code, message]</c>.</summary>
+    public void WriteError(ErrorMessage error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        var writer = Begin(MessageType.Error, 4);
+        if (error.JobId is ulong id)
+        {
+            writer.Write(id);
+        }
+        else
+        {
+            writer.WriteNil();
+        }
+        writer.Write((uint)error.Code);
+        writer.Write(error.Message);
+        End(ref writer, 0);
+    }
+
+    /// <summary>Writes Shutdown: <c>[6]</c>.</summary>
+    public void WriteShutdown()
+    {
+        var writer = Begin(MessageType.Shutdown, 1);
+        End(ref writer, 0);
+    }
+
+    /// <summary>Writes Attach: <c>[7, job_id, path, size]</c>.</summary>
+    public void WriteAttach(AttachRequest attach)
+    {
+        ArgumentNullException.ThrowIfNull(attach);
+        var writer = Begin(MessageType.Attach, 4);
+        writer.Write(attach.JobId);
+        writer.Write(attach.Path);
+        writer.Write(attach.Size);
+        End(ref writer, 0);
+    }
+
+    /// <summary>
+    /// Writes a Job frame up to its payload: <c>[3, id, kind, params, payload]</c>. The caller then writes
+    /// exactly <paramref name="payloadBytes"/> bytes to <see cref="Output"/>: the raw bytes for
+    /// <see cref="PayloadEncoding.Binary"/> (the bin header is already written), one encoded MessagePack value
+    /// for <see cref="PayloadEncoding.Value"/>, nothing for <see cref="PayloadEncoding.None"/>.
+    /// </summary>
+    public void BeginJob(ulong id, JobKind kind, in JobParameters parameters, PayloadEncoding encoding, int payloadBytes)
+    {
+        var writer = Begin(MessageType.Job, 5);
+        writer.Write(id);
+        writer.WriteString(kind switch
+        {
+            JobKind.Lut => s_kindLut,
+            JobKind.Echo => s_kindEcho,
+            _ => s_kindFib,
+        });
+        WriteParameters(ref writer, kind, parameters);
+        End(ref writer, WritePayloadHeader(ref writer, encoding, payloadBytes));
+    }
+
+    /// <summary>Writes a whole Job frame whose payload is raw bytes carried as a bin.</summary>
+    public void WriteJob(ulong id, JobKind kind, in JobParameters parameters, ReadOnlySpan<byte> payload)
+    {
+        BeginJob(id, kind, parameters, PayloadEncoding.Binary, payload.Length);
+        _output.Write(payload);
+    }
+
+    /// <summary>Writes a whole Job frame without payload (shared-memory and fib jobs).</summary>
+    public void WriteJob(ulong id, JobKind kind, in JobParameters parameters) =>
+        BeginJob(id, kind, parameters, PayloadEncoding.None, 0);
+
+    /// <summary>
+    /// Bytes of the timings map that ends every Result: its values are float 64, so its size never varies and
+    /// the frame's length can be written before the worker has run the job.
+    /// </summary>
+    public const int TimingsTrailerSize = 1 + 10 + 9 + 9 + 9;
+
+    /// <summary>
+    /// Writes a Result frame up to its payload: <c>[4, id, payload, timings]</c>. The caller writes the payload
+    /// as for <see cref="BeginJob"/>, then calls <see cref="EndResult"/>.
+    /// </summary>
+    public void BeginResult(ulong id, PayloadEncoding encoding, int payloadBytes)
+    {
+        var writer = Begin(MessageType.Result, 4);
+        writer.Write(id);
+        End(ref writer, WritePayloadHeader(ref writer, encoding, payloadBytes) + TimingsTrailerSize);
+    }
+
+    /// <summary>Ends a Result frame begun with <see cref="BeginResult"/> with the worker's timings.</summary>
+    public void EndResult(WorkerTimings timings)
+    {
+        var writer = new MessagePackWriter(_output);
+        writer.WriteMapHeader(2);
+        writer.WriteString("kernel_us"u8);
+        writer.Write(timings.KernelNs / 1000.0);
+        writer.WriteString("total_us"u8);
+        writer.Write(timings.TotalNs / 1000.0);
+        writer.Flush();
+    }
+
+    /// <summary>Writes a whole Result frame without payload.</summary>
+    public void WriteResult(ulong id, WorkerTimings timings)
+    {
+        BeginResult(id, PayloadEncoding.None, 0);
+        EndResult(timings);
+    }
+
+    private static void WriteParameters(ref MessagePackWriter writer, JobKind kind, in JobParameters parameters)
+    {
+        uint count = kind switch
+        {
+            JobKind.Lut => 5u,
+            JobKind.Fib => 1u,
+            _ => 0u,
+        };
+        if (parameters.InRegion)
+        {
+            count += 2;
+        }
+        writer.WriteMapHeader(count);
+        if (kind == JobKind.Lut)
+        {
+            writer.WriteString("ev"u8);
+            writer.Write(parameters.Ev);
+            writer.WriteString("gamma"u8);
+            writer.Write(parameters.Gamma);
+            writer.WriteString("width"u8);
+            writer.Write(parameters.Width);
+            writer.WriteString("rows"u8);
+            writer.Write(parameters.Rows);
+            writer.WriteString("channels"u8);
+            writer.Write(parameters.Channels);
+        }
+        else if (kind == JobKind.Fib)
+        {
+            writer.WriteString("n"u8);
+            writer.Write(parameters.N);
+        }
+        if (parameters.InRegion)
+        {
+            writer.WriteString("offset"u8);
+            writer.Write(parameters.Offset!.Value);
+            writer.WriteString("length"u8);
+            writer.Write(parameters.Length ?? 0);
+        }
+    }
+
+    private static int WritePayloadHeader(ref MessagePackWriter writer, PayloadEncoding encoding, int payloadBytes)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(payloadBytes);
+        switch (encoding)
+        {
+            case PayloadEncoding.None:
+                writer.WriteNil();
+                return 0;
+            case PayloadEncoding.Binary:
+                writer.WriteBinHeader((uint)payloadBytes);
+                return payloadBytes;
+            default:
+                ArgumentOutOfRangeException.ThrowIfZero(payloadBytes);
+                return payloadBytes;
+        }
+    }
+
+    private MessagePackWriter Begin(MessageType type, uint fieldCount)
+    {
+        _scratch.ResetWrittenCount();
+        var writer = new MessagePackWriter(_scratch);
+        writer.WriteArrayHeader(fieldCount);
+        writer.Write((uint)type);
+        return writer;
+    }
+
+    private void End(ref MessagePackWriter writer, int trailingBytes)
+    {
+        writer.Flush();
+        long bodyLength = (long)_scratch.WrittenCount + trailingBytes;
+        if (bodyLength > ProtocolLimits.MaxFrameBytes)
+        {
+            throw new ProtocolException(ErrorCode.FrameTooLarge, $"A frame of {bodyLength} bytes exceeds the limit of {ProtocolLimits.MaxFrameBytes}.");
+        }
+        var prefix = _output.GetSpan(ProtocolLimits.FrameHeaderSize + _scratch.WrittenCount);
+        BinaryPrimitives.WriteUInt32BigEndian(prefix, (uint)bodyLength);
+        _scratch.WrittenSpan.CopyTo(prefix[ProtocolLimits.FrameHeaderSize..]);
+        _output.Advance(ProtocolLimits.FrameHeaderSize + _scratch.WrittenCount);
+    }
+}

@@ -1,0 +1,35 @@
+namespace ProcessFarm.Shared.Protocol;
+
+/// <summary>
+/// The parameter map of a job. Each kind reads the keys it needs (docs/PROTOCOL.md, "Job"); unknown keys are
+/// ignored so that newer coordinators can add some.
+/// </summary>
+public readonly record struct JobParameters
+{
+    /// <summary>"ev": exposure in stops (lut).</summary>
+    public double Ev { get; init; }
+
+    /// <summary>"gamma": gamma, &gt; 0 (lut).</summary>
+    public double Gamma { get; init; }
+
+    /// <summary>"width": pixels per row of the tile (lut).</summary>
+    public int Width { get; init; }
+
+    /// <summary>"rows": rows in the tile (lut).</summary>
+    public int Rows { get; init; }
+
+    /// <summary>"channels": bytes per pixel (lut).</summary>
+    public int Channels { get; init; }
+
+    /// <summary>"offset": where the tile starts in the shared region's data area (shared-memory jobs).</summary>
+    public long? Offset { get; init; }
+
+    /// <summary>"length": bytes of the tile in the region (shared-memory jobs).</summary>
+    public long? Length { get; init; }
+
+    /// <summary>"n": the argument of fib.</summary>
+    public int N { get; init; }
+
+    /// <summary>Whether the job works on the shared region rather than on its payload.</summary>
+    public bool InRegion => Offset.HasValue;
+}

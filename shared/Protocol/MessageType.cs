@@ -1,0 +1,26 @@
+namespace ProcessFarm.Shared.Protocol;
+
+/// <summary>The first element of every frame's body; see docs/PROTOCOL.md for each message's fields.</summary>
+public enum MessageType
+{
+    /// <summary>Worker to coordinator, first frame: version, worker id, process id, secret, kernel.</summary>
+    Hello = 1,
+
+    /// <summary>Coordinator to worker: the handshake is accepted.</summary>
+    Welcome = 2,
+
+    /// <summary>Coordinator to worker: one unit of work.</summary>
+    Job = 3,
+
+    /// <summary>Worker to coordinator: a job (or attach) succeeded.</summary>
+    Result = 4,
+
+    /// <summary>Either direction: a request failed, or the peer is refused.</summary>
+    Error = 5,
+
+    /// <summary>Coordinator to worker: finish and exit.</summary>
+    Shutdown = 6,
+
+    /// <summary>Coordinator to worker: map a shared-memory region.</summary>
+    Attach = 7,
+}

@@ -1,0 +1,20 @@
+namespace ProcessFarm.Shared.Protocol;
+
+/// <summary>Constants of the wire protocol (docs/PROTOCOL.md, "Framing" and "Handshake").</summary>
+public static class ProtocolLimits
+{
+    /// <summary>The protocol version this build speaks.</summary>
+    public const uint Version = 1;
+
+    /// <summary>Bytes of the big-endian length that precedes each frame's body.</summary>
+    public const int FrameHeaderSize = 4;
+
+    /// <summary>The largest body a peer accepts: 1 GiB. Larger lengths are refused before buffering.</summary>
+    public const int MaxFrameBytes = 1 << 30;
+
+    /// <summary>Bytes of the per-run secret.</summary>
+    public const int SecretBytes = 32;
+
+    /// <summary>How deep payloads may nest (arrays in arrays).</summary>
+    public const int MaxDepth = 16;
+}

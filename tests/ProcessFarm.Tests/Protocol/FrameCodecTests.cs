@@ -1,0 +1,104 @@
+using System.Buffers;
+using ProcessFarm.Shared.Protocol;
+using Xunit;
+
+namespace ProcessFarm.Tests.Protocol;
+
+public class FrameCodecTests
+{
+    private readonly ArrayBufferWriter<byte> _output = new();
+    private readonly FrameWriter _writer;
+
+    public FrameCodecTests() => _writer = new FrameWriter(_output);
+
+    [Fact]
+    public void Hello_RoundTrips()
+    {
+        var secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        _writer.WriteHello(new HelloMessage(1, 7, 4242, secret, "Avx2"));
+
+        var hello = FrameReader.ReadHello(SingleFrame());
+
+        Assert.Equal(1u, hello.Version);
+        Assert.Equal(7u, hello.WorkerId);
+        Assert.Equal(4242, hello.ProcessId);
+        Assert.Equal(secret, hello.Secret);
+        Assert.Equal("Avx2", hello.Kernel);
+    }
+
+    [Fact]
+    public void ResultWithoutPayload_RoundTrips()
+    {
+        _writer.WriteResult(99, new WorkerTimings(1500, 2500));
+
+        var body = SingleFrame();
+        Assert.Equal(MessageType.Result, FrameReader.ReadType(body));
+        var result = FrameReader.ReadResult(body);
+
+        Assert.Equal(99ul, result.Id);
+        Assert.Equal(PayloadEncoding.None, result.Encoding);
+        Assert.Equal(1500, result.Timings.KernelNs);
+        Assert.Equal(2500, result.Timings.TotalNs);
+    }
+
+    [Fact]
+    public void ResultWithBinaryPayload_RoundTrips()
+    {
+        byte[] payload = [1, 2, 3, 4, 5];
+        _writer.BeginResult(5, PayloadEncoding.Binary, payload.Length);
+        _output.Write(payload);
+        _writer.EndResult(new WorkerTimings(10_000, 20_000));
+
+        var result = FrameReader.ReadResult(SingleFrame());
+
+        Assert.Equal(5ul, result.Id);
+        Assert.Equal(payload, result.Payload.ToArray());
+        Assert.Equal(10_000, result.Timings.KernelNs);
+    }
+
+    [Fact]
+    public void Attach_RoundTrips()
+    {
+        _writer.WriteAttach(new AttachRequest(3, "/proc/1/fd/9", 1 << 20));
+
+        var attach = FrameReader.ReadAttach(SingleFrame());
+
+        Assert.Equal(new AttachRequest(3, "/proc/1/fd/9", 1 << 20), attach);
+    }
+
+    [Fact]
+    public void LutJobInRegion_RoundTrips()
+    {
+        var parameters = new JobParameters { Ev = 0.5, Gamma = 2.2, Width = 10, Rows = 4, Channels = 3, Offset = 4096, Length = 120 };
+        _writer.WriteJob(11, JobKind.Lut, parameters);
+
+        var job = FrameReader.ReadJob(SingleFrame());
+
+        Assert.Equal(11ul, job.Id);
+        Assert.Equal(JobKind.Lut, job.Kind);
+        Assert.Equal(parameters, job.Parameters);
+        Assert.Equal(PayloadEncoding.None, job.Encoding);
+    }
+
+    [Fact]
+    public void Error_RoundTrips_WithAndWithoutId()
+    {
+        _writer.WriteError(new ErrorMessage(8, ErrorCode.OutOfRange, "outside"));
+        _writer.WriteError(new ErrorMessage(null, ErrorCode.Malformed, "bad"));
+
+        var buffer = new ReadOnlySequence<byte>(_output.WrittenMemory);
+        Assert.True(FrameReader.TryReadFrame(ref buffer, out var first));
+        Assert.True(FrameReader.TryReadFrame(ref buffer, out var second));
+        Assert.True(buffer.IsEmpty);
+        Assert.Equal(new ErrorMessage(8, ErrorCode.OutOfRange, "outside"), FrameReader.ReadError(first));
+        Assert.Equal(new ErrorMessage(null, ErrorCode.Malformed, "bad"), FrameReader.ReadError(second));
+    }
+
+    private ReadOnlySequence<byte> SingleFrame()
+    {
+        var buffer = new ReadOnlySequence<byte>(_output.WrittenMemory);
+        Assert.True(FrameReader.TryReadFrame(ref buffer, out var body));
+        Assert.True(buffer.IsEmpty);
+        return body;
+    }
+}

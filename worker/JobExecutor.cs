@@ -1,0 +1,176 @@
+using System.Buffers;
+using System.Diagnostics;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Native;
+using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Shared.SharedMemory;
+
+namespace ProcessFarm.Worker;
+
+/// <summary>Runs jobs and writes their replies. Holds the worker's state: the last LUT and the attached region.</summary>
+internal sealed class JobExecutor : IDisposable
+{
+    private readonly FrameWriter _frames;
+    private LookupTable? _lut;
+    private SharedRegion? _region;
+
+    public JobExecutor(FrameWriter frames) => _frames = frames;
+
+    public void Execute(in JobRequest job)
+    {
+        long started = Stopwatch.GetTimestamp();
+        switch (job.Kind)
+        {
+            case JobKind.Lut when job.Parameters.InRegion:
+                ExecuteLutInRegion(job, started);
+                break;
+            case JobKind.Lut:
+                ExecuteLut(job, started);
+                break;
+            case JobKind.Echo:
+                ExecuteEcho(job, started);
+                break;
+            default:
+                ExecuteFib(job, started);
+                break;
+        }
+    }
+
+    public void Attach(AttachRequest attach)
+    {
+        long started = Stopwatch.GetTimestamp();
+        _region?.Dispose();
+        _region = null;
+        try
+        {
+            _region = SharedRegion.Open(attach.Path, attach.Size);
+        }
+        catch (SharedMemoryException e)
+        {
+            throw new ProtocolException(ErrorCode.RegionInvalid, e.Message, e);
+        }
+        _frames.WriteResult(attach.JobId, new WorkerTimings(0, ElapsedNs(started)));
+    }
+
+    private void ExecuteLut(in JobRequest job, long started)
+    {
+        var lut = GetLut(job);
+        if (job.Encoding != PayloadEncoding.Binary)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, "a lut job carries its tile as a bin payload, or an offset and length in the region");
+        }
+        CheckGeometry(job.Parameters, job.Payload.Length);
+
+        // The kernel reads the received bytes and writes straight into the reply: no staging copy.
+        var payload = job.Payload;
+        _frames.BeginResult(job.Id, PayloadEncoding.Binary, (int)payload.Length);
+        long kernelTicks = 0;
+        foreach (var segment in payload)
+        {
+            var source = segment.Span;
+            while (!source.IsEmpty)
+            {
+                var destination = _frames.Output.GetSpan(Math.Min(source.Length, 1 << 20));
+                int chunk = Math.Min(source.Length, destination.Length);
+                long before = Stopwatch.GetTimestamp();
+                lut.Apply(source[..chunk], destination[..chunk]);
+                kernelTicks += Stopwatch.GetTimestamp() - before;
+                _frames.Output.Advance(chunk);
+                source = source[chunk..];
+            }
+        }
+        _frames.EndResult(new WorkerTimings(TicksToNs(kernelTicks), ElapsedNs(started)));
+    }
+
+    private void ExecuteLutInRegion(in JobRequest job, long started)
+    {
+        var lut = GetLut(job);
+        var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
+        long offset = job.Parameters.Offset!.Value;
+        long length = job.Parameters.Length ?? -1;
+        if (!region.Contains(offset, length) || length > int.MaxValue)
+        {
+            throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) is outside the {region.DataBytes}-byte region");
+        }
+        CheckGeometry(job.Parameters, length);
+
+        long before = Stopwatch.GetTimestamp();
+        lut.ApplyInPlace(region.GetSpan(offset, (int)length));
+        long kernelNs = ElapsedNs(before);
+        _frames.WriteResult(job.Id, new WorkerTimings(kernelNs, ElapsedNs(started)));
+    }
+
+    private void ExecuteEcho(in JobRequest job, long started)
+    {
+        if (job.Parameters.InRegion)
+        {
+            var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
+            long offset = job.Parameters.Offset!.Value, length = job.Parameters.Length ?? -1;
+            if (!region.Contains(offset, length))
+            {
+                throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) is outside the {region.DataBytes}-byte region");
+            }
+            _frames.WriteResult(job.Id, new WorkerTimings(0, ElapsedNs(started)));
+            return;
+        }
+
+        var payload = job.Payload;
+        _frames.BeginResult(job.Id, job.Encoding, (int)payload.Length);
+        foreach (var segment in payload)
+        {
+            _frames.Output.Write(segment.Span);
+        }
+        _frames.EndResult(new WorkerTimings(0, ElapsedNs(started)));
+    }
+
+    private void ExecuteFib(in JobRequest job, long started)
+    {
+        int n = job.Parameters.N;
+        if (n is < 0 or > 92)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"fib needs 0 <= n <= 92, not {n}");
+        }
+        long before = Stopwatch.GetTimestamp();
+        long value = Fib(n);
+        long kernelNs = ElapsedNs(before);
+        var scratch = new ArrayBufferWriter<byte>(16);
+        var writer = new Shared.MessagePack.MessagePackWriter(scratch);
+        writer.Write(value);
+        writer.Flush();
+        _frames.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
+        _frames.Output.Write(scratch.WrittenSpan);
+        _frames.EndResult(new WorkerTimings(kernelNs, ElapsedNs(started)));
+    }
+
+    private static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
+
+    private LookupTable GetLut(in JobRequest job)
+    {
+        var parameters = new LutParameters(job.Parameters.Ev, job.Parameters.Gamma);
+        if (!parameters.IsValid)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"ev {parameters.Ev} and gamma {parameters.Gamma} must be finite, gamma > 0");
+        }
+        if (_lut is null || _lut.Parameters != parameters)
+        {
+            _lut = LookupTable.Create(parameters);
+        }
+        return _lut;
+    }
+
+    private static void CheckGeometry(in JobParameters parameters, long bytes)
+    {
+        long expected = (long)parameters.Width * parameters.Rows * parameters.Channels;
+        if (parameters.Width < 1 || parameters.Rows < 1 || parameters.Channels is not (1 or 3 or 4) || expected != bytes)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument,
+                $"the tile geometry {parameters.Width}x{parameters.Rows}x{parameters.Channels} does not match its {bytes} bytes");
+        }
+    }
+
+    private static long ElapsedNs(long since) => TicksToNs(Stopwatch.GetTimestamp() - since);
+
+    private static long TicksToNs(long ticks) => (long)(ticks * (1e9 / Stopwatch.Frequency));
+
+    public void Dispose() => _region?.Dispose();
+}

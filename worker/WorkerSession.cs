@@ -1,0 +1,202 @@
+using System.Buffers;
+using System.IO.Pipelines;
+using ProcessFarm.Shared.Native;
+using ProcessFarm.Shared.Protocol;
+
+namespace ProcessFarm.Worker;
+
+/// <summary>
+/// One connection to the coordinator: handshake, then read frames and answer each until Shutdown or the end of
+/// the stream. All of it runs on one logical thread: a worker serves one job at a time, and the coordinator
+/// keeps a few in flight so the next job is already in the socket while this one runs.
+/// </summary>
+internal sealed class WorkerSession : IDisposable
+{
+    private const int FlushThresholdBytes = 1 << 20;
+    private static readonly TimeSpan s_handshakeTimeout = TimeSpan.FromSeconds(10);
+
+    private readonly PipeReader _input;
+    private readonly PipeWriter _output;
+    private readonly FrameWriter _frames;
+    private readonly JobExecutor _executor;
+    private readonly uint _workerId;
+    private readonly byte[] _secret;
+    private readonly WorkerLog _log;
+
+    public WorkerSession(Stream stream, uint workerId, byte[] secret, WorkerLog log)
+    {
+        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, minimumReadSize: 1 << 14, leaveOpen: true));
+        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 1 << 16, leaveOpen: true));
+        _frames = new FrameWriter(_output);
+        _executor = new JobExecutor(_frames);
+        _workerId = workerId;
+        _secret = secret;
+        _log = log;
+    }
+
+    public async Task<ExitCode> RunAsync()
+    {
+        try
+        {
+            var handshake = await HandshakeAsync().ConfigureAwait(false);
+            return handshake != ExitCode.Success ? handshake : await ServeAsync().ConfigureAwait(false);
+        }
+        catch (IOException)
+        {
+            return ExitCode.Success; // the coordinator went away: nothing left to serve
+        }
+    }
+
+    private async Task<ExitCode> HandshakeAsync()
+    {
+        _frames.WriteHello(new HelloMessage(ProtocolLimits.Version, _workerId, Environment.ProcessId, _secret, LookupTable.BestKernel.ToString()));
+        await _output.FlushAsync().ConfigureAwait(false);
+
+        using var timeout = new CancellationTokenSource(s_handshakeTimeout);
+        while (true)
+        {
+            ReadResult read;
+            try
+            {
+                read = await _input.ReadAsync(timeout.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException)
+            {
+                _log.Error("the coordinator did not answer the handshake in time");
+                return ExitCode.HandshakeRefused;
+            }
+            var buffer = read.Buffer;
+            if (FrameReader.TryReadFrame(ref buffer, out var body))
+            {
+                var outcome = CheckHandshakeReply(body);
+                _input.AdvanceTo(buffer.Start);
+                return outcome;
+            }
+            if (read.IsCompleted)
+            {
+                _log.Error("the coordinator closed the pipe during the handshake");
+                return ExitCode.HandshakeRefused;
+            }
+            _input.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+
+    private ExitCode CheckHandshakeReply(ReadOnlySequence<byte> body)
+    {
+        switch (FrameReader.ReadType(body))
+        {
+            case MessageType.Welcome:
+                uint version = FrameReader.ReadWelcome(body);
+                if (version == ProtocolLimits.Version)
+                {
+                    return ExitCode.Success;
+                }
+                _log.Error($"the coordinator speaks protocol {version}, this worker {ProtocolLimits.Version}");
+                return ExitCode.HandshakeRefused;
+            case MessageType.Error:
+                var error = FrameReader.ReadError(body);
+                _log.Error($"handshake refused: {error.Code}: {error.Message}");
+                return ExitCode.HandshakeRefused;
+            default:
+                _log.Error("the coordinator answered the handshake with an unexpected message");
+                return ExitCode.HandshakeRefused;
+        }
+    }
+
+    private async Task<ExitCode> ServeAsync()
+    {
+        while (true)
+        {
+            var read = await _input.ReadAsync().ConfigureAwait(false);
+            var buffer = read.Buffer;
+            bool shutdown = false;
+            try
+            {
+                // Answer every complete frame in this read, then flush once.
+                while (!shutdown && FrameReader.TryReadFrame(ref buffer, out var body))
+                {
+                    shutdown = !Handle(body);
+                    if (_output.UnflushedBytes >= FlushThresholdBytes)
+                    {
+                        await _output.FlushAsync().ConfigureAwait(false);
+                    }
+                }
+            }
+            catch (ProtocolException e) when (e.Code == ErrorCode.FrameTooLarge)
+            {
+                // The stream cannot be resynchronised after a bad length: say why and close.
+                _frames.WriteError(new ErrorMessage(null, e.Code, e.Message));
+                await _output.FlushAsync().ConfigureAwait(false);
+                _log.Error(e.Message);
+                return ExitCode.ProtocolError;
+            }
+
+            // Consumed up to the first incomplete frame; examined everything so the next read waits for more.
+            _input.AdvanceTo(buffer.Start, buffer.End);
+            await _output.FlushAsync().ConfigureAwait(false);
+            if (shutdown)
+            {
+                return ExitCode.Success;
+            }
+            if (read.IsCompleted)
+            {
+                if (!buffer.IsEmpty)
+                {
+                    _log.Warning($"the coordinator closed the pipe in the middle of a frame ({buffer.Length} bytes unread)");
+                }
+                return ExitCode.Success;
+            }
+        }
+    }
+
+    /// <summary>Answers one frame; returns false on Shutdown.</summary>
+    private bool Handle(ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            switch (FrameReader.ReadType(body))
+            {
+                case MessageType.Job:
+                    _executor.Execute(FrameReader.ReadJob(body));
+                    return true;
+                case MessageType.Attach:
+                    _executor.Attach(FrameReader.ReadAttach(body));
+                    return true;
+                case MessageType.Shutdown:
+                    return false;
+                default:
+                    throw new ProtocolException(ErrorCode.UnknownKind, "a worker accepts Job, Attach and Shutdown messages only");
+            }
+        }
+        catch (ProtocolException e)
+        {
+            // A bad frame gets an error reply; the framing is intact, so the connection serves on.
+            _frames.WriteError(new ErrorMessage(TryGetJobId(body), e.Code, e.Message));
+            return true;
+        }
+    }
+
+    private static ulong? TryGetJobId(ReadOnlySequence<byte> body)
+    {
+        try
+        {
+            var reader = new Shared.MessagePack.MessagePackReader(body);
+            if (reader.ReadArrayHeader() >= 2 && reader.ReadUInt32() is (uint)MessageType.Job or (uint)MessageType.Attach)
+            {
+                return reader.ReadUInt64();
+            }
+        }
+        catch (Shared.MessagePack.MessagePackSerializationException)
+        {
+            // No id to be had from this frame; the error reply carries nil.
+        }
+        return null;
+    }
+
+    public void Dispose()
+    {
+        _executor.Dispose();
+        _input.Complete();
+        _output.Complete();
+    }
+}

@@ -66,7 +66,7 @@ typedef struct pf_image_info
 
 /*
  * Fills lut[256] with y = trunc(clamp(255 * (x/255 * 2^ev)^(1/gamma), 0, 255)) for x = 0..255.
- * Arithmetic is IEEE double throughout: s = exp2(ev); v = (x / 255.0) * s; p = pow(v, 1.0 / gamma);
+ * Arithmetic is IEEE double throughout: s = pow(2.0, ev); v = (x / 255.0) * s; p = pow(v, 1.0 / gamma);
  * y = 255.0 * p; clamped to [0, 255], then truncated toward zero. Every apply path uses the table, so all
  * paths are bit-identical by construction.
  * Returns PF_OK, or PF_ERR_ARGUMENT when lut is NULL, ev or gamma is not finite, or gamma <= 0.

@@ -12,7 +12,7 @@ int32_t pf_lut_build(double ev, double gamma, uint8_t* lut)
         return PF_ERR_ARGUMENT;
     }
 
-    const double scale = exp2(ev);
+    const double scale = pow(2.0, ev);
     const double exponent = 1.0 / gamma;
     for (int x = 0; x < 256; x++)
     {

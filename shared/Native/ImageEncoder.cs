@@ -4,8 +4,8 @@ namespace ProcessFarm.Shared.Native;
 /// <remarks>The encoded bytes returned by <see cref="Finish"/> belong to the encoder and die with it.</remarks>
 public sealed unsafe class ImageEncoder : IDisposable
 {
-    /// <summary>The zlib level used for PNG: fast, and within a few percent of level 6's size on photos.</summary>
-    public const int DefaultPngCompression = 3;
+    /// <summary>The zlib level used for PNG: level 6 took 5x as long on a 24 MP photo for a 5% smaller file.</summary>
+    public const int DefaultPngCompression = 1;
 
     private readonly SafeEncoderHandle _handle;
     private readonly int _rowBytes;

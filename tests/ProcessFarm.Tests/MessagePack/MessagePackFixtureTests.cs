@@ -1,0 +1,317 @@
+using System.Buffers;
+using System.Globalization;
+using System.Numerics;
+using System.Text.Json;
+using ProcessFarm.Shared.MessagePack;
+using Xunit;
+
+namespace ProcessFarm.Tests.MessagePack;
+
+/// <summary>
+/// The public msgpack-test-suite (TestData/msgpack-test-suite, MIT): every accepted encoding of every case decodes
+/// to its value, also when fed one byte per segment; encoding the value gives an encoding of the first's length
+/// that the suite accepts (for 2^63-1 the suite lists int 64 first, the spec's unsigned form second).
+/// </summary>
+public class MessagePackFixtureTests
+{
+    public static TheoryData<string, int> Cases()
+    {
+        var data = new TheoryData<string, int>();
+        foreach (var group in LoadSuite().RootElement.EnumerateObject())
+        {
+            for (int i = 0; i < group.Value.GetArrayLength(); i++)
+            {
+                data.Add(group.Name, i);
+            }
+        }
+        return data;
+    }
+
+    [Fact]
+    public void Suite_IsComplete() => Assert.Equal(85, Cases().Count);
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void EveryEncoding_DecodesToTheValue(string group, int index)
+    {
+        var testCase = GetCase(group, index);
+        foreach (var hex in testCase.GetProperty("msgpack").EnumerateArray())
+        {
+            byte[] bytes = ParseHex(hex.GetString()!);
+            AssertDecodes(testCase, new ReadOnlySequence<byte>(bytes), hex.GetString()!);
+            AssertDecodes(testCase, OneBytePerSegment(bytes), hex.GetString()! + " (one byte per segment)");
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Encoding_IsTheShortestForm(string group, int index)
+    {
+        var testCase = GetCase(group, index);
+        var accepted = testCase.GetProperty("msgpack").EnumerateArray().Select(e => e.GetString()!).ToList();
+
+        var output = new ArrayBufferWriter<byte>();
+        var writer = new MessagePackWriter(output);
+        Write(ref writer, testCase);
+        writer.Flush();
+        string produced = string.Join('-', output.WrittenSpan.ToArray().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+
+        Assert.Contains(produced, accepted);
+        Assert.Equal(ParseHex(accepted[0]).Length, output.WrittenCount);
+    }
+
+    private static void AssertDecodes(JsonElement testCase, ReadOnlySequence<byte> bytes, string label)
+    {
+        var reader = new MessagePackReader(bytes);
+        var (kind, expected) = ValueOf(testCase);
+        object? actual = ReadValue(ref reader, kind, expected);
+        Assert.True(reader.End, $"{label}: bytes left over");
+        Assert.True(JsonEquals(expected, actual), $"{label}: decoded {Show(actual)}, expected {expected}");
+    }
+
+    /// <summary>Reads the next value guided by the case's kind; numbers may come as ints or floats.</summary>
+    private static object? ReadValue(ref MessagePackReader reader, string kind, JsonElement expected)
+    {
+        switch (kind)
+        {
+            case "nil":
+                reader.ReadNil();
+                return null;
+            case "bool":
+                return reader.ReadBoolean();
+            case "number":
+            case "bignum":
+                return ReadNumber(ref reader);
+            case "string":
+                return reader.ReadString();
+            case "binary":
+                return reader.ReadBytes()!.Value.ToArray();
+            case "timestamp":
+                var timestamp = reader.ReadTimestamp();
+                return new object[] { new BigInteger(timestamp.Seconds), new BigInteger(timestamp.Nanoseconds) };
+            case "ext":
+                var header = reader.ReadExtensionHeader();
+                return new object[] { new BigInteger(header.TypeCode), reader.ReadExtensionBody(header).ToArray() };
+            default:
+                return ReadAny(ref reader);
+        }
+    }
+
+    private static object? ReadAny(ref MessagePackReader reader)
+    {
+        switch (reader.NextMessagePackType)
+        {
+            case MessagePackType.Nil:
+                reader.ReadNil();
+                return null;
+            case MessagePackType.Boolean:
+                return reader.ReadBoolean();
+            case MessagePackType.Integer:
+            case MessagePackType.Float:
+                return ReadNumber(ref reader);
+            case MessagePackType.String:
+                return reader.ReadString();
+            case MessagePackType.Binary:
+                return reader.ReadBytes()!.Value.ToArray();
+            case MessagePackType.Array:
+                var items = new object?[reader.ReadArrayHeader()];
+                for (int i = 0; i < items.Length; i++)
+                {
+                    items[i] = ReadAny(ref reader);
+                }
+                return items;
+            case MessagePackType.Map:
+                var map = new Dictionary<string, object?>();
+                for (int i = reader.ReadMapHeader(); i > 0; i--)
+                {
+                    map[reader.ReadString()!] = ReadAny(ref reader);
+                }
+                return map;
+            default:
+                throw new InvalidOperationException("the suite has no top-level ext inside containers");
+        }
+    }
+
+    private static object ReadNumber(ref MessagePackReader reader)
+    {
+        byte code = reader.NextCode;
+        if (MessagePackCode.ToType(code) == MessagePackType.Float)
+        {
+            return reader.ReadDouble();
+        }
+        return code == MessagePackCode.UInt64 ? new BigInteger(reader.ReadUInt64()) : new BigInteger(reader.ReadInt64());
+    }
+
+    private static void Write(ref MessagePackWriter writer, JsonElement testCase)
+    {
+        var (kind, value) = ValueOf(testCase);
+        switch (kind)
+        {
+            case "timestamp":
+                writer.Write(new MessagePackTimestamp(value[0].GetInt64(), value[1].GetUInt32()));
+                break;
+            case "ext":
+                writer.WriteExtension((sbyte)value[0].GetInt32(), ParseHex(value[1].GetString()!));
+                break;
+            case "binary":
+                writer.WriteBin(ParseHex(value.GetString()!));
+                break;
+            case "bignum":
+                var big = BigInteger.Parse(value.GetString()!, CultureInfo.InvariantCulture);
+                if (big.Sign < 0)
+                {
+                    writer.Write((long)big);
+                }
+                else
+                {
+                    writer.Write((ulong)big);
+                }
+                break;
+            default:
+                WriteJson(ref writer, value);
+                break;
+        }
+    }
+
+    private static void WriteJson(ref MessagePackWriter writer, JsonElement value)
+    {
+        switch (value.ValueKind)
+        {
+            case JsonValueKind.Null:
+                writer.WriteNil();
+                break;
+            case JsonValueKind.True:
+            case JsonValueKind.False:
+                writer.Write(value.GetBoolean());
+                break;
+            case JsonValueKind.String:
+                writer.Write(value.GetString());
+                break;
+            case JsonValueKind.Number when value.TryGetInt64(out long integer):
+                writer.Write(integer);
+                break;
+            case JsonValueKind.Number:
+                // Shortest float: float 32 when it holds the value exactly.
+                double number = value.GetDouble();
+                if ((double)(float)number == number)
+                {
+                    writer.Write((float)number);
+                }
+                else
+                {
+                    writer.Write(number);
+                }
+                break;
+            case JsonValueKind.Array:
+                writer.WriteArrayHeader((uint)value.GetArrayLength());
+                foreach (var item in value.EnumerateArray())
+                {
+                    WriteJson(ref writer, item);
+                }
+                break;
+            default:
+                var properties = value.EnumerateObject().ToList();
+                writer.WriteMapHeader((uint)properties.Count);
+                foreach (var property in properties)
+                {
+                    writer.Write(property.Name);
+                    WriteJson(ref writer, property.Value);
+                }
+                break;
+        }
+    }
+
+    private static (string Kind, JsonElement Value) ValueOf(JsonElement testCase)
+    {
+        // bignum wins over number: it is the exact one.
+        foreach (string kind in new[] { "bignum", "nil", "bool", "binary", "number", "string", "array", "map", "timestamp", "ext" })
+        {
+            if (testCase.TryGetProperty(kind, out var value))
+            {
+                return (kind, value);
+            }
+        }
+        throw new InvalidOperationException("a case without a value");
+    }
+
+    private static bool JsonEquals(JsonElement expected, object? actual)
+    {
+        switch (expected.ValueKind)
+        {
+            case JsonValueKind.Null:
+                return actual is null;
+            case JsonValueKind.True:
+            case JsonValueKind.False:
+                return actual is bool b && b == expected.GetBoolean();
+            case JsonValueKind.Number:
+                return actual switch
+                {
+                    BigInteger integer => expected.TryGetInt64(out long l) ? integer == l : (double)integer == expected.GetDouble(),
+                    double d => d == expected.GetDouble(),
+                    _ => false,
+                };
+            case JsonValueKind.String when actual is BigInteger big:
+                return big == BigInteger.Parse(expected.GetString()!, CultureInfo.InvariantCulture);
+            case JsonValueKind.String when actual is byte[] bytes:
+                return bytes.AsSpan().SequenceEqual(ParseHex(expected.GetString()!));
+            case JsonValueKind.String when actual is double d:
+                return d == (double)BigInteger.Parse(expected.GetString()!, CultureInfo.InvariantCulture);
+            case JsonValueKind.String:
+                return actual is string s && s == expected.GetString();
+            case JsonValueKind.Array:
+                return actual is object?[] items && items.Length == expected.GetArrayLength()
+                    && expected.EnumerateArray().Select((e, i) => JsonEquals(e, items[i])).All(x => x);
+            default:
+                return actual is Dictionary<string, object?> map && map.Count == expected.EnumerateObject().Count()
+                    && expected.EnumerateObject().All(p => map.TryGetValue(p.Name, out var v) && JsonEquals(p.Value, v));
+        }
+    }
+
+    private static string Show(object? value) => value switch
+    {
+        null => "nil",
+        byte[] bytes => Convert.ToHexString(bytes),
+        object?[] items => "[" + string.Join(", ", items.Select(Show)) + "]",
+        _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? "?",
+    };
+
+    internal static ReadOnlySequence<byte> OneBytePerSegment(byte[] bytes)
+    {
+        if (bytes.Length == 0)
+        {
+            return ReadOnlySequence<byte>.Empty;
+        }
+        var first = new Segment(bytes.AsMemory(0, 1), 0);
+        var last = first;
+        for (int i = 1; i < bytes.Length; i++)
+        {
+            last = last.Append(bytes.AsMemory(i, 1));
+        }
+        return new ReadOnlySequence<byte>(first, 0, last, 1);
+    }
+
+    private static byte[] ParseHex(string hex) => hex.Length == 0 ? [] : Convert.FromHexString(hex.Replace("-", string.Empty, StringComparison.Ordinal));
+
+    private static JsonElement GetCase(string group, int index) => LoadSuite().RootElement.GetProperty(group)[index];
+
+    private static JsonDocument? s_suite;
+
+    private static JsonDocument LoadSuite() =>
+        s_suite ??= JsonDocument.Parse(File.ReadAllText(TestHelpers.TestDataPath("msgpack-test-suite", "msgpack-test-suite.json")));
+
+    private sealed class Segment : ReadOnlySequenceSegment<byte>
+    {
+        public Segment(ReadOnlyMemory<byte> memory, long runningIndex)
+        {
+            Memory = memory;
+            RunningIndex = runningIndex;
+        }
+
+        public Segment Append(ReadOnlyMemory<byte> memory)
+        {
+            var next = new Segment(memory, RunningIndex + Memory.Length);
+            Next = next;
+            return next;
+        }
+    }
+}

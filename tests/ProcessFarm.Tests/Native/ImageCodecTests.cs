@@ -1,0 +1,177 @@
+using System.Runtime.CompilerServices;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Native;
+using Xunit;
+
+namespace ProcessFarm.Tests.Native;
+
+public sealed class ImageCodecTests : IDisposable
+{
+    private readonly string _directory = TestHelpers.CreateTempDirectory();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void Png_RoundTrip_IsExact(int channels)
+    {
+        var geometry = new ImageGeometry(37, 23, channels);
+        byte[] pixels = RandomPixels(geometry, seed: channels);
+        string path = Path.Combine(_directory, "round.png");
+
+        ImageFile.Save(path, pixels, geometry);
+        using var decoded = ImageFile.Load(path);
+
+        Assert.Equal(geometry, decoded.Geometry);
+        Assert.Equal(pixels, decoded.Span.ToArray());
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void Jpeg_RoundTrip_IsClose(int channels)
+    {
+        var geometry = new ImageGeometry(160, 96, channels);
+        using var sample = PixelBuffer.Allocate(geometry);
+        SampleImage.Generate(sample);
+        string path = Path.Combine(_directory, "round.jpg");
+
+        ImageFile.Save(path, sample.Span, geometry, quality: 95);
+        using var decoded = ImageFile.Load(path);
+
+        Assert.Equal(geometry, decoded.Geometry);
+        double meanError = MeanAbsoluteError(sample.Span, decoded.Span);
+        Assert.InRange(meanError, 0.01, 4.0); // lossy, but close; exactly 0 would mean nothing was encoded
+    }
+
+    [Fact]
+    public void Jpeg_FromRgba_DropsAlpha()
+    {
+        var geometry = new ImageGeometry(16, 16, 4);
+        byte[] pixels = new byte[geometry.ByteLength];
+        pixels.AsSpan().Fill(200);
+        string path = Path.Combine(_directory, "alpha.jpg");
+
+        ImageFile.Save(path, pixels, geometry);
+        using var decoded = ImageFile.Load(path);
+
+        Assert.Equal(new ImageGeometry(16, 16, 3), decoded.Geometry);
+        Assert.All(decoded.Span.ToArray(), b => Assert.InRange(b, 195, 205));
+    }
+
+    [Fact]
+    public void Decoder_ReadsInRowBands_SameAsWhole()
+    {
+        var geometry = new ImageGeometry(50, 41, 3);
+        byte[] pixels = RandomPixels(geometry, seed: 9);
+        string path = Path.Combine(_directory, "bands.png");
+        ImageFile.Save(path, pixels, geometry);
+
+        using var decoder = ImageDecoder.Open(path, ImageFile.DefaultMaxPixels);
+        byte[] banded = new byte[geometry.ByteLength];
+        int row = 0;
+        while (row < geometry.Height)
+        {
+            int read = decoder.ReadRows(banded.AsSpan(row * geometry.RowBytes), geometry.RowBytes, 8);
+            Assert.True(read > 0);
+            row += read;
+        }
+
+        Assert.Equal(pixels, banded);
+        Assert.Equal(0, decoder.ReadRows(banded, geometry.RowBytes, 1));
+    }
+
+    [Fact]
+    public void Open_EmptyFile_IsFormatError()
+    {
+        string path = Path.Combine(_directory, "empty.png");
+        File.WriteAllBytes(path, []);
+        var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Open(path, ImageFile.DefaultMaxPixels));
+        Assert.Equal(NativeStatus.Format, error.Status);
+        Assert.Contains("empty", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_WrongMagic_IsFormatError()
+    {
+        string path = Path.Combine(_directory, "text.png");
+        File.WriteAllText(path, "this is not an image at all");
+        var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Open(path, ImageFile.DefaultMaxPixels));
+        Assert.Equal(NativeStatus.Format, error.Status);
+    }
+
+    [Theory]
+    [InlineData("png", 0.3)]
+    [InlineData("png", 0.7)]
+    [InlineData("png", 0.98)]
+    [InlineData("jpg", 0.005)]
+    [InlineData("jpg", 0.5)]
+    [InlineData("jpg", 0.95)]
+    public void Decode_TruncatedFile_IsFormatError(string extension, double keep)
+    {
+        var geometry = new ImageGeometry(64, 64, 3);
+        string whole = Path.Combine(_directory, "whole." + extension);
+        using (var sample = PixelBuffer.Allocate(geometry))
+        {
+            SampleImage.Generate(sample);
+            ImageFile.Save(whole, sample.Span, geometry);
+        }
+        byte[] bytes = File.ReadAllBytes(whole);
+        string truncated = Path.Combine(_directory, "cut." + extension);
+        File.WriteAllBytes(truncated, bytes[..Math.Max(4, (int)(bytes.Length * keep))]);
+
+        var error = Assert.Throws<InvalidImageException>(() => ImageFile.Load(truncated).Dispose());
+
+        Assert.Equal(NativeStatus.Format, error.Status);
+    }
+
+    [Fact]
+    public void Open_PngDeclaringHugeSize_IsRefusedBeforeAllocating()
+    {
+        string path = Path.Combine(_directory, "bomb.png");
+        File.WriteAllBytes(path, HostileImages.PngHeader(100_000, 100_000));
+
+        var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Open(path, ImageFile.DefaultMaxPixels));
+
+        Assert.Equal(NativeStatus.TooLarge, error.Status);
+        Assert.Contains("100000x100000", error.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public void Open_JpegOverPixelLimit_IsRefused()
+    {
+        var geometry = new ImageGeometry(100, 100, 3);
+        string path = Path.Combine(_directory, "limit.jpg");
+        ImageFile.Save(path, new byte[geometry.ByteLength], geometry);
+
+        var error = Assert.Throws<InvalidImageException>(() => ImageDecoder.Open(path, maxPixels: 9_999));
+
+        Assert.Equal(NativeStatus.TooLarge, error.Status);
+    }
+
+    [Fact]
+    public void ImageInfo_MatchesTheCStruct() => Assert.Equal(16, Unsafe.SizeOf<ImageInfo>());
+
+    [Fact]
+    public void Encoder_RejectsBadArguments() =>
+        Assert.Throws<ArgumentException>(() => ImageEncoder.Begin(ImageFormat.Jpeg, 10, 10, 2).Dispose());
+
+    private static byte[] RandomPixels(ImageGeometry geometry, int seed)
+    {
+        byte[] pixels = new byte[geometry.ByteLength];
+        new Random(seed).NextBytes(pixels);
+        return pixels;
+    }
+
+    private static double MeanAbsoluteError(ReadOnlySpan<byte> a, ReadOnlySpan<byte> b)
+    {
+        long sum = 0;
+        for (int i = 0; i < a.Length; i++)
+        {
+            sum += Math.Abs(a[i] - b[i]);
+        }
+        return (double)sum / a.Length;
+    }
+}

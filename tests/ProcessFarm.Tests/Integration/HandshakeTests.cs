@@ -1,0 +1,90 @@
+using System.IO.Pipelines;
+using System.IO.Pipes;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Protocol;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>Who may join a pool: only a worker this coordinator started, speaking its version, with its secret.</summary>
+[AssertNoLeaks]
+[Collection(WorkerCollection.Name)]
+public class HandshakeTests
+{
+    [Theory]
+    [InlineData(false, ProtocolLimits.Version, ErrorCode.BadSecret)]
+    [InlineData(true, ProtocolLimits.Version + 1, ErrorCode.UnsupportedVersion)]
+    public async Task Intruder_IsRefused_AndThePoolStillStarts(bool knowsSecret, uint version, ErrorCode expected)
+    {
+        byte[] secret = Enumerable.Range(1, ProtocolLimits.SecretBytes).Select(i => (byte)i).ToArray();
+        var intruder = new TaskCompletionSource<ErrorMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
+        var options = new WorkerPoolOptions
+        {
+            Secret = secret,
+            OnListening = path => _ = Task.Run(async () =>
+            {
+                try
+                {
+                    intruder.TrySetResult(await IntrudeAsync(path, knowsSecret ? secret : new byte[ProtocolLimits.SecretBytes], version));
+                }
+                catch (Exception e)
+                {
+                    intruder.TrySetException(e);
+                }
+            }),
+        };
+
+        await using (var pool = await WorkerPool.StartAsync(1, options, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout())
+        {
+            Assert.Single(pool.Workers);
+        }
+
+        var refusal = await intruder.Task.DefaultTimeout();
+        Assert.Equal(expected, refusal.Code);
+    }
+
+    [Fact]
+    public async Task WorkerGivenTheWrongSecret_ExitsWithHandshakeRefused()
+    {
+        // The worker is ours and started by the pool, but we hand it a secret the pool does not expect.
+        string worker = WorkerLocator.Find(null, out _)!;
+        using var listener = PipeListener.Create();
+        var server = listener.CreateServer();
+        using var process = WorkerProcess.Start(worker, listener.PipePath, 0, new byte[ProtocolLimits.SecretBytes], CoordinatorLog.Silent);
+        await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+        await using var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
+        var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+
+        var processes = new Dictionary<uint, WorkerProcess> { [0] = process };
+        var refusal = WorkerPool.Validate(hello, Enumerable.Repeat((byte)7, ProtocolLimits.SecretBytes).ToArray(), processes);
+        Assert.NotNull(refusal);
+        await connection.SendErrorAsync(refusal, TestHelpers.TimeoutToken());
+
+        await process.Exited.DefaultTimeout();
+        Assert.Equal(4, process.ExitCode); // HandshakeRefused
+    }
+
+    private static async Task<ErrorMessage> IntrudeAsync(string path, byte[] secret, uint version)
+    {
+        await using var client = new NamedPipeClientStream(".", path, PipeDirection.InOut, System.IO.Pipes.PipeOptions.Asynchronous | System.IO.Pipes.PipeOptions.CurrentUserOnly);
+        await client.ConnectAsync(TestHelpers.TimeoutToken());
+        var writer = PipeWriter.Create(client);
+        new FrameWriter(writer).WriteHello(new HelloMessage(version, 0, Environment.ProcessId, secret, "none"));
+        await writer.FlushAsync();
+        var reader = PipeReader.Create(client);
+        while (true)
+        {
+            var read = await reader.ReadAsync(TestHelpers.TimeoutToken());
+            var buffer = read.Buffer;
+            if (FrameReader.TryReadFrame(ref buffer, out var body))
+            {
+                return FrameReader.ReadError(body);
+            }
+            if (read.IsCompleted)
+            {
+                throw new InvalidOperationException("closed without an Error frame");
+            }
+            reader.AdvanceTo(buffer.Start, buffer.End);
+        }
+    }
+}

@@ -1,0 +1,63 @@
+using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>Every mode, with real worker processes for pipe and shm, produces exactly the serial result.</summary>
+[AssertNoLeaks]
+[Collection(WorkerCollection.Name)]
+public class ModeEquivalenceTests
+{
+    private static readonly LutParameters s_parameters = new(0.6, 1.7);
+
+    public static TheoryData<string, int, int> Cases => new()
+    {
+        { "threads", 1, 3 }, { "threads", 3, 3 }, { "threads", 2, 4 },
+        { "pipe", 1, 3 }, { "pipe", 2, 3 }, { "pipe", 3, 4 },
+        { "shm", 1, 3 }, { "shm", 2, 3 }, { "shm", 3, 1 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public async Task Mode_EqualsSerial_ForSeveralTileSizes(string mode, int workers, int channels)
+    {
+        var geometry = new ImageGeometry(301, 157, channels);
+        byte[] expected = await RunAsync(new InProcessEngine(ExecutionMode.Serial, 1), geometry, geometry.Height);
+
+        await using var engine = Create(ExecutionModes.Parse(mode), workers);
+        foreach (int tileRows in new[] { 1, 7, 64, geometry.Height, geometry.Height + 5 })
+        {
+            byte[] actual = await RunAsync(engine, geometry, tileRows);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{mode} with {workers} workers and {tileRows}-row tiles differs from serial");
+        }
+    }
+
+    [Fact]
+    public async Task Shm_ReusesTheWarmPool_ForANewImage()
+    {
+        await using var engine = Create(ExecutionMode.Shm, 2);
+        foreach (var geometry in new[] { new ImageGeometry(64, 64, 3), new ImageGeometry(500, 300, 4) })
+        {
+            byte[] expected = await RunAsync(new InProcessEngine(ExecutionMode.Serial, 1), geometry, geometry.Height);
+            Assert.Equal(expected, await RunAsync(engine, geometry, 16));
+        }
+    }
+
+    internal static IExecutionEngine Create(ExecutionMode mode, int workers) => mode switch
+    {
+        ExecutionMode.Pipe or ExecutionMode.Shm => new WorkerEngine(mode, workers, new WorkerPoolOptions(), CoordinatorLog.Silent),
+        _ => new InProcessEngine(mode, workers),
+    };
+
+    internal static async Task<byte[]> RunAsync(IExecutionEngine engine, ImageGeometry geometry, int tileRows)
+    {
+        await engine.StartAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+        using var image = engine.CreateImage(geometry);
+        SampleImage.Generate(image);
+        var stats = await engine.RunAsync(image, new TileLayout(geometry, tileRows), s_parameters, TestHelpers.TimeoutToken()).DefaultTimeout();
+        Assert.True(stats.Tiles >= 1);
+        return image.Span.ToArray();
+    }
+}

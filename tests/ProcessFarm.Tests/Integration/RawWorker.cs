@@ -1,0 +1,71 @@
+using System.Buffers;
+using System.Threading.Channels;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Protocol;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>
+/// A real worker process behind a hand-driven connection: the test plays coordinator, sends what it likes
+/// (including garbage) and reads each reply.
+/// </summary>
+internal sealed class RawWorker : IAsyncDisposable, IReplyHandler
+{
+    private readonly Channel<Reply> _replies = Channel.CreateUnbounded<Reply>();
+
+    private RawWorker(WorkerConnection connection, WorkerProcess process)
+    {
+        Connection = connection;
+        Process = process;
+    }
+
+    public WorkerConnection Connection { get; }
+
+    public WorkerProcess Process { get; }
+
+    public static async Task<RawWorker> StartAsync()
+    {
+        byte[] secret = new byte[ProtocolLimits.SecretBytes];
+        Random.Shared.NextBytes(secret);
+        string worker = WorkerLocator.Find(null, out _) ?? throw new InvalidOperationException("processfarm-worker not built");
+        using var listener = PipeListener.Create();
+        var server = listener.CreateServer();
+        var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, CoordinatorLog.Silent);
+        await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+        var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
+        var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+        if (!hello.Secret.AsSpan().SequenceEqual(secret) || hello.ProcessId != process.ProcessId)
+        {
+            throw new InvalidOperationException("the worker's Hello does not match what it was given");
+        }
+        await connection.SendWelcomeAsync(TestHelpers.TimeoutToken());
+        var raw = new RawWorker(connection, process);
+        connection.Start(raw);
+        return raw;
+    }
+
+    public Task SendAsync(Action<FrameWriter> write) =>
+        Connection.SendAsync(write, static (frames, w) => w(frames), TestHelpers.TimeoutToken());
+
+    /// <summary>Sends bytes as they are: a frame, part of one, or garbage.</summary>
+    public Task SendRawAsync(byte[] bytes) => SendAsync(frames => frames.Output.Write(bytes));
+
+    public async Task<Reply> ReceiveAsync() => await _replies.Reader.ReadAsync(TestHelpers.TimeoutToken()).AsTask().DefaultTimeout();
+
+    public void OnResult(WorkerConnection worker, in JobResult result) =>
+        _replies.Writer.TryWrite(new Reply(MessageType.Result, result.Id, result.Payload.ToArray(), null));
+
+    public void OnError(WorkerConnection worker, ErrorMessage error) =>
+        _replies.Writer.TryWrite(new Reply(MessageType.Error, error.JobId ?? 0, [], error));
+
+    public void OnDisconnected(WorkerConnection worker, Exception? error) => _replies.Writer.TryComplete();
+
+    public async ValueTask DisposeAsync()
+    {
+        await Connection.DisposeAsync();
+        await Process.WaitOrKillAsync(TimeSpan.FromSeconds(10));
+        Process.Dispose();
+    }
+
+    public sealed record Reply(MessageType Type, ulong Id, byte[] Payload, ErrorMessage? Error);
+}

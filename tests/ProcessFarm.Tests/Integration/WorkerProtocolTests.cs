@@ -1,0 +1,157 @@
+using System.Buffers.Binary;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Native;
+using ProcessFarm.Shared.Protocol;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>A real worker process, driven frame by frame.</summary>
+[AssertNoLeaks]
+[Collection(WorkerCollection.Name)]
+public class WorkerProtocolTests
+{
+    private static readonly JobParameters s_tile = new() { Ev = 0.5, Gamma = 1.5, Width = 10, Rows = 4, Channels = 3 };
+
+    [Fact]
+    public async Task LutJob_ReturnsTheKernelsOutput()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        byte[] tile = Enumerable.Range(0, 120).Select(i => (byte)(i * 2)).ToArray();
+
+        await worker.SendAsync(f => f.WriteJob(5, JobKind.Lut, s_tile, tile));
+        var reply = await worker.ReceiveAsync();
+
+        byte[] expected = new byte[tile.Length];
+        LookupTable.Create(new LutParameters(0.5, 1.5)).Apply(tile, expected);
+        Assert.Equal(MessageType.Result, reply.Type);
+        Assert.Equal(5ul, reply.Id);
+        Assert.Equal(expected, reply.Payload);
+    }
+
+    [Fact]
+    public async Task EchoJob_ReturnsThePayload()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        byte[] payload = new byte[100_000];
+        new Random(5).NextBytes(payload);
+
+        await worker.SendAsync(f => f.WriteJob(9, JobKind.Echo, default, payload));
+        var reply = await worker.ReceiveAsync();
+
+        Assert.Equal(9ul, reply.Id);
+        Assert.Equal(payload, reply.Payload);
+    }
+
+    [Fact]
+    public async Task MalformedFrame_GetsAnErrorReply_AndTheWorkerServesOn()
+    {
+        await using var worker = await RawWorker.StartAsync();
+
+        // A well-framed body that is not a MessagePack array: [4-byte length]["hello"].
+        await worker.SendRawAsync([0, 0, 0, 6, 0xa5, (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o']);
+        var error = await worker.ReceiveAsync();
+        Assert.Equal(ErrorCode.Malformed, error.Error?.Code);
+
+        await worker.SendAsync(f => f.WriteJob(6, JobKind.Lut, s_tile, new byte[120]));
+        Assert.Equal(MessageType.Result, (await worker.ReceiveAsync()).Type);
+    }
+
+    [Fact]
+    public async Task BadParameters_GetAnErrorReplyWithTheJobId()
+    {
+        await using var worker = await RawWorker.StartAsync();
+
+        await worker.SendAsync(f => f.WriteJob(7, JobKind.Lut, s_tile with { Gamma = 0 }, new byte[120]));
+        var badGamma = await worker.ReceiveAsync();
+        await worker.SendAsync(f => f.WriteJob(8, JobKind.Lut, s_tile with { Rows = 5 }, new byte[120]));
+        var badGeometry = await worker.ReceiveAsync();
+
+        Assert.Equal((7ul, ErrorCode.InvalidArgument), (badGamma.Id, badGamma.Error!.Code));
+        Assert.Equal((8ul, ErrorCode.InvalidArgument), (badGeometry.Id, badGeometry.Error!.Code));
+    }
+
+    [Fact]
+    public async Task ShmJob_BeforeAttach_IsRefused()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.SendAsync(f => f.WriteJob(3, JobKind.Lut, s_tile with { Offset = 0, Length = 120 }));
+        Assert.Equal(ErrorCode.NotAttached, (await worker.ReceiveAsync()).Error?.Code);
+    }
+
+    [Theory]
+    [InlineData(-1, 120)]
+    [InlineData(0, 1 << 20)]
+    [InlineData(long.MaxValue - 10, 120)]
+    [InlineData(4096 - 119, 120)]
+    public async Task ShmDescriptor_OutsideTheRegion_IsRefused_AndTheWorkerServesOn(long offset, long length)
+    {
+        await using var worker = await RawWorker.StartAsync();
+        using var region = Shared.SharedMemory.SharedRegion.Create("/dev/shm", 4096);
+        await worker.SendAsync(f => f.WriteAttach(new AttachRequest(1, region.AttachPath, region.TotalBytes)));
+        Assert.Equal(MessageType.Result, (await worker.ReceiveAsync()).Type);
+
+        await worker.SendAsync(f => f.WriteJob(2, JobKind.Lut, s_tile with { Offset = offset, Length = length }));
+        var refused = await worker.ReceiveAsync();
+        Assert.Equal((2ul, ErrorCode.OutOfRange), (refused.Id, refused.Error?.Code));
+
+        region.GetSpan(100, 120).Fill(10);
+        await worker.SendAsync(f => f.WriteJob(3, JobKind.Lut, s_tile with { Offset = 100, Length = 120 }));
+        Assert.Equal(MessageType.Result, (await worker.ReceiveAsync()).Type);
+        byte expected = LookupTable.Create(new LutParameters(0.5, 1.5)).Table[10];
+        Assert.All(region.GetSpan(100, 120).ToArray(), b => Assert.Equal(expected, b));
+    }
+
+    [Fact]
+    public async Task Attach_BadPath_IsRegionInvalid()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.SendAsync(f => f.WriteAttach(new AttachRequest(1, "/nonexistent/region", 8192)));
+        Assert.Equal(ErrorCode.RegionInvalid, (await worker.ReceiveAsync()).Error?.Code);
+    }
+
+    [Fact]
+    public async Task OversizedFrameLength_GetsAnError_ThenTheWorkerCloses()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        byte[] prefix = new byte[4];
+        BinaryPrimitives.WriteUInt32BigEndian(prefix, uint.MaxValue);
+
+        await worker.SendRawAsync(prefix);
+
+        Assert.Equal(ErrorCode.FrameTooLarge, (await worker.ReceiveAsync()).Error?.Code);
+        await worker.Process.Exited.DefaultTimeout();
+        Assert.Equal(5, worker.Process.ExitCode); // ExitCode.ProtocolError
+    }
+
+    [Fact]
+    public async Task ClosedPipe_EndsTheWorker()
+    {
+        var worker = await RawWorker.StartAsync();
+
+        await worker.Connection.DisposeAsync(); // the coordinator's side goes away
+
+        await worker.Process.Exited.DefaultTimeout();
+        Assert.Equal(0, worker.Process.ExitCode);
+        await worker.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Shutdown_EndsTheWorkerWithSuccess()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.SendAsync(f => f.WriteShutdown());
+        await worker.Process.Exited.DefaultTimeout();
+        Assert.Equal(0, worker.Process.ExitCode);
+    }
+
+    [Fact]
+    public async Task FibJob_ReturnsTheInteger()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.SendAsync(f => f.WriteJob(1, JobKind.Fib, new JobParameters { N = 20 }));
+        var reply = await worker.ReceiveAsync();
+        Assert.Equal([0xcd, 0x1a, 0x6d], reply.Payload); // 6765 as uint 16
+    }
+}

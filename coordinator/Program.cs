@@ -19,7 +19,11 @@ if (parse.Errors.Count > 0)
 {
     foreach (var error in parse.Errors)
     {
-        Console.Error.WriteLine($"processfarm: {error.Message}");
+        // Every message names the flag it is about, even where System.CommandLine's own text does not.
+        string message = error.SymbolResult is System.CommandLine.Parsing.OptionResult { Option.Name: var name } && !error.Message.Contains(name, StringComparison.Ordinal)
+            ? $"{name}: {error.Message}"
+            : error.Message;
+        Console.Error.WriteLine($"processfarm: {message.ReplaceLineEndings(" ").Replace("\t", string.Empty, StringComparison.Ordinal)}");
     }
     Console.Error.WriteLine("Run 'processfarm --help' for usage.");
     return (int)ExitCode.UsageError;

@@ -1,0 +1,131 @@
+using System.Diagnostics;
+using System.Globalization;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>
+/// The coordinator killed or interrupted mid-run: its workers exit, and no region file, pipe file or worker
+/// process remains. The coordinator runs as a child process with its own shm and runtime directories.
+/// </summary>
+[Collection(WorkerCollection.Name)]
+public sealed class CoordinatorLifecycleTests : IDisposable
+{
+    private readonly string _directory = TestHelpers.CreateTempDirectory();
+    private readonly string _shm;
+    private readonly string _runtime;
+
+    public CoordinatorLifecycleTests()
+    {
+        _shm = Directory.CreateDirectory(Path.Combine(_directory, "shm")).FullName;
+        _runtime = Directory.CreateDirectory(Path.Combine(_directory, "runtime"), UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute).FullName;
+    }
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("shm")]
+    [InlineData("pipe")]
+    public async Task SigKill_MidRun_LeavesNoWorkerRegionOrPipe(string mode)
+    {
+        using var coordinator = StartCoordinator(mode, "out.png");
+        var workers = await WaitForReadyPoolAsync(coordinator);
+
+        coordinator.Kill(); // SIGKILL: no handler of ours runs
+        await coordinator.WaitForExitAsync(TestHelpers.TimeoutToken());
+
+        await WaitForExitAsync(workers);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_runtime));
+        Assert.False(File.Exists(Path.Combine(_directory, "out.png")));
+    }
+
+    [Theory]
+    [InlineData("INT", 130)]
+    [InlineData("TERM", 143)]
+    public async Task Signal_MidRun_ExitsWithItsCode_AndCleansUp(string signal, int exitCode)
+    {
+        using var coordinator = StartCoordinator("shm", "out.png");
+        var workers = await WaitForReadyPoolAsync(coordinator);
+
+        using (var kill = Process.Start("kill", ["-" + signal, coordinator.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestHelpers.TimeoutToken());
+        }
+        await coordinator.WaitForExitAsync(TestHelpers.TimeoutToken());
+
+        Assert.Equal(exitCode, coordinator.ExitCode);
+        await WaitForExitAsync(workers);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_runtime));
+        Assert.Empty(Directory.EnumerateFiles(_directory)); // no output, no temporary file
+    }
+
+    private Process StartCoordinator(string mode, string output)
+    {
+        // Large enough that the run is still going when the test strikes; PNG makes encoding slow too.
+        var info = Cli.StartInfo(_directory, "process", "-m", mode, "-w", "2", "--sample-size", "6000x4000", "--shm-dir", _shm, "-o", output);
+        info.Environment["XDG_RUNTIME_DIR"] = _runtime;
+        return Process.Start(info)!;
+    }
+
+    /// <summary>Waits until the coordinator has two worker children and the pool is complete (its pipe directory unlinked).</summary>
+    private async Task<int[]> WaitForReadyPoolAsync(Process coordinator)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (deadline.Elapsed < TestHelpers.Timeout)
+        {
+            if (coordinator.HasExited)
+            {
+                Assert.Fail("the coordinator ended before its pool was ready: " + await coordinator.StandardError.ReadToEndAsync());
+            }
+            int[] children = Children(coordinator.Id);
+            if (children.Length == 2 && !Directory.EnumerateFileSystemEntries(_runtime).Any())
+            {
+                return children;
+            }
+            await Task.Delay(5);
+        }
+        throw new TimeoutException("the pool never became ready");
+    }
+
+    private static async Task WaitForExitAsync(int[] pids)
+    {
+        var deadline = Stopwatch.StartNew();
+        while (pids.Any(pid => Directory.Exists($"/proc/{pid}") && !IsZombie(pid)))
+        {
+            Assert.True(deadline.Elapsed < TestHelpers.Timeout, "a worker outlived its coordinator");
+            await Task.Delay(10);
+        }
+    }
+
+    private static int[] Children(int pid)
+    {
+        var children = new List<int>();
+        foreach (string task in Directory.EnumerateDirectories($"/proc/{pid}/task"))
+        {
+            try
+            {
+                children.AddRange(File.ReadAllText(Path.Combine(task, "children")).Split(' ', StringSplitOptions.RemoveEmptyEntries).Select(int.Parse));
+            }
+            catch (IOException)
+            {
+                // The thread ended while we looked.
+            }
+        }
+        return [.. children.Distinct()];
+    }
+
+    private static bool IsZombie(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
+        }
+        catch (IOException)
+        {
+            return true;
+        }
+    }
+}

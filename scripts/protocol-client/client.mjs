@@ -1,0 +1,133 @@
+// A coordinator written from docs/PROTOCOL.md alone, in another language, with an off-the-shelf MessagePack
+// library (@msgpack/msgpack). It listens, starts processfarm-worker, handshakes, sends a `lut` job and two
+// `echo` jobs, checks every reply, and shuts the worker down. Exit code 0 means the document is enough.
+//
+//   node client.mjs /path/to/processfarm-worker [--dump]
+import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { encode, decode } from "@msgpack/msgpack";
+
+const [workerPath, ...flags] = process.argv.slice(2);
+const dump = flags.includes("--dump");
+if (!workerPath) {
+  console.error("usage: node client.mjs /path/to/processfarm-worker [--dump]");
+  process.exit(2);
+}
+
+// PROTOCOL.md "Launching a worker": a private directory, a Unix socket in it, the secret on stdin.
+const directory = mkdtempSync(join(tmpdir(), "pf-client-"));
+chmodSync(directory, 0o700);
+const socketPath = join(directory, "farm.sock");
+const secret = randomBytes(32);
+
+// PROTOCOL.md "Framing": a 4-byte big-endian length, then one MessagePack array.
+function frame(message) {
+  const body = encode(message);
+  const header = Buffer.alloc(4);
+  header.writeUInt32BE(body.length);
+  return Buffer.concat([header, Buffer.from(body)]);
+}
+
+function hex(buffer) {
+  return [...buffer].map((b) => b.toString(16).padStart(2, "0")).join(" ");
+}
+
+// Collects incoming bytes and hands out whole frames.
+function frameReader(socket) {
+  let pending = Buffer.alloc(0);
+  const waiting = [];
+  const frames = [];
+  socket.on("data", (chunk) => {
+    pending = Buffer.concat([pending, chunk]);
+    while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
+      const length = pending.readUInt32BE(0);
+      const raw = pending.subarray(0, 4 + length);
+      frames.push(raw);
+      pending = pending.subarray(4 + length);
+    }
+    while (waiting.length && frames.length) waiting.shift()(frames.shift());
+  });
+  return () => new Promise((resolve) => (frames.length ? resolve(frames.shift()) : waiting.push(resolve)));
+}
+
+function fail(message) {
+  console.error("FAIL: " + message);
+  process.exitCode = 1;
+  throw new Error(message);
+}
+
+// The LUT of PROTOCOL.md "lut": y = trunc(clamp(255 * (x/255 * 2^ev)^(1/gamma), 0, 255)).
+function lut(ev, gamma) {
+  const table = new Uint8Array(256);
+  for (let x = 0; x < 256; x++) {
+    const y = 255 * Math.pow((x / 255) * Math.pow(2, ev), 1 / gamma);
+    table[x] = Math.trunc(Math.min(255, Math.max(0, y)));
+  }
+  return table;
+}
+
+const server = createServer();
+await new Promise((resolve) => server.listen(socketPath, resolve));
+const worker = spawn(workerPath, ["--pipe", socketPath, "--id", "0"], { stdio: ["pipe", "inherit", "inherit"] });
+worker.stdin.end(secret.toString("hex") + "\n");
+
+const socket = await new Promise((resolve) => server.once("connection", resolve));
+const next = frameReader(socket);
+const timeout = setTimeout(() => fail("timed out"), 20000);
+
+try {
+  // Handshake: Hello [1, version, worker_id, pid, secret, kernel] -> Welcome [2, version].
+  const hello = decode((await next()).subarray(4));
+  if (hello[0] !== 1 || hello[1] !== 1 || hello[2] !== 0 || hello[3] !== worker.pid) fail("unexpected Hello " + JSON.stringify(hello.slice(0, 4)));
+  if (Buffer.compare(Buffer.from(hello[4]), secret) !== 0) fail("Hello carries the wrong secret");
+  socket.write(frame([2, 1]));
+  console.log(`handshake: worker 0, pid ${hello[3]}, kernel ${hello[5]}`);
+
+  // A lut job: a 4x2 RGB tile, ev 1, gamma 1 (exact in any IEEE implementation).
+  const tile = Uint8Array.from({ length: 24 }, (_, i) => i * 10);
+  const job = frame([3, 1, "lut", { ev: 1.0, gamma: 1.0, width: 4, rows: 2, channels: 3 }, tile]);
+  socket.write(job);
+  const replyFrame = await next();
+  const reply = decode(replyFrame.subarray(4));
+  if (dump) console.log("job frame:   " + hex(job) + "\nreply frame: " + hex(replyFrame));
+  if (reply[0] !== 4 || reply[1] !== 1) fail("expected Result for job 1, got " + JSON.stringify(reply));
+  const table = lut(1.0, 1.0);
+  const expected = tile.map((x) => table[x]);
+  if (Buffer.compare(Buffer.from(reply[2]), Buffer.from(expected)) !== 0) fail("lut result differs: " + hex(reply[2]));
+  if (typeof reply[3].kernel_us !== "number" || typeof reply[3].total_us !== "number") fail("Result lacks timings");
+  console.log(`lut: ${tile.length} bytes transformed correctly, kernel ${reply[3].kernel_us} us`);
+
+  // echo with bytes, and echo with a structured payload (complex numbers as [re, im] pairs).
+  const bytes = randomBytes(100000);
+  socket.write(frame([3, 2, "echo", {}, bytes]));
+  const echoBytes = decode((await next()).subarray(4));
+  if (echoBytes[1] !== 2 || Buffer.compare(Buffer.from(echoBytes[2]), bytes) !== 0) fail("echo of bytes differs");
+  const complex = Array.from({ length: 1000 }, (_, i) => [i + 0.5, -i - 0.25]);
+  socket.write(frame([3, 3, "echo", {}, complex]));
+  const echoComplex = decode((await next()).subarray(4));
+  if (echoComplex[1] !== 3 || JSON.stringify(echoComplex[2]) !== JSON.stringify(complex)) fail("echo of complex numbers differs");
+  console.log("echo: 100000 bytes and 1000 complex numbers came back unchanged");
+
+  // A bad job gets an Error [5, id, code, message] and the worker serves on.
+  socket.write(frame([3, 4, "lut", { ev: 0, gamma: 0, width: 1, rows: 1, channels: 1 }, Uint8Array.of(1)]));
+  const error = decode((await next()).subarray(4));
+  if (error[0] !== 5 || error[1] !== 4 || error[2] !== 5) fail("expected Error InvalidArgument for job 4, got " + JSON.stringify(error));
+  console.log(`error: job 4 refused with code ${error[2]}: ${error[3]}`);
+
+  // Shutdown [6]: the worker exits with 0.
+  socket.write(frame([6]));
+  const code = await new Promise((resolve) => worker.on("exit", resolve));
+  if (code !== 0) fail("worker exited with " + code);
+  console.log("shutdown: worker exited with 0");
+  console.log("protocol client: all checks passed");
+} finally {
+  clearTimeout(timeout);
+  socket.destroy();
+  server.close();
+  worker.kill();
+  rmSync(directory, { recursive: true, force: true });
+}

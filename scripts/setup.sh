@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what building ProcessFarm needs on Debian/Ubuntu beyond the .NET 10 SDK: cmake, a C compiler and the
+# libjpeg-turbo and libpng headers. Does nothing when they are already there.
+set -euo pipefail
+
+packages=(cmake gcc make libjpeg-dev libpng-dev pkg-config)
+# Node.js runs the protocol test client (scripts/protocol-client), a second implementation of docs/PROTOCOL.md.
+command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+missing=()
+for package in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
+done
+
+if ((${#missing[@]})); then
+  echo "setup: installing ${missing[*]}" >&2
+  sudo_cmd=()
+  [[ $(id -u) -eq 0 ]] || sudo_cmd=(sudo)
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+client="$(dirname "$0")/protocol-client"
+if [[ ! -d "$client/node_modules/@msgpack/msgpack" ]]; then
+  (cd "$client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+if ! command -v dotnet >/dev/null 2>&1; then
+  echo "setup: the .NET 10 SDK is required (https://learn.microsoft.com/dotnet/core/install/linux)" >&2
+  exit 1
+fi

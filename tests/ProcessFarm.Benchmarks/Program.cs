@@ -1,0 +1,3 @@
+using BenchmarkDotNet.Running;
+
+BenchmarkSwitcher.FromAssembly(typeof(ProcessFarm.Benchmarks.LutBenchmarks).Assembly).Run(args);

@@ -16,6 +16,7 @@ static inline __m256i pf_lookup32(const __m256i* low_tables, const __m256i* high
     const __m256i seven_bits = _mm256_and_si256(x, _mm256_set1_epi8(0x7F));
     __m256i low = _mm256_setzero_si256();
     __m256i high = _mm256_setzero_si256();
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i++)
     {
         const __m256i index = _mm256_sub_epi8(seven_bits, _mm256_set1_epi8((char)(16 * i)));

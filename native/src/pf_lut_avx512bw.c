@@ -12,6 +12,7 @@ static inline __m512i pf_lookup64_bw(const __m512i* low_tables, const __m512i* h
     const __m512i seven_bits = _mm512_and_si512(x, _mm512_set1_epi8(0x7F));
     __m512i low = _mm512_setzero_si512();
     __m512i high = _mm512_setzero_si512();
+#pragma GCC unroll 8
     for (int i = 0; i < 8; i++)
     {
         const __m512i index = _mm512_sub_epi8(seven_bits, _mm512_set1_epi8((char)(16 * i)));

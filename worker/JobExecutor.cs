@@ -44,12 +44,40 @@ internal sealed class JobExecutor : IDisposable
         try
         {
             _region = SharedRegion.Open(attach.Path, attach.Size);
+            _region.Prefault();
         }
         catch (SharedMemoryException e)
         {
             throw new ProtocolException(ErrorCode.RegionInvalid, e.Message, e);
         }
         _frames.WriteResult(attach.JobId, new WorkerTimings(0, ElapsedNs(started)));
+    }
+
+    /// <summary>
+    /// Runs one small lut, echo and fib job through the whole parse-execute-reply path into a scratch buffer, so
+    /// that the first real jobs do not pay for compiling it. Called once the handshake is done, while the
+    /// coordinator is still decoding its image.
+    /// </summary>
+    public static void WarmUp()
+    {
+        var scratch = new ArrayBufferWriter<byte>(1 << 16);
+        var frames = new FrameWriter(scratch);
+        byte[] tile = new byte[4096];
+        frames.WriteJob(1, JobKind.Lut, new JobParameters { Ev = 0.5, Gamma = 1.2, Width = 1024, Rows = 1, Channels = 4 }, tile);
+        frames.WriteJob(2, JobKind.Echo, default, tile);
+        frames.WriteJob(3, JobKind.Fib, new JobParameters { N = 5 });
+        var jobs = new ReadOnlySequence<byte>(scratch.WrittenMemory.ToArray());
+        var replies = new ArrayBufferWriter<byte>(1 << 16);
+        using var executor = new JobExecutor(new FrameWriter(replies));
+        while (FrameReader.TryReadFrame(ref jobs, out var body))
+        {
+            executor.Execute(FrameReader.ReadJob(body));
+        }
+        var answers = new ReadOnlySequence<byte>(replies.WrittenMemory);
+        while (FrameReader.TryReadFrame(ref answers, out var body))
+        {
+            FrameReader.ReadResult(body);
+        }
     }
 
     private void ExecuteLut(in JobRequest job, long started)

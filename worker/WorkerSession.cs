@@ -25,8 +25,8 @@ internal sealed class WorkerSession : IDisposable
 
     public WorkerSession(Stream stream, uint workerId, byte[] secret, WorkerLog log)
     {
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, minimumReadSize: 1 << 14, leaveOpen: true));
-        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 1 << 16, leaveOpen: true));
+        _input = PipeTransport.CreateReader(stream);
+        _output = PipeTransport.CreateWriter(stream);
         _frames = new FrameWriter(_output);
         _executor = new JobExecutor(_frames);
         _workerId = workerId;
@@ -39,7 +39,12 @@ internal sealed class WorkerSession : IDisposable
         try
         {
             var handshake = await HandshakeAsync().ConfigureAwait(false);
-            return handshake != ExitCode.Success ? handshake : await ServeAsync().ConfigureAwait(false);
+            if (handshake != ExitCode.Success)
+            {
+                return handshake;
+            }
+            JobExecutor.WarmUp();
+            return await ServeAsync().ConfigureAwait(false);
         }
         catch (IOException)
         {

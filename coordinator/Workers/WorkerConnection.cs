@@ -26,8 +26,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         _stream = stream;
         _log = log;
-        _input = PipeReader.Create(stream, new StreamPipeReaderOptions(bufferSize: 1 << 16, minimumReadSize: 1 << 14, leaveOpen: true));
-        _output = PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: 1 << 16, leaveOpen: true));
+        _input = PipeTransport.CreateReader(stream);
+        _output = PipeTransport.CreateWriter(stream);
         _frames = new FrameWriter(_output);
     }
 

@@ -1,3 +1,11 @@
+using System.Globalization;
 using BenchmarkDotNet.Running;
+using ProcessFarm.Benchmarks;
 
-BenchmarkSwitcher.FromAssembly(typeof(ProcessFarm.Benchmarks.LutBenchmarks).Assembly).Run(args);
+// `latency [N]` runs the tiny-tile percentile measurement; anything else goes to BenchmarkDotNet.
+if (args.Length > 0 && args[0] == "latency")
+{
+    await TileLatency.RunAsync(args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 20_000);
+    return;
+}
+BenchmarkSwitcher.FromAssembly(typeof(LutBenchmarks).Assembly).Run(args);

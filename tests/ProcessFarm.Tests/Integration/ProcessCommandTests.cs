@@ -120,6 +120,17 @@ public sealed class ProcessCommandTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "x.png")));
     }
 
+    [Fact]
+    public async Task ShmDirectoryMissing_ExitsWith4_SayingWhatToDo()
+    {
+        var result = await Cli.RunAsync(_directory, "process", "--sample-size", "64x64", "-m", "shm", "--shm-dir", "/nonexistent-shm", "-o", "x.png");
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Single(result.ErrorLines);
+        Assert.Contains("--shm-dir", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "x.png")));
+    }
+
     private static void CreateBadInput(string kind, string path)
     {
         var geometry = new ImageGeometry(64, 64, 3);

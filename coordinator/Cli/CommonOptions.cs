@@ -13,7 +13,7 @@ internal static class CommonOptions
 {
     public static Option<int> Workers() => Positive(new Option<int>("--workers", "-w")
     {
-        Description = "Degree of parallelism: threads or worker processes [default: the number of usable cores]",
+        Description = "Degree of parallelism: threads or worker processes; the default is the number of usable cores",
         DefaultValueFactory = _ => Environment.ProcessorCount,
     }, max: 1024);
 

@@ -12,6 +12,13 @@ void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int
 void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
 void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
 
+/*
+ * The vpshufb paths' tables: for each 128-entry half h (0 low, 1 high) and i = 0..7, tables[h][i] holds entries
+ * 16i..16i+15 of that half XOR entries 16(i-1)..16(i-1)+15 (the first as is), so that XOR-ing the lookups of all
+ * sub-tables at or below an input's group telescopes to its entry. See pf_lut_avx2.c.
+ */
+void pf_lut_telescoped_tables(const uint8_t* lut, uint8_t tables[2][8][16]);
+
 /* Error messages are copied into a fixed buffer inside each codec handle; this is its size. */
 #define PF_ERROR_CAPACITY 256
 

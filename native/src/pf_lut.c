@@ -55,6 +55,21 @@ void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, i
     }
 }
 
+void pf_lut_telescoped_tables(const uint8_t* lut, uint8_t tables[2][8][16])
+{
+    for (int half = 0; half < 2; half++)
+    {
+        for (int i = 0; i < 8; i++)
+        {
+            for (int k = 0; k < 16; k++)
+            {
+                const uint8_t entry = lut[128 * half + 16 * i + k];
+                tables[half][i][k] = i == 0 ? entry : (uint8_t)(entry ^ lut[128 * half + 16 * (i - 1) + k]);
+            }
+        }
+    }
+}
+
 int32_t pf_kernel_supported(int32_t kernel)
 {
     switch (kernel)

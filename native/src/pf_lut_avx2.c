@@ -28,19 +28,14 @@ static inline __m256i pf_lookup32(const __m256i* low_tables, const __m256i* high
 
 void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
 {
+    uint8_t telescoped[2][8][16];
+    pf_lut_telescoped_tables(lut, telescoped);
     __m256i low_tables[8];
     __m256i high_tables[8];
     for (int i = 0; i < 8; i++)
     {
-        __m128i low = _mm_loadu_si128((const __m128i*)(lut + 16 * i));
-        __m128i high = _mm_loadu_si128((const __m128i*)(lut + 128 + 16 * i));
-        if (i > 0)
-        {
-            low = _mm_xor_si128(low, _mm_loadu_si128((const __m128i*)(lut + 16 * (i - 1))));
-            high = _mm_xor_si128(high, _mm_loadu_si128((const __m128i*)(lut + 128 + 16 * (i - 1))));
-        }
-        low_tables[i] = _mm256_broadcastsi128_si256(low);
-        high_tables[i] = _mm256_broadcastsi128_si256(high);
+        low_tables[i] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)telescoped[0][i]));
+        high_tables[i] = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i*)telescoped[1][i]));
     }
 
     int64_t i = 0;

@@ -17,7 +17,7 @@ namespace ProcessFarm.Shared.MessagePack;
 /// <see cref="ReadBytes"/> and <see cref="ReadStringSequence"/> point into the input: valid as long as it is.
 /// </remarks>
 [SkipLocalsInit]
-public ref struct MessagePackReader
+public unsafe ref struct MessagePackReader
 {
     /// <summary>The default limit on array/map nesting for <see cref="Skip"/>.</summary>
     public const int DefaultMaxDepth = 32;
@@ -93,38 +93,13 @@ public ref struct MessagePackReader
     }
 
     /// <summary>Reads true or false.</summary>
-    public bool ReadBoolean()
-    {
-        var result = MessagePackPrimitives.TryReadBoolean(_reader.UnreadSpan, out bool value, out int size);
-        Finish(result, size, "bool");
-        return value;
-    }
+    public bool ReadBoolean() => ReadToken<bool>(&MessagePackPrimitives.TryReadBoolean, "bool");
 
     /// <summary>Reads any integer format that fits a long.</summary>
-    public long ReadInt64()
-    {
-        var result = MessagePackPrimitives.TryReadInt64(_reader.UnreadSpan, out long value, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadInt64(Gather(scratch), out value, out size);
-        }
-        Finish(result, size, "an integer that fits int64");
-        return value;
-    }
+    public long ReadInt64() => ReadToken<long>(&MessagePackPrimitives.TryReadInt64, "an integer that fits int64");
 
     /// <summary>Reads any non-negative integer format.</summary>
-    public ulong ReadUInt64()
-    {
-        var result = MessagePackPrimitives.TryReadUInt64(_reader.UnreadSpan, out ulong value, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadUInt64(Gather(scratch), out value, out size);
-        }
-        Finish(result, size, "a non-negative integer");
-        return value;
-    }
+    public ulong ReadUInt64() => ReadToken<ulong>(&MessagePackPrimitives.TryReadUInt64, "a non-negative integer");
 
     /// <summary>Reads an integer that fits an int.</summary>
     public int ReadInt32()
@@ -156,26 +131,14 @@ public ref struct MessagePackReader
         {
             return code == MessagePackCode.UInt64 ? ReadUInt64() : ReadInt64();
         }
-        var result = MessagePackPrimitives.TryReadDouble(_reader.UnreadSpan, out double value, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadDouble(Gather(scratch), out value, out size);
-        }
-        Finish(result, size, "a float");
+        double value = ReadToken<double>(&MessagePackPrimitives.TryReadDouble, "a float");
         return value;
     }
 
     /// <summary>Reads a str header and returns its UTF-8 bytes without copying.</summary>
     public ReadOnlySequence<byte> ReadStringSequence()
     {
-        var result = MessagePackPrimitives.TryReadStringHeader(_reader.UnreadSpan, out uint length, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadStringHeader(Gather(scratch), out length, out size);
-        }
-        Finish(result, size, "str");
+        uint length = ReadToken<uint>(&MessagePackPrimitives.TryReadStringHeader, "str");
         return TakeBody(length, "str");
     }
 
@@ -204,13 +167,7 @@ public ref struct MessagePackReader
         {
             return null;
         }
-        var result = MessagePackPrimitives.TryReadBinHeader(_reader.UnreadSpan, out uint length, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadBinHeader(Gather(scratch), out length, out size);
-        }
-        Finish(result, size, "bin");
+        uint length = ReadToken<uint>(&MessagePackPrimitives.TryReadBinHeader, "bin");
         return TakeBody(length, "bin");
     }
 
@@ -218,13 +175,7 @@ public ref struct MessagePackReader
     /// <returns>The element count, checked against the bytes left (each element takes at least one).</returns>
     public int ReadArrayHeader()
     {
-        var result = MessagePackPrimitives.TryReadArrayHeader(_reader.UnreadSpan, out uint count, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadArrayHeader(Gather(scratch), out count, out size);
-        }
-        Finish(result, size, "array");
+        uint count = ReadToken<uint>(&MessagePackPrimitives.TryReadArrayHeader, "array");
         return CheckCount(count, 1, "array");
     }
 
@@ -232,26 +183,14 @@ public ref struct MessagePackReader
     /// <returns>The pair count, checked against the bytes left (each pair takes at least two).</returns>
     public int ReadMapHeader()
     {
-        var result = MessagePackPrimitives.TryReadMapHeader(_reader.UnreadSpan, out uint count, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadMapHeader(Gather(scratch), out count, out size);
-        }
-        Finish(result, size, "map");
+        uint count = ReadToken<uint>(&MessagePackPrimitives.TryReadMapHeader, "map");
         return CheckCount(count, 2, "map");
     }
 
     /// <summary>Reads an ext or fixext header; <see cref="ReadExtensionBody"/> takes the data.</summary>
     public ExtensionHeader ReadExtensionHeader()
     {
-        var result = MessagePackPrimitives.TryReadExtensionHeader(_reader.UnreadSpan, out var header, out int size);
-        if (result == DecodeResult.InsufficientBuffer)
-        {
-            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
-            result = MessagePackPrimitives.TryReadExtensionHeader(Gather(scratch), out header, out size);
-        }
-        Finish(result, size, "ext");
+        ExtensionHeader header = ReadToken<ExtensionHeader>(&MessagePackPrimitives.TryReadExtensionHeader, "ext");
         if (header.Length > _reader.Remaining)
         {
             ThrowDeclaredTooLong("ext", header.Length);
@@ -355,6 +294,22 @@ public ref struct MessagePackReader
         var copy = scratch[..count];
         _reader.TryCopyTo(copy);
         return copy;
+    }
+
+    /// <summary>
+    /// Decodes one token with a span-level primitive: from the current segment when the token is inside it, else
+    /// from a small copy of the next bytes across segments (the rare case), then advances past it.
+    /// </summary>
+    private T ReadToken<T>(delegate*<ReadOnlySpan<byte>, out T, out int, DecodeResult> decode, string expected)
+    {
+        var result = decode(_reader.UnreadSpan, out T value, out int size);
+        if (result == DecodeResult.InsufficientBuffer)
+        {
+            Span<byte> scratch = stackalloc byte[MessagePackPrimitives.MaxHeaderSize];
+            result = decode(Gather(scratch), out value, out size);
+        }
+        Finish(result, size, expected);
+        return value;
     }
 
     private void Finish(DecodeResult result, int tokenSize, string expected)

@@ -15,7 +15,7 @@ internal static class CommandRunner
         {
             return (int)await body(signals.Token);
         }
-        catch (Exception e) when (signals.Token.IsCancellationRequested && e is OperationCanceledException or CommandLineException or IOException)
+        catch (Exception e) when (signals.Token.IsCancellationRequested && e is OperationCanceledException or CommandLineException or IOException or Workers.WorkerFailedException)
         {
             error.WriteLine("processfarm: interrupted; workers stopped, no output written");
             return (int)signals.ExitCode;
@@ -24,6 +24,11 @@ internal static class CommandRunner
         {
             error.WriteLine($"processfarm: {e.Message}");
             return (int)e.ExitCode;
+        }
+        catch (Workers.WorkerFailedException e)
+        {
+            error.WriteLine($"processfarm: {e.Message}");
+            return (int)ExitCode.EnvironmentError;
         }
         catch (SharedMemoryException e)
         {

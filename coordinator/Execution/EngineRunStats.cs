@@ -7,4 +7,6 @@ namespace ProcessFarm.Coordinator.Execution;
 /// <param name="DeserializeMs">Coordinator time copying results back into the image (pipe).</param>
 /// <param name="WorkerTotalMs">Worker time from frame parsed to reply written (process modes).</param>
 /// <param name="SetupMs">Per-run set-up outside the tiles: attaching the region (shm).</param>
-internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0);
+/// <param name="TransferMs">Per job, the coordinator's round trip less the worker's own time: the two transfers and
+/// the waiting in between (process modes).</param>
+internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0, double TransferMs = 0);

@@ -21,7 +21,7 @@ internal sealed class TileRun : IReplyHandler
     private readonly bool _inRegion;
     private readonly int _inFlight;
     private readonly Channel<Tile> _queue = Channel.CreateUnbounded<Tile>(new UnboundedChannelOptions { SingleWriter = true });
-    private readonly ConcurrentDictionary<ulong, Tile> _pending = new();
+    private readonly ConcurrentDictionary<ulong, (Tile Tile, long SentTimestamp)> _pending = new();
     private readonly Dictionary<WorkerConnection, SemaphoreSlim> _windows = [];
     private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private long _nextJobId;
@@ -30,6 +30,7 @@ internal sealed class TileRun : IReplyHandler
     private long _deserializeTicks;
     private long _kernelNs;
     private long _workerTotalNs;
+    private long _transferNs;
 
     public TileRun(IReadOnlyList<WorkerConnection> workers, PixelBuffer image, TileLayout layout, LutParameters parameters, bool inRegion, int inFlight)
     {
@@ -69,7 +70,7 @@ internal sealed class TileRun : IReplyHandler
                 {
                     await pump;
                 }
-                catch (Exception e) when (e is OperationCanceledException or IOException or ObjectDisposedException)
+                catch (Exception e) when (e is OperationCanceledException or WorkerFailedException or ObjectDisposedException)
                 {
                     // The run is over (done, failed or cancelled); its pumps only need to stop.
                 }
@@ -85,7 +86,8 @@ internal sealed class TileRun : IReplyHandler
             KernelMs: _kernelNs / 1e6,
             SerializeMs: Stopwatch.GetElapsedTime(0, _serializeTicks).TotalMilliseconds,
             DeserializeMs: Stopwatch.GetElapsedTime(0, _deserializeTicks).TotalMilliseconds,
-            WorkerTotalMs: _workerTotalNs / 1e6);
+            WorkerTotalMs: _workerTotalNs / 1e6,
+            TransferMs: _transferNs / 1e6);
     }
 
     private async Task PumpAsync(WorkerConnection worker, CancellationToken cancellationToken)
@@ -98,7 +100,7 @@ internal sealed class TileRun : IReplyHandler
             {
                 await window.WaitAsync(cancellationToken);
                 ulong id = (ulong)Interlocked.Increment(ref _nextJobId);
-                _pending[id] = tile;
+                _pending[id] = (tile, Stopwatch.GetTimestamp());
                 await worker.SendAsync((this, id, tile), static (frames, s) => s.Item1.WriteJob(frames, s.Item2, s.Item3), cancellationToken);
             }
         }
@@ -126,11 +128,14 @@ internal sealed class TileRun : IReplyHandler
 
     public void OnResult(WorkerConnection worker, in JobResult result)
     {
-        if (!_pending.TryRemove(result.Id, out var tile))
+        if (!_pending.TryRemove(result.Id, out var pending))
         {
             Fail($"worker {worker.WorkerId} answered job {result.Id}, which is not outstanding");
             return;
         }
+        var tile = pending.Tile;
+        // Round trip as the coordinator saw it, less the worker's own time: sending, receiving and queueing.
+        Interlocked.Add(ref _transferNs, Math.Max(0, (long)Stopwatch.GetElapsedTime(pending.SentTimestamp).TotalNanoseconds - result.Timings.TotalNs));
         if (!_inRegion)
         {
             if (result.Encoding != PayloadEncoding.Binary || result.Payload.Length != tile.ByteLength)
@@ -163,10 +168,9 @@ internal sealed class TileRun : IReplyHandler
     {
         if (!_done.Task.IsCompleted)
         {
-            string exit = worker.Process is { HasExited: true } p ? $" (exit code {p.ExitCode})" : string.Empty;
-            Fail($"worker {worker.WorkerId} disconnected{exit}: {error?.Message ?? "end of stream"}");
+            Fail($"worker {worker.WorkerId} disconnected{worker.ExitDescription}: {error?.Message ?? "end of stream"}");
         }
     }
 
-    private void Fail(string message) => _done.TrySetException(Cli.CommandLineException.Environment(message));
+    private void Fail(string message) => _done.TrySetException(new WorkerFailedException(message));
 }

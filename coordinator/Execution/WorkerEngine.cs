@@ -126,9 +126,9 @@ internal sealed class WorkerEngine : IExecutionEngine
         }
 
         public void OnError(WorkerConnection worker, ErrorMessage error) =>
-            _done.TrySetException(Cli.CommandLineException.Environment($"worker {worker.WorkerId} cannot map the shared region: {error.Message}"));
+            _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} cannot map the shared region: {error.Message}"));
 
         public void OnDisconnected(WorkerConnection worker, Exception? error) =>
-            _done.TrySetException(Cli.CommandLineException.Environment($"worker {worker.WorkerId} disconnected while attaching the region: {error?.Message ?? "end of stream"}"));
+            _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} disconnected while attaching the region{worker.ExitDescription}: {error?.Message ?? "end of stream"}"));
     }
 }

@@ -56,6 +56,9 @@ internal sealed record ProcessReport
 
     public required double WorkerTotalMs { get; init; }
 
+    /// <summary>Round trips less worker time, summed over jobs: the transfers and the waiting (process modes).</summary>
+    public required double TransferMs { get; init; }
+
     public required double SetupMs { get; init; }
 
     public required int PixelCopies { get; init; }

@@ -83,6 +83,7 @@ internal static class ProcessRunner
                 SerializeMs = stats.SerializeMs,
                 DeserializeMs = stats.DeserializeMs,
                 WorkerTotalMs = stats.WorkerTotalMs,
+                TransferMs = stats.TransferMs,
                 SetupMs = stats.SetupMs,
                 PixelCopies = engine.PixelCopies,
             };

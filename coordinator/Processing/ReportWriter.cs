@@ -26,11 +26,11 @@ internal static class ReportWriter
         output.WriteLine(string.Create(c, $"process  {report.ProcessMs,9:0.0} ms   {report.KernelThroughputGbps:0.00} GB/s, kernel {report.KernelMs:0.0} ms summed over {(report.Mode is "pipe" or "shm" ? "workers" : "threads")}"));
         if (report.Mode == ExecutionMode.Pipe.Name())
         {
-            output.WriteLine(string.Create(c, $"           serialize {report.SerializeMs:0.0} ms, deserialize {report.DeserializeMs:0.0} ms (coordinator); worker time per job {report.WorkerTotalMs:0.0} ms summed"));
+            output.WriteLine(string.Create(c, $"           serialize {report.SerializeMs:0.0} ms, deserialize {report.DeserializeMs:0.0} ms (coordinator); transfer and queueing {report.TransferMs:0.0} ms, worker time {report.WorkerTotalMs:0.0} ms (summed over jobs)"));
         }
         if (report.Mode == ExecutionMode.Shm.Name())
         {
-            output.WriteLine(string.Create(c, $"           attach region {report.SetupMs:0.0} ms; worker time per job {report.WorkerTotalMs:0.0} ms summed"));
+            output.WriteLine(string.Create(c, $"           attach region {report.SetupMs:0.0} ms; descriptor round trips {report.TransferMs:0.0} ms, worker time {report.WorkerTotalMs:0.0} ms (summed over jobs)"));
         }
         output.WriteLine(string.Create(c, $"encode   {report.EncodeMs,9:0.0} ms"));
         output.WriteLine(string.Create(c, $"total    {report.TotalMs,9:0.0} ms{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms, overlapped with decode)") : string.Empty)}"));

@@ -40,6 +40,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
     /// <summary>Spawn to Welcome, in milliseconds.</summary>
     public double ReadyMs { get; set; }
 
+    /// <summary>", exit code N" once the worker process has exited, else empty.</summary>
+    public string ExitDescription => Process is { HasExited: true } process ? $" (exit code {process.ExitCode})" : string.Empty;
+
     /// <summary>Completes when the receive loop ends.</summary>
     public Task Completion => _receiving ?? Task.CompletedTask;
 
@@ -97,8 +100,12 @@ internal sealed class WorkerConnection : IAsyncDisposable
             var flush = await _output.FlushAsync(cancellationToken);
             if (flush.IsCompleted)
             {
-                throw new IOException($"worker {WorkerId} stopped reading its pipe");
+                throw new WorkerFailedException($"worker {WorkerId} stopped reading its pipe{ExitDescription}");
             }
+        }
+        catch (IOException e)
+        {
+            throw new WorkerFailedException($"worker {WorkerId} is gone{ExitDescription}: {e.Message}", e);
         }
         finally
         {
@@ -113,7 +120,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             await SendAsync(0, static (frames, _) => frames.WriteShutdown(), CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(2));
         }
-        catch (Exception e) when (e is IOException or ObjectDisposedException or TimeoutException or InvalidOperationException)
+        catch (Exception e) when (e is IOException or WorkerFailedException or ObjectDisposedException or TimeoutException or InvalidOperationException)
         {
             // The worker is gone or stuck; the pool kills it after a grace period.
         }
@@ -178,7 +185,14 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             return;
         }
-        await _output.CompleteAsync();
+        try
+        {
+            await _output.CompleteAsync();
+        }
+        catch (IOException)
+        {
+            // Completing flushes what a failed send left behind; a dead worker cannot take it. Teardown goes on.
+        }
         // Closing the stream ends the receive loop's pending read.
         await _stream.DisposeAsync();
         try

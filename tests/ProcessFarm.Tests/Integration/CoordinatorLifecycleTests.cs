@@ -61,6 +61,28 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_directory)); // no output, no temporary file
     }
 
+    [Fact]
+    public async Task WorkerKilled_BeforeItsTiles_FailsTheRunWithExit4_AndCleansUp()
+    {
+        // Until workers are replaced (the reliability issue), a dead worker ends the run: cleanly, naming it.
+        using var coordinator = StartCoordinator("shm", "out.png");
+        var stderr = coordinator.StandardError.ReadToEndAsync();
+        var workers = await WaitForReadyPoolAsync(coordinator);
+
+        using (var kill = Process.Start("kill", ["-KILL", workers[0].ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestHelpers.TimeoutToken());
+        }
+        await coordinator.WaitForExitAsync(TestHelpers.TimeoutToken());
+
+        Assert.Equal(4, coordinator.ExitCode);
+        Assert.Contains("worker", await stderr, StringComparison.Ordinal);
+        await WaitForExitAsync(workers);
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_runtime));
+        Assert.Empty(Directory.EnumerateFiles(_directory));
+    }
+
     private Process StartCoordinator(string mode, string output)
     {
         // Large enough that the run is still going when the test strikes; PNG makes encoding slow too.

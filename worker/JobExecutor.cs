@@ -116,14 +116,19 @@ internal sealed class JobExecutor : IDisposable
         var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
         long offset = job.Parameters.Offset!.Value;
         long length = job.Parameters.Length ?? -1;
-        if (!region.Contains(offset, length) || length > int.MaxValue)
+        long output = job.Parameters.Output ?? offset;
+        if (!region.Contains(offset, length) || !region.Contains(output, length) || length > int.MaxValue)
         {
-            throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) is outside the {region.DataBytes}-byte region");
+            throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) -> {output} is outside the {region.DataBytes}-byte region");
+        }
+        if (output != offset && Math.Abs(output - offset) < length)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"the source [{offset}, +{length}) and output at {output} overlap; they must be equal or disjoint");
         }
         CheckGeometry(job.Parameters, length);
 
         long before = Stopwatch.GetTimestamp();
-        lut.ApplyInPlace(region.GetSpan(offset, (int)length));
+        lut.Apply(region.GetSpan(offset, (int)length), region.GetSpan(output, (int)length));
         long kernelNs = ElapsedNs(before);
         _frames.WriteResult(job.Id, new WorkerTimings(kernelNs, ElapsedNs(started)));
     }

@@ -22,6 +22,7 @@ internal sealed class WorkerSession : IDisposable
     private readonly uint _workerId;
     private readonly byte[] _secret;
     private readonly WorkerLog _log;
+    private readonly FaultInjection _faults;
 
     public WorkerSession(Stream stream, uint workerId, byte[] secret, WorkerLog log)
     {
@@ -32,6 +33,7 @@ internal sealed class WorkerSession : IDisposable
         _workerId = workerId;
         _secret = secret;
         _log = log;
+        _faults = FaultInjection.FromEnvironment(workerId);
     }
 
     public async Task<ExitCode> RunAsync()
@@ -162,6 +164,7 @@ internal sealed class WorkerSession : IDisposable
             switch (FrameReader.ReadType(body))
             {
                 case MessageType.Job:
+                    _faults.OnJob();
                     _executor.Execute(FrameReader.ReadJob(body));
                     return true;
                 case MessageType.Attach:

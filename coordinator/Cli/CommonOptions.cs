@@ -34,10 +34,33 @@ internal static class CommonOptions
         DefaultValueFactory = _ => WorkerEngine.DefaultInFlight,
     }, max: 64);
 
+    public static readonly Option<int> JobTimeoutMs = Positive(new Option<int>("--job-timeout-ms")
+    {
+        Description = "A worker holding one tile longer than this is killed and replaced (pipe and shm modes)",
+        DefaultValueFactory = _ => (int)TileRunOptions.Default.JobTimeout.TotalMilliseconds,
+    }, max: int.MaxValue);
+
+    public static readonly Option<int> MaxRestarts = new("--max-restarts")
+    {
+        Description = "Workers that may be replaced per run before it fails (pipe and shm modes)",
+        DefaultValueFactory = _ => TileRunOptions.Default.MaxRestarts,
+    };
+
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Log worker start-up, handshakes and shutdown to stderr",
     };
+
+    static CommonOptions()
+    {
+        MaxRestarts.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() < 0)
+            {
+                result.AddError("--max-restarts must be 0 or more");
+            }
+        });
+    }
 
     /// <summary>Adds a validator that keeps an integer option within [1, max] and names the flag when it is not.</summary>
     public static Option<int> Positive(Option<int> option, int max)
@@ -87,7 +110,7 @@ internal static class CommonOptions
             workers,
             new WorkerPoolOptions { WorkerPath = parse.GetValue(WorkerPath) },
             log,
-            parse.GetValue(InFlight),
+            new TileRunOptions(parse.GetValue(InFlight), TimeSpan.FromMilliseconds(parse.GetValue(JobTimeoutMs)), parse.GetValue(MaxRestarts)),
             parse.GetValue(ShmDirectory)!),
     };
 }

@@ -91,7 +91,7 @@ internal static class ProcessCommand
         var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
         {
             s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_quality, s_json, s_maxPixels, s_sampleSize,
-            CommonOptions.InFlight, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;

@@ -9,4 +9,6 @@ namespace ProcessFarm.Coordinator.Execution;
 /// <param name="SetupMs">Per-run set-up outside the tiles: attaching the region (shm).</param>
 /// <param name="TransferMs">Per job, the coordinator's round trip less the worker's own time: the two transfers and
 /// the waiting in between (process modes).</param>
-internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0, double TransferMs = 0);
+/// <param name="WorkersReplaced">Workers that died or hung and were replaced during the run.</param>
+/// <param name="TilesRetried">Tiles sent again because their worker failed.</param>
+internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0, double TransferMs = 0, int WorkersReplaced = 0, int TilesRetried = 0);

@@ -23,6 +23,12 @@ internal interface IExecutionEngine : IAsyncDisposable
     /// <summary>Allocates the buffer an image must be decoded into for this mode (the shared region for shm).</summary>
     PixelBuffer CreateImage(ImageGeometry geometry);
 
-    /// <summary>Applies the LUT for <paramref name="parameters"/> to every tile of <paramref name="image"/>, in place.</summary>
+    /// <summary>
+    /// Where <see cref="RunAsync"/> leaves the result for <paramref name="image"/>: the image itself for modes that
+    /// work in place, the region's output half for shm (which keeps its source so that failed tiles can be re-run).
+    /// </summary>
+    PixelBuffer ResultOf(PixelBuffer image);
+
+    /// <summary>Applies the LUT for <paramref name="parameters"/> to every tile of <paramref name="image"/>; the result is in <see cref="ResultOf"/>.</summary>
     Task<EngineRunStats> RunAsync(PixelBuffer image, TileLayout layout, LutParameters parameters, CancellationToken cancellationToken);
 }

@@ -30,6 +30,8 @@ internal sealed class InProcessEngine : IExecutionEngine
 
     public PixelBuffer CreateImage(ImageGeometry geometry) => PixelBuffer.Allocate(geometry);
 
+    public PixelBuffer ResultOf(PixelBuffer image) => image;
+
     public Task<EngineRunStats> RunAsync(PixelBuffer image, TileLayout layout, LutParameters parameters, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();

@@ -17,24 +17,26 @@ internal sealed class WorkerEngine : IExecutionEngine
 
     private readonly WorkerPoolOptions _poolOptions;
     private readonly CoordinatorLog _log;
-    private readonly int _inFlight;
+    private readonly TileRunOptions _runOptions;
     private readonly string _shmDirectory;
     private WorkerPool? _pool;
     private SharedRegion? _region;
+    private PixelBuffer? _output;
+    private long _outputOffset;
     private bool _regionAttached;
 
-    public WorkerEngine(ExecutionMode mode, int workers, WorkerPoolOptions poolOptions, CoordinatorLog log, int inFlight = DefaultInFlight, string shmDirectory = SharedRegion.DefaultDirectory)
+    public WorkerEngine(ExecutionMode mode, int workers, WorkerPoolOptions poolOptions, CoordinatorLog log, TileRunOptions? runOptions = null, string shmDirectory = SharedRegion.DefaultDirectory)
     {
         if (mode is not (ExecutionMode.Pipe or ExecutionMode.Shm))
         {
             throw new ArgumentOutOfRangeException(nameof(mode), mode, "worker modes are pipe and shm");
         }
-        ArgumentOutOfRangeException.ThrowIfLessThan(inFlight, 1);
         Mode = mode;
         Workers = workers;
         _poolOptions = poolOptions;
         _log = log;
-        _inFlight = inFlight;
+        _runOptions = runOptions ?? TileRunOptions.Default;
+        ArgumentOutOfRangeException.ThrowIfLessThan(_runOptions.InFlight, 1);
         _shmDirectory = shmDirectory;
     }
 
@@ -62,15 +64,22 @@ internal sealed class WorkerEngine : IExecutionEngine
         {
             return PixelBuffer.Allocate(geometry);
         }
+        _output?.Dispose();
         _region?.Dispose();
         _region = null;
         _regionAttached = false;
-        _region = SharedRegion.Create(_shmDirectory, geometry.ByteLength);
+        // Two halves: the decoded source and the output. Workers read one and write the other, so a tile whose
+        // worker dies half-way is simply run again; the LUT is a transform, not a copy, so this costs no copies.
+        _outputOffset = (geometry.ByteLength + 4095) / 4096 * 4096;
+        _region = SharedRegion.Create(_shmDirectory, _outputOffset + geometry.ByteLength);
         unsafe
         {
+            _output = PixelBuffer.Wrap(_region.Data + _outputOffset, geometry);
             return PixelBuffer.Wrap(_region.Data, geometry);
         }
     }
+
+    public PixelBuffer ResultOf(PixelBuffer image) => Mode == ExecutionMode.Shm ? _output ?? image : image;
 
     public async Task<EngineRunStats> RunAsync(PixelBuffer image, TileLayout layout, LutParameters parameters, CancellationToken cancellationToken)
     {
@@ -82,22 +91,37 @@ internal sealed class WorkerEngine : IExecutionEngine
             await AttachRegionAsync(cancellationToken);
             setupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
-        var run = new TileRun(_pool!.Workers, image, layout, parameters, inRegion: Mode == ExecutionMode.Shm, _inFlight);
+        long? outputOffset = Mode == ExecutionMode.Shm ? _outputOffset : null;
+        var run = new TileRun(_pool!, image, layout, parameters, outputOffset, _runOptions, Mode == ExecutionMode.Shm ? AttachAsync : null, _log);
         var stats = await run.RunAsync(cancellationToken);
         return stats with { SetupMs = setupMs };
     }
 
     private async Task AttachRegionAsync(CancellationToken cancellationToken)
     {
-        var region = _region ?? throw new InvalidOperationException("CreateImage must allocate the region before a shm run.");
-        var attach = new AttachRun(_pool!.Workers.Count);
-        foreach (var worker in _pool.Workers)
+        await Task.WhenAll(_pool!.Workers.Select(async worker =>
         {
-            worker.SetHandler(attach);
-            await worker.SendAsync(new AttachRequest(worker.WorkerId, region.AttachPath, region.TotalBytes), static (frames, a) => frames.WriteAttach(a), cancellationToken);
-        }
-        await attach.Completion.WaitAsync(cancellationToken);
+            try
+            {
+                await AttachAsync(worker, cancellationToken);
+            }
+            catch (WorkerFailedException e)
+            {
+                // A worker that died since start-up: the run's first job to it fails, and the run replaces it.
+                _log.WorkerOutput(worker.WorkerId, $"not attached: {e.Message}");
+            }
+        }));
         _regionAttached = true;
+    }
+
+    /// <summary>Maps the current region into one worker (all of them before a run; a replacement on its own).</summary>
+    private async Task AttachAsync(WorkerConnection worker, CancellationToken cancellationToken)
+    {
+        var region = _region ?? throw new InvalidOperationException("CreateImage must allocate the region before a shm run.");
+        var attach = new AttachRun(1);
+        worker.SetHandler(attach);
+        await worker.SendAsync(new AttachRequest(worker.WorkerId, region.AttachPath, region.TotalBytes), static (frames, a) => frames.WriteAttach(a), cancellationToken);
+        await attach.Completion.WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -106,6 +130,7 @@ internal sealed class WorkerEngine : IExecutionEngine
         {
             await _pool.DisposeAsync();
         }
+        _output?.Dispose();
         _region?.Dispose();
     }
 
@@ -125,8 +150,9 @@ internal sealed class WorkerEngine : IExecutionEngine
             }
         }
 
+        // An Error reply is deterministic (the region is wrong), so it ends the run; a dead worker can be replaced.
         public void OnError(WorkerConnection worker, ErrorMessage error) =>
-            _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} cannot map the shared region: {error.Message}"));
+            _done.TrySetException(Cli.CommandLineException.Environment($"worker {worker.WorkerId} cannot map the shared region: {error.Message}"));
 
         public void OnDisconnected(WorkerConnection worker, Exception? error) =>
             _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} disconnected while attaching the region{worker.ExitDescription}: {error?.Message ?? "end of stream"}"));

@@ -63,6 +63,12 @@ internal sealed record ProcessReport
 
     public required int PixelCopies { get; init; }
 
+    /// <summary>Workers that died or hung during the run and were replaced.</summary>
+    public required int WorkersReplaced { get; init; }
+
+    /// <summary>Tiles sent again because their worker failed.</summary>
+    public required int TilesRetried { get; init; }
+
     [JsonIgnore]
     public bool IsSample => Input.StartsWith("sample ", StringComparison.Ordinal);
 }

@@ -43,7 +43,7 @@ internal static class ProcessRunner
             double processMs = Stopwatch.GetElapsedTime(processStarted).TotalMilliseconds;
 
             long encodeStarted = Stopwatch.GetTimestamp();
-            using (var encoder = ImageFile.Encode(request.OutputPath, image.Span, geometry, request.Quality))
+            using (var encoder = ImageFile.Encode(request.OutputPath, engine.ResultOf(image).Span, geometry, request.Quality))
             {
                 var encoded = encoder.Finish();
                 cancellationToken.ThrowIfCancellationRequested(); // interrupted: the output is not written at all
@@ -86,6 +86,8 @@ internal static class ProcessRunner
                 TransferMs = stats.TransferMs,
                 SetupMs = stats.SetupMs,
                 PixelCopies = engine.PixelCopies,
+                WorkersReplaced = stats.WorkersReplaced,
+                TilesRetried = stats.TilesRetried,
             };
         }
     }

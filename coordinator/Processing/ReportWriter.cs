@@ -35,6 +35,10 @@ internal static class ReportWriter
         output.WriteLine(string.Create(c, $"encode   {report.EncodeMs,9:0.0} ms"));
         output.WriteLine(string.Create(c, $"total    {report.TotalMs,9:0.0} ms{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms, overlapped with decode)") : string.Empty)}"));
         output.WriteLine(string.Create(c, $"copies   {report.PixelCopies} full copies of the pixels"));
+        if (report.WorkersReplaced > 0)
+        {
+            output.WriteLine(string.Create(c, $"faults   {report.WorkersReplaced} worker failures recovered (each replaced), {report.TilesRetried} tiles retried"));
+        }
         output.WriteLine(string.Create(c, $"output   {report.Output}"));
     }
 }

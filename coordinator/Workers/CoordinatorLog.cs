@@ -42,6 +42,11 @@ internal sealed class CoordinatorLog(TextWriter error, bool verbose)
 
     public void WorkerKilled(uint workerId, string reason) => Write($"[worker {workerId}] killed: {reason}");
 
+    public void WorkerFailed(uint workerId, string reason, int tilesRequeued) =>
+        Write($"[worker {workerId}] failed: {reason}; {tilesRequeued} tiles go back to the queue");
+
+    public void WorkerReplaced(uint failedId, uint replacementId) => Write($"[worker {failedId}] replaced by worker {replacementId}");
+
     private void Write(string line)
     {
         lock (error)

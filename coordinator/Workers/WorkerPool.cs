@@ -14,19 +14,40 @@ internal sealed class WorkerPool : IAsyncDisposable
 {
     private readonly List<WorkerConnection> _workers;
     private readonly WorkerPoolOptions _options;
+    private readonly CoordinatorLog _log;
+    private readonly string _workerPath;
+    private readonly byte[] _secret;
+    private uint _nextWorkerId;
     private int _disposed;
 
-    private WorkerPool(List<WorkerConnection> workers, WorkerPoolOptions options, double startupMs)
+    private WorkerPool(List<WorkerConnection> workers, WorkerPoolOptions options, CoordinatorLog log, string workerPath, byte[] secret, double startupMs)
     {
         _workers = workers;
         _options = options;
+        _log = log;
+        _workerPath = workerPath;
+        _secret = secret;
+        _nextWorkerId = (uint)workers.Count;
         StartupMs = startupMs;
     }
 
-    public IReadOnlyList<WorkerConnection> Workers => _workers;
+    /// <summary>The live workers, ordered by id; replacements take the place of the worker they replace.</summary>
+    public IReadOnlyList<WorkerConnection> Workers
+    {
+        get
+        {
+            lock (_workers)
+            {
+                return [.. _workers];
+            }
+        }
+    }
 
     /// <summary>From the first spawn to the last Welcome.</summary>
     public double StartupMs { get; }
+
+    /// <summary>Workers started to replace ones that died or hung.</summary>
+    public int Replacements { get; private set; }
 
     /// <summary>Starts <paramref name="count"/> workers and completes their handshakes.</summary>
     /// <exception cref="Cli.CommandLineException">The worker binary is missing, or a worker failed to start or connect.</exception>
@@ -40,6 +61,47 @@ internal sealed class WorkerPool : IAsyncDisposable
         PipeListener.SweepStale(options.PipeParentDirectory);
         byte[] secret = options.Secret ?? RandomNumberGenerator.GetBytes(ProtocolLimits.SecretBytes);
         long started = Stopwatch.GetTimestamp();
+        var workers = await LaunchAsync(0, count, workerPath, secret, options, log, cancellationToken);
+        return new WorkerPool(workers, options, log, workerPath, secret, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+    }
+
+    /// <summary>
+    /// Starts a new worker in place of <paramref name="failed"/>, which is killed and disposed. The newcomer gets
+    /// a fresh id and its own short-lived listener; the caller routes its replies and gives it work.
+    /// </summary>
+    /// <exception cref="Cli.CommandLineException">The replacement could not be started.</exception>
+    public async Task<WorkerConnection> ReplaceAsync(WorkerConnection failed, CancellationToken cancellationToken)
+    {
+        ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        uint id;
+        lock (_workers)
+        {
+            id = _nextWorkerId++;
+        }
+        failed.Process?.Kill();
+        var replacement = (await LaunchAsync(id, 1, _workerPath, _secret, _options, _log, cancellationToken))[0];
+        lock (_workers)
+        {
+            int index = _workers.IndexOf(failed);
+            if (index >= 0)
+            {
+                _workers[index] = replacement;
+            }
+            else
+            {
+                _workers.Add(replacement);
+            }
+            Replacements++;
+        }
+        _log.WorkerReplaced(failed.WorkerId, replacement.WorkerId);
+        await failed.DisposeAsync();
+        failed.Process?.Dispose();
+        return replacement;
+    }
+
+    /// <summary>Spawns workers <paramref name="firstId"/>.. in parallel behind a fresh listener and handshakes them.</summary>
+    private static async Task<List<WorkerConnection>> LaunchAsync(uint firstId, int count, string workerPath, byte[] secret, WorkerPoolOptions options, CoordinatorLog log, CancellationToken cancellationToken)
+    {
         using var listener = PipeListener.Create(options.PipeParentDirectory);
         var processes = new Dictionary<uint, WorkerProcess>();
         var ready = new List<WorkerConnection>();
@@ -53,9 +115,9 @@ internal sealed class WorkerPool : IAsyncDisposable
                 accepts.Add(AcceptAsync(listener.CreateServer(), secret, processes, log, timeout.Token));
             }
             options.OnListening?.Invoke(listener.PipePath);
-            for (uint id = 0; id < count; id++)
+            for (uint id = firstId; id < firstId + count; id++)
             {
-                var process = WorkerProcess.Start(workerPath, listener.PipePath, id, secret, log);
+                var process = WorkerProcess.Start(workerPath, listener.PipePath, id, secret, log, options.Environment);
                 lock (processes)
                 {
                     processes[id] = process;
@@ -113,7 +175,7 @@ internal sealed class WorkerPool : IAsyncDisposable
         }
 
         ready.Sort((a, b) => a.WorkerId.CompareTo(b.WorkerId));
-        return new WorkerPool(ready, options, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        return ready;
     }
 
     private static async Task<WorkerConnection?> AcceptAsync(NamedPipeServerStream server, byte[] secret, Dictionary<uint, WorkerProcess> processes, CoordinatorLog log, CancellationToken cancellationToken)
@@ -220,9 +282,10 @@ internal sealed class WorkerPool : IAsyncDisposable
         {
             return;
         }
-        await Task.WhenAll(_workers.Select(w => w.SendShutdownAsync()));
-        await Task.WhenAll(_workers.Select(w => w.Process!.WaitOrKillAsync(_options.ExitTimeout)));
-        foreach (var worker in _workers)
+        var workers = Workers;
+        await Task.WhenAll(workers.Select(w => w.SendShutdownAsync()));
+        await Task.WhenAll(workers.Select(w => w.Process!.WaitOrKillAsync(_options.ExitTimeout)));
+        foreach (var worker in workers)
         {
             await worker.DisposeAsync();
             worker.Process!.Dispose();

@@ -15,6 +15,9 @@ internal sealed record WorkerPoolOptions
     /// <summary>Where the private pipe directory goes; null means $XDG_RUNTIME_DIR or the temp directory.</summary>
     public string? PipeParentDirectory { get; init; }
 
+    /// <summary>Extra environment variables for worker processes (fault injection in tests).</summary>
+    internal IReadOnlyDictionary<string, string>? Environment { get; init; }
+
     /// <summary>Tests only: the run's secret instead of a random one.</summary>
     internal byte[]? Secret { get; init; }
 

@@ -68,9 +68,13 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>Starts a worker and hands it the secret on stdin.</summary>
     /// <exception cref="Cli.CommandLineException">The executable cannot be started.</exception>
-    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log)
+    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = CreateStartInfo(workerPath, pipePath, workerId);
+        foreach (var (name, value) in environment ?? new Dictionary<string, string>())
+        {
+            info.Environment[name] = value;
+        }
         log.WorkerCommandLine(workerId, info);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         long started = Stopwatch.GetTimestamp();

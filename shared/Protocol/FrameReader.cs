@@ -239,6 +239,10 @@ public static class FrameReader
             {
                 parameters = parameters with { Length = reader.ReadInt64() };
             }
+            else if (Is(key, "output"u8))
+            {
+                parameters = parameters with { Output = reader.ReadInt64() };
+            }
             else if (Is(key, "n"u8))
             {
                 parameters = parameters with { N = reader.ReadInt32() };

@@ -166,7 +166,7 @@ public sealed class FrameWriter
         };
         if (parameters.InRegion)
         {
-            count += 2;
+            count += parameters.Output.HasValue ? 3u : 2u;
         }
         writer.WriteMapHeader(count);
         if (kind == JobKind.Lut)
@@ -193,6 +193,11 @@ public sealed class FrameWriter
             writer.Write(parameters.Offset!.Value);
             writer.WriteString("length"u8);
             writer.Write(parameters.Length ?? 0);
+            if (parameters.Output is long output)
+            {
+                writer.WriteString("output"u8);
+                writer.Write(output);
+            }
         }
     }
 

@@ -27,6 +27,12 @@ public readonly record struct JobParameters
     /// <summary>"length": bytes of the tile in the region (shared-memory jobs).</summary>
     public long? Length { get; init; }
 
+    /// <summary>
+    /// "output": where the transformed tile goes in the region's data area; absent means in place. Out of place
+    /// keeps the source intact, so a tile whose worker died half-way can simply be run again.
+    /// </summary>
+    public long? Output { get; init; }
+
     /// <summary>"n": the argument of fib.</summary>
     public int N { get; init; }
 

@@ -61,32 +61,79 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_directory)); // no output, no temporary file
     }
 
-    [Fact]
-    public async Task WorkerKilled_BeforeItsTiles_FailsTheRunWithExit4_AndCleansUp()
+    [Theory]
+    [InlineData("shm")]
+    [InlineData("pipe")]
+    public async Task WorkerCrash_IsRecovered_AndTheRunCompletes(string mode)
     {
-        // Until workers are replaced (the reliability issue), a dead worker ends the run: cleanly, naming it.
-        using var coordinator = StartCoordinator("shm", "out.png");
-        var stderr = coordinator.StandardError.ReadToEndAsync();
-        var workers = await WaitForReadyPoolAsync(coordinator);
+        // Worker 0 kills itself (SIGKILL) when its first tile arrives: deterministic, unlike a kill from outside.
+        var result = await RunCoordinatorAsync(mode, "0:crash:1");
 
-        using (var kill = Process.Start("kill", ["-KILL", workers[0].ToString(CultureInfo.InvariantCulture)]))
-        {
-            await kill.WaitForExitAsync(TestHelpers.TimeoutToken());
-        }
-        await coordinator.WaitForExitAsync(TestHelpers.TimeoutToken());
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("1 worker failures recovered", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("[worker 0] failed", result.Stderr, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_directory, "out.jpg")));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));
+        Assert.Empty(Directory.EnumerateFileSystemEntries(_runtime));
+    }
 
-        Assert.Equal(4, coordinator.ExitCode);
-        Assert.Contains("worker", await stderr, StringComparison.Ordinal);
-        await WaitForExitAsync(workers);
+    [Fact]
+    public async Task WorkerCrash_WithNoRestartsAllowed_ExitsWith4_AndCleansUp()
+    {
+        var result = await RunCoordinatorAsync("shm", "0:crash:1", "--max-restarts", "0");
+
+        Assert.Equal(4, result.ExitCode);
+        Assert.Contains("worker 0", result.ErrorLines[^1], StringComparison.Ordinal);
         Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_runtime));
         Assert.Empty(Directory.EnumerateFiles(_directory));
     }
 
-    private Process StartCoordinator(string mode, string output)
+    private async Task<Cli.Result> RunCoordinatorAsync(string mode, string fault, params string[] extra)
+    {
+        var info = Cli.StartInfo(_directory, ["process", "-m", mode, "-w", "2", "--sample-size", "1200x800", "--shm-dir", _shm, "-o", "out.jpg", .. extra]);
+        info.Environment["XDG_RUNTIME_DIR"] = _runtime;
+        info.Environment["PROCESSFARM_TEST_FAULT"] = fault;
+        string marker = "PROCESSFARM_TEST_RUN=" + Guid.NewGuid().ToString("N");
+        info.Environment["PROCESSFARM_TEST_RUN"] = marker[(marker.IndexOf('=') + 1)..];
+        using var process = Process.Start(info)!;
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(TestHelpers.TimeoutToken());
+        var result = new Cli.Result(process.ExitCode, await stdout, await stderr);
+        // Every process of this run (workers inherit the marker), orphaned or not, must be gone.
+        Assert.Empty(ProcessesWithEnvironment(marker));
+        return result;
+    }
+
+    private static List<int> ProcessesWithEnvironment(string entry)
+    {
+        var found = new List<int>();
+        foreach (string directory in Directory.EnumerateDirectories("/proc"))
+        {
+            if (!int.TryParse(Path.GetFileName(directory), out int pid) || IsZombie(pid))
+            {
+                continue;
+            }
+            try
+            {
+                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains(entry))
+                {
+                    found.Add(pid);
+                }
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+            {
+                // Gone, or not ours to read.
+            }
+        }
+        return found;
+    }
+
+    private Process StartCoordinator(string mode, string output, params string[] extra)
     {
         // Large enough that the run is still going when the test strikes; PNG makes encoding slow too.
-        var info = Cli.StartInfo(_directory, "process", "-m", mode, "-w", "2", "--sample-size", "6000x4000", "--shm-dir", _shm, "-o", output);
+        var info = Cli.StartInfo(_directory, ["process", "-m", mode, "-w", "2", "--sample-size", "6000x4000", "--shm-dir", _shm, "-o", output, .. extra]);
         info.Environment["XDG_RUNTIME_DIR"] = _runtime;
         return Process.Start(info)!;
     }

@@ -98,7 +98,7 @@ internal sealed class JobExecutor : IDisposable
             var source = segment.Span;
             while (!source.IsEmpty)
             {
-                var destination = _frames.Output.GetSpan(Math.Min(source.Length, 1 << 20));
+                var destination = _frames.Output.GetSpan(Math.Min(source.Length, PipeTransport.BufferBytes));
                 int chunk = Math.Min(source.Length, destination.Length);
                 long before = Stopwatch.GetTimestamp();
                 lut.Apply(source[..chunk], destination[..chunk]);
@@ -151,7 +151,7 @@ internal sealed class JobExecutor : IDisposable
         _frames.BeginResult(job.Id, job.Encoding, (int)payload.Length);
         foreach (var segment in payload)
         {
-            _frames.Output.Write(segment.Span);
+            _frames.WritePayload(segment.Span);
         }
         _frames.EndResult(new WorkerTimings(0, ElapsedNs(started)));
     }

@@ -113,7 +113,23 @@ public sealed class FrameWriter
     public void WriteJob(ulong id, JobKind kind, in JobParameters parameters, ReadOnlySpan<byte> payload)
     {
         BeginJob(id, kind, parameters, PayloadEncoding.Binary, payload.Length);
-        _output.Write(payload);
+        WritePayload(payload);
+    }
+
+    /// <summary>
+    /// Copies payload bytes to <see cref="Output"/> in chunks of up to <see cref="PipeTransport.BufferBytes"/>, so a
+    /// large tile takes a few large segments instead of many small ones.
+    /// </summary>
+    public void WritePayload(ReadOnlySpan<byte> payload)
+    {
+        while (!payload.IsEmpty)
+        {
+            var span = _output.GetSpan(Math.Min(payload.Length, PipeTransport.BufferBytes));
+            int chunk = Math.Min(payload.Length, span.Length);
+            payload[..chunk].CopyTo(span);
+            _output.Advance(chunk);
+            payload = payload[chunk..];
+        }
     }
 
     /// <summary>Writes a whole Job frame without payload (shared-memory and fib jobs).</summary>

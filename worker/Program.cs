@@ -35,7 +35,7 @@ try
 {
     await stream.ConnectAsync(options.ConnectTimeoutMs).ConfigureAwait(false);
 }
-catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException)
 {
     log.Error(string.Create(CultureInfo.InvariantCulture, $"cannot connect to {options.PipePath}: {e.Message}"));
     return (int)ExitCode.ConnectFailed;

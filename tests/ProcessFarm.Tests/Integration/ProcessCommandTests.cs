@@ -65,6 +65,7 @@ public sealed class ProcessCommandTests : IDisposable
         { "truncated-png", "cut.png" },
         { "truncated-jpg", "cut.jpg" },
         { "bomb", "bomb.png" },
+        { "jpeg-bomb", "bomb.jpg" },
         { "missing", "missing.jpg" },
         { "directory", "folder" },
     };
@@ -156,6 +157,10 @@ public sealed class ProcessCommandTests : IDisposable
                 break;
             case "bomb":
                 File.WriteAllBytes(path, HostileImages.PngHeader(100_000, 100_000));
+                break;
+            case "jpeg-bomb":
+                // SOI, then a baseline SOF0 declaring 65000 x 65000 pixels in three components, then nothing.
+                File.WriteAllBytes(path, [0xFF, 0xD8, 0xFF, 0xC0, 0x00, 0x11, 0x08, 0xFD, 0xE8, 0xFD, 0xE8, 0x03, 0x01, 0x22, 0x00, 0x02, 0x11, 0x01, 0x03, 0x11, 0x01]);
                 break;
             case "directory":
                 Directory.CreateDirectory(path);

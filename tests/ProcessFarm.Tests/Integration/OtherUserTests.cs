@@ -1,0 +1,90 @@
+using System.Diagnostics;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Protocol;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>
+/// What another OS user meets. Run as root (as CI is), the tests drop to `nobody` with setpriv; run as anyone
+/// else, the file is made unreadable with chmod, which root would ignore.
+/// </summary>
+[AssertNoLeaks]
+[Collection(WorkerCollection.Name)]
+public sealed class OtherUserTests : IDisposable
+{
+    private readonly string _directory = TestHelpers.CreateTempDirectory();
+
+    public OtherUserTests() => File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+
+    private static bool IsRoot => Environment.UserName == "root";
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task UnreadableInput_ExitsWith3_OneLine()
+    {
+        string input = Path.Combine(_directory, "secret.png");
+        Shared.Imaging.ImageFile.Save(input, new byte[12], new Shared.Imaging.ImageGeometry(2, 2, 3));
+        File.SetUnixFileMode(input, UnixFileMode.None);
+
+        var result = await RunAsOtherUserAsync(Cli.Executable, "process", "secret.png", "-o", "out.png", "-m", "serial");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Single(result.ErrorLines);
+        Assert.Contains("cannot read 'secret.png'", result.Stderr, StringComparison.Ordinal);
+        Assert.False(File.Exists(Path.Combine(_directory, "out.png")));
+    }
+
+    [Fact]
+    public async Task AnotherUser_CannotConnectToThePipe()
+    {
+        if (!IsRoot)
+        {
+            // Without root there is no other user to become; the 0700 directory is what keeps them out.
+            using var own = PipeListener.Create();
+            Assert.Equal(UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute, File.GetUnixFileMode(own.DirectoryPath));
+            return;
+        }
+        using var listener = PipeListener.Create();
+        using var server = listener.CreateServer();
+        var accepted = server.WaitForConnectionAsync();
+
+        // A real worker, run as nobody, tries to join with the right secret on its stdin.
+        var result = await RunAsOtherUserAsync(Path.Combine(AppContext.BaseDirectory, "processfarm-worker"), "--pipe", listener.PipePath, "--id", "0", "--connect-timeout-ms", "500");
+
+        Assert.Equal(3, result.ExitCode); // ConnectFailed
+        Assert.Contains("cannot connect", result.Stderr, StringComparison.Ordinal);
+        Assert.False(accepted.IsCompleted);
+    }
+
+    private async Task<Cli.Result> RunAsOtherUserAsync(string executable, params string[] args)
+    {
+        var info = new ProcessStartInfo(IsRoot ? "setpriv" : executable)
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            WorkingDirectory = _directory,
+        };
+        if (IsRoot)
+        {
+            foreach (string arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={_directory}", executable })
+            {
+                info.ArgumentList.Add(arg);
+            }
+        }
+        foreach (string arg in args)
+        {
+            info.ArgumentList.Add(arg);
+        }
+        using var process = Process.Start(info)!;
+        await process.StandardInput.WriteLineAsync(new string('a', ProtocolLimits.SecretBytes * 2));
+        process.StandardInput.Close();
+        var stdout = process.StandardOutput.ReadToEndAsync();
+        var stderr = process.StandardError.ReadToEndAsync();
+        await process.WaitForExitAsync(TestHelpers.TimeoutToken());
+        return new Cli.Result(process.ExitCode, await stdout, await stderr);
+    }
+}

@@ -24,9 +24,20 @@ internal static class Cli
         return info;
     }
 
-    public static async Task<Result> RunAsync(string workingDirectory, params string[] args)
+    public static Task<Result> RunAsync(string workingDirectory, params string[] args) => RunAsync(StartInfo(workingDirectory, args));
+
+    /// <summary>Runs any program to its end (bounded by the test timeout), with <paramref name="stdin"/> as its input.</summary>
+    public static async Task<Result> RunAsync(ProcessStartInfo info, string? stdin = null)
     {
-        using var process = Process.Start(StartInfo(workingDirectory, args))!;
+        info.RedirectStandardInput = true;
+        info.RedirectStandardOutput = true;
+        info.RedirectStandardError = true;
+        using var process = Process.Start(info)!;
+        if (stdin is not null)
+        {
+            await process.StandardInput.WriteAsync(stdin);
+        }
+        process.StandardInput.Close();
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
         try

@@ -96,11 +96,7 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         info.Environment["PROCESSFARM_TEST_FAULT"] = fault;
         string marker = "PROCESSFARM_TEST_RUN=" + Guid.NewGuid().ToString("N");
         info.Environment["PROCESSFARM_TEST_RUN"] = marker[(marker.IndexOf('=') + 1)..];
-        using var process = Process.Start(info)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(TestHelpers.TimeoutToken());
-        var result = new Cli.Result(process.ExitCode, await stdout, await stderr);
+        var result = await Cli.RunAsync(info);
         // Every process of this run (workers inherit the marker), orphaned or not, must be gone.
         Assert.Empty(ProcessesWithEnvironment(marker));
         return result;

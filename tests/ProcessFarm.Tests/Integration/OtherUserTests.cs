@@ -60,14 +60,7 @@ public sealed class OtherUserTests : IDisposable
 
     private async Task<Cli.Result> RunAsOtherUserAsync(string executable, params string[] args)
     {
-        var info = new ProcessStartInfo(IsRoot ? "setpriv" : executable)
-        {
-            UseShellExecute = false,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            RedirectStandardInput = true,
-            WorkingDirectory = _directory,
-        };
+        var info = new ProcessStartInfo(IsRoot ? "setpriv" : executable) { WorkingDirectory = _directory };
         if (IsRoot)
         {
             foreach (string arg in new[] { "--reuid=65534", "--regid=65534", "--clear-groups", "env", $"HOME={_directory}", executable })
@@ -79,12 +72,6 @@ public sealed class OtherUserTests : IDisposable
         {
             info.ArgumentList.Add(arg);
         }
-        using var process = Process.Start(info)!;
-        await process.StandardInput.WriteLineAsync(new string('a', ProtocolLimits.SecretBytes * 2));
-        process.StandardInput.Close();
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        await process.WaitForExitAsync(TestHelpers.TimeoutToken());
-        return new Cli.Result(process.ExitCode, await stdout, await stderr);
+        return await Cli.RunAsync(info, stdin: new string('a', ProtocolLimits.SecretBytes * 2) + "\n");
     }
 }

@@ -12,6 +12,7 @@ var root = new RootCommand(
     """)
 {
     ProcessCommand.Create(),
+    FibCommand.Create(),
 };
 
 var parse = root.Parse(args);

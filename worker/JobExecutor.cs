@@ -4,6 +4,7 @@ using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
+using ProcessFarm.Shared.Workloads;
 
 namespace ProcessFarm.Worker;
 
@@ -159,12 +160,12 @@ internal sealed class JobExecutor : IDisposable
     private void ExecuteFib(in JobRequest job, long started)
     {
         int n = job.Parameters.N;
-        if (n is < 0 or > 92)
+        if (n is < 0 or > Fibonacci.MaxN)
         {
-            throw new ProtocolException(ErrorCode.InvalidArgument, $"fib needs 0 <= n <= 92, not {n}");
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"fib needs 0 <= n <= {Fibonacci.MaxN}, not {n}");
         }
         long before = Stopwatch.GetTimestamp();
-        long value = Fib(n);
+        long value = Fibonacci.Compute(n);
         long kernelNs = ElapsedNs(before);
         var scratch = new ArrayBufferWriter<byte>(16);
         var writer = new Shared.MessagePack.MessagePackWriter(scratch);
@@ -174,8 +175,6 @@ internal sealed class JobExecutor : IDisposable
         _frames.Output.Write(scratch.WrittenSpan);
         _frames.EndResult(new WorkerTimings(kernelNs, ElapsedNs(started)));
     }
-
-    private static long Fib(int n) => n < 2 ? n : Fib(n - 1) + Fib(n - 2);
 
     private LookupTable GetLut(in JobRequest job)
     {

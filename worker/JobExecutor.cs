@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
@@ -12,6 +13,7 @@ namespace ProcessFarm.Worker;
 internal sealed class JobExecutor : IDisposable
 {
     private readonly FrameWriter _frames;
+    private readonly ArrayBufferWriter<byte> _scratch = new(1 << 16);
     private LookupTable? _lut;
     private SharedRegion? _region;
 
@@ -149,6 +151,30 @@ internal sealed class JobExecutor : IDisposable
         }
 
         var payload = job.Payload;
+        if (job.Encoding == PayloadEncoding.Value)
+        {
+            // Structured data is decoded and encoded again token by token, as a real peer would; the frame's
+            // length must precede it, so the re-encoding is staged in a reused buffer.
+            long before = Stopwatch.GetTimestamp();
+            _scratch.ResetWrittenCount();
+            var reader = new MessagePackReader(payload) { MaxDepth = ProtocolLimits.MaxDepth };
+            var writer = new MessagePackWriter(_scratch);
+            try
+            {
+                MessagePackTranscoder.Transcode(ref reader, ref writer);
+            }
+            catch (MessagePackSerializationException e)
+            {
+                throw new ProtocolException(ErrorCode.Malformed, e.Message, e);
+            }
+            writer.Flush();
+            long transcodeNs = ElapsedNs(before);
+            _frames.BeginResult(job.Id, PayloadEncoding.Value, _scratch.WrittenCount);
+            _frames.WritePayload(_scratch.WrittenSpan);
+            _frames.EndResult(new WorkerTimings(transcodeNs, ElapsedNs(started)));
+            return;
+        }
+
         _frames.BeginResult(job.Id, job.Encoding, (int)payload.Length);
         foreach (var segment in payload)
         {

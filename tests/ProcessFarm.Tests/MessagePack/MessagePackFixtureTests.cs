@@ -60,6 +60,30 @@ public class MessagePackFixtureTests
         Assert.Equal(ParseHex(accepted[0]).Length, output.WrittenCount);
     }
 
+    [Theory]
+    [MemberData(nameof(Cases))]
+    public void Transcode_OfEveryEncoding_GivesAShortestAcceptedEncoding(string group, int index)
+    {
+        var accepted = GetCase(group, index).GetProperty("msgpack").EnumerateArray().Select(e => e.GetString()!).ToList();
+        foreach (string hex in accepted)
+        {
+            var reader = new MessagePackReader(OneBytePerSegment(ParseHex(hex)));
+            var output = new ArrayBufferWriter<byte>();
+            var writer = new MessagePackWriter(output);
+            MessagePackTranscoder.Transcode(ref reader, ref writer);
+            writer.Flush();
+
+            string produced = string.Join('-', output.WrittenSpan.ToArray().Select(b => b.ToString("x2", CultureInfo.InvariantCulture)));
+            Assert.True(reader.End, hex);
+            // A float stays a float (float 32 or 64 as it came); everything else takes its shortest form.
+            Assert.Contains(produced, accepted);
+            if (MessagePackCode.ToType(ParseHex(hex)[0]) != MessagePackType.Float)
+            {
+                Assert.Equal(ParseHex(accepted[0]).Length, output.WrittenCount);
+            }
+        }
+    }
+
     private static void AssertDecodes(JsonElement testCase, ReadOnlySequence<byte> bytes, string label)
     {
         var reader = new MessagePackReader(bytes);

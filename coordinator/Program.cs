@@ -12,6 +12,7 @@ var root = new RootCommand(
     """)
 {
     ProcessCommand.Create(),
+    EchoCommand.Create(),
     FibCommand.Create(),
 };
 

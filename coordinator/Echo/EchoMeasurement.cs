@@ -1,0 +1,38 @@
+namespace ProcessFarm.Coordinator.Echo;
+
+/// <summary>One mode and payload, repeated: round trips in seconds and where a pipe round trip's time went.</summary>
+internal sealed record EchoMeasurement(string Mode, string Payload, long Bytes, long Items, double[] RoundTripSeconds)
+{
+    /// <summary>Coordinator time writing the payload into frames (pipe), median per round trip.</summary>
+    public double SerializeSeconds { get; init; }
+
+    /// <summary>Coordinator time reading replies back into objects (pipe), median per round trip.</summary>
+    public double DeserializeSeconds { get; init; }
+
+    /// <summary>Worker time re-encoding (pipe, structured payloads), median per round trip.</summary>
+    public double WorkerSeconds { get; init; }
+
+    /// <summary>shm: writing the payload into the region once, outside the round trip.</summary>
+    public double RegionWriteSeconds { get; init; }
+
+    public double Median => Percentile(0.5);
+
+    public double Min => RoundTripSeconds.Min();
+
+    public double Max => RoundTripSeconds.Max();
+
+    /// <summary>2 x payload / round trip: the data went there and back.</summary>
+    public double ThroughputGbps => 2.0 * Bytes / Median / 1e9;
+
+    /// <summary>Round trip less serialization, deserialization and worker time: the transfers and hand-offs.</summary>
+    public double TransferSeconds => Math.Max(0, Median - SerializeSeconds - DeserializeSeconds - WorkerSeconds);
+
+    private double Percentile(double p)
+    {
+        double[] sorted = [.. RoundTripSeconds.Order()];
+        return sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
+    }
+}
+
+/// <summary>Small-message latency of one mode.</summary>
+internal sealed record LatencyMeasurement(string Mode, int PayloadBytes, int RoundTrips, double P50Us, double P99Us);

@@ -1,0 +1,117 @@
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+
+namespace ProcessFarm.Coordinator.Echo;
+
+/// <summary>Prints echo results as a text table, JSON, CSV or Markdown.</summary>
+internal static class EchoReportWriter
+{
+    private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
+
+    /// <summary>Median of this row over the fastest median among rows with the same payload and size.</summary>
+    public static double RatioToFastest(EchoMeasurement row, IReadOnlyList<EchoMeasurement> all) =>
+        row.Median / all.Where(r => r.Payload == row.Payload && r.Bytes == row.Bytes).Min(r => r.Median);
+
+    public static void WriteText(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int workers)
+    {
+        output.WriteLine(string.Create(s_c, $"echo: round trips through {workers} workers (pipe, shm) or another thread (threads); throughput = 2 x payload / round trip"));
+        output.WriteLine("mode     payload        size      items   median s      min s      max s     GB/s   vs fastest   serialize / transfer / deserialize s");
+        foreach (var r in results)
+        {
+            string breakdown = r.Mode == "pipe" ? string.Create(s_c, $"{r.SerializeSeconds:0.0000} / {r.TransferSeconds:0.0000} / {r.DeserializeSeconds:0.0000}") : r.Mode == "shm" ? string.Create(s_c, $"(region write {r.RegionWriteSeconds:0.0000}, not in the round trip)") : string.Empty;
+            output.WriteLine(string.Create(s_c, $"{r.Mode,-8} {r.Payload,-8} {Size(r.Bytes),10} {r.Items,10} {r.Median,10:0.000000} {r.Min,10:0.000000} {r.Max,10:0.000000} {r.ThroughputGbps,8:0.00} {RatioToFastest(r, results),11:0.0}x   {breakdown}"));
+        }
+        if (latency.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("latency  payload   round trips   p50 us   p99 us");
+            foreach (var l in latency)
+            {
+                output.WriteLine(string.Create(s_c, $"{l.Mode,-8} {l.PayloadBytes,5} B {l.RoundTrips,13} {l.P50Us,8:0.0} {l.P99Us,8:0.0}"));
+            }
+        }
+    }
+
+    public static void WriteJson(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat)
+    {
+        var document = new
+        {
+            machine = new
+            {
+                cores = Environment.ProcessorCount,
+                cpu = CpuModel(),
+                os = System.Runtime.InteropServices.RuntimeInformation.OSDescription,
+                runtime = System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription,
+            },
+            results = results.Select(r => new
+            {
+                mode = r.Mode,
+                payload = r.Payload,
+                bytes = r.Bytes,
+                items = r.Items,
+                repeat,
+                median_s = r.Median,
+                min_s = r.Min,
+                max_s = r.Max,
+                throughput_gbps = r.ThroughputGbps,
+                ratio_to_fastest = RatioToFastest(r, results),
+                serialize_s = r.SerializeSeconds,
+                transfer_s = r.Mode == "pipe" ? r.TransferSeconds : 0,
+                deserialize_s = r.DeserializeSeconds,
+                region_write_s = r.RegionWriteSeconds,
+            }),
+            latency = latency.Select(l => new { mode = l.Mode, payload_bytes = l.PayloadBytes, round_trips = l.RoundTrips, p50_us = l.P50Us, p99_us = l.P99Us }),
+        };
+        output.WriteLine(JsonSerializer.Serialize(document));
+    }
+
+    public static void WriteCsv(TextWriter output, IReadOnlyList<EchoMeasurement> results)
+    {
+        output.WriteLine("mode,payload,bytes,items,median_s,min_s,max_s,throughput_gbps,ratio_to_fastest,serialize_s,transfer_s,deserialize_s");
+        foreach (var r in results)
+        {
+            output.WriteLine(string.Create(s_c, $"{r.Mode},{r.Payload},{r.Bytes},{r.Items},{r.Median},{r.Min},{r.Max},{r.ThroughputGbps},{RatioToFastest(r, results)},{r.SerializeSeconds},{(r.Mode == "pipe" ? r.TransferSeconds : 0)},{r.DeserializeSeconds}"));
+        }
+    }
+
+    public static void WriteMarkdown(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency)
+    {
+        output.WriteLine("| mode | payload | size | items | median s | min s | max s | GB/s | vs fastest |");
+        output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in results)
+        {
+            output.WriteLine(string.Create(s_c, $"| {r.Mode} | {r.Payload} | {Size(r.Bytes)} | {r.Items} | {r.Median:0.000000} | {r.Min:0.000000} | {r.Max:0.000000} | {r.ThroughputGbps:0.00} | {RatioToFastest(r, results):0.0}x |"));
+        }
+        if (latency.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("| mode | payload | round trips | p50 us | p99 us |");
+            output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
+            foreach (var l in latency)
+            {
+                output.WriteLine(string.Create(s_c, $"| {l.Mode} | {l.PayloadBytes} B | {l.RoundTrips} | {l.P50Us:0.0} | {l.P99Us:0.0} |"));
+            }
+        }
+    }
+
+    public static string Size(long bytes) => bytes switch
+    {
+        >= 1L << 30 when bytes % (1L << 30) == 0 => string.Create(s_c, $"{bytes >> 30} GiB"),
+        >= 1L << 20 => string.Create(s_c, $"{bytes / (double)(1 << 20):0.#} MiB"),
+        >= 1L << 10 => string.Create(s_c, $"{bytes / 1024.0:0.#} KiB"),
+        _ => string.Create(s_c, $"{bytes} B"),
+    };
+
+    private static string CpuModel()
+    {
+        try
+        {
+            return File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("model name", StringComparison.Ordinal))?.Split(':', 2)[1].Trim() ?? "unknown";
+        }
+        catch (IOException)
+        {
+            return "unknown";
+        }
+    }
+}

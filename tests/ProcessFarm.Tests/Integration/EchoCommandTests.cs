@@ -1,0 +1,44 @@
+using System.Text.Json;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>The echo command end to end; its pipe mode verifies internally that every payload came back unchanged.</summary>
+[Collection(WorkerCollection.Name)]
+public class EchoCommandTests
+{
+    [Fact]
+    public async Task Echo_AllModesAndPayloads_ReportTheDocumentedJson()
+    {
+        var result = await Cli.RunAsync(AppContext.BaseDirectory, "echo", "--count", "1000", "--size", "1K,64K", "--repeat", "2", "--latency-round-trips", "200", "--format", "json");
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var rows = json.RootElement.GetProperty("results").EnumerateArray().ToList();
+        Assert.Equal(9, rows.Count); // (complex, 1 KiB, 64 KiB) x (threads, pipe, shm)
+        foreach (var row in rows)
+        {
+            foreach (string field in new[] { "mode", "payload", "bytes", "items", "repeat", "median_s", "min_s", "max_s", "throughput_gbps" })
+            {
+                Assert.True(row.TryGetProperty(field, out _), $"missing {field}");
+            }
+            Assert.True(row.GetProperty("min_s").GetDouble() <= row.GetProperty("median_s").GetDouble());
+            Assert.True(row.GetProperty("median_s").GetDouble() <= row.GetProperty("max_s").GetDouble());
+        }
+        Assert.Equal(16_000, rows.Single(r => r.GetProperty("mode").GetString() == "pipe" && r.GetProperty("payload").GetString() == "complex").GetProperty("bytes").GetInt64());
+        var latency = json.RootElement.GetProperty("latency").EnumerateArray().Select(l => l.GetProperty("mode").GetString()).ToList();
+        Assert.Equal(["threads", "pipe", "shm"], latency);
+        Assert.True(json.RootElement.GetProperty("machine").GetProperty("cores").GetInt32() >= 1);
+    }
+
+    [Theory]
+    [InlineData("--size", "12X")]
+    [InlineData("--payload", "strings")]
+    [InlineData("--repeat", "0")]
+    public async Task Echo_BadFlag_ExitsWith2_NamingIt(string flag, string value)
+    {
+        var result = await Cli.RunAsync(AppContext.BaseDirectory, "echo", flag, value);
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains(flag, result.Stderr, StringComparison.Ordinal);
+    }
+}

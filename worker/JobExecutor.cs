@@ -69,6 +69,9 @@ internal sealed class JobExecutor : IDisposable
         frames.WriteJob(1, JobKind.Lut, new JobParameters { Ev = 0.5, Gamma = 1.2, Width = 1024, Rows = 1, Channels = 4 }, tile);
         frames.WriteJob(2, JobKind.Echo, default, tile);
         frames.WriteJob(3, JobKind.Fib, new JobParameters { N = 5 });
+        byte[] structured = [0x92, 0x92, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0x92, 0x01, 0xa1, (byte)'x'];
+        frames.BeginJob(4, JobKind.Echo, default, PayloadEncoding.Value, structured.Length);
+        frames.WritePayload(structured);
         var jobs = new ReadOnlySequence<byte>(scratch.WrittenMemory.ToArray());
         var replies = new ArrayBufferWriter<byte>(1 << 16);
         using var executor = new JobExecutor(new FrameWriter(replies));

@@ -13,6 +13,7 @@ var root = new RootCommand(
 {
     ProcessCommand.Create(),
     EchoCommand.Create(),
+    TuneCommand.Create(),
     FibCommand.Create(),
 };
 

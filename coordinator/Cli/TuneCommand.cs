@@ -1,0 +1,186 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Text.Json;
+using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Processing;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+
+namespace ProcessFarm.Coordinator.Cli;
+
+/// <summary><c>processfarm tune [INPUT] [--modes ...] [--workers 1,2,3,4 | --max-workers M] [--repeat K]</c>: worker counts per core.</summary>
+internal static class TuneCommand
+{
+    private static readonly Argument<string?> s_input = new("INPUT")
+    {
+        Description = "A JPEG or PNG file [default: the built-in sample]",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<ExecutionMode[]> s_modes = new("--modes")
+    {
+        Description = "Comma-separated modes to tune: threads, pipe, shm",
+        CustomParser = ParseModes,
+        DefaultValueFactory = _ => [ExecutionMode.Threads, ExecutionMode.Pipe, ExecutionMode.Shm],
+    };
+
+    private static readonly Option<int[]?> s_workers = new("--workers", "-w")
+    {
+        Description = "Comma-separated worker counts [default: 1 to --max-workers]",
+        CustomParser = ParseCounts,
+    };
+
+    private static readonly Option<int> s_maxWorkers = CommonOptions.Positive(new Option<int>("--max-workers")
+    {
+        Description = "Try 1..M workers [default: twice the usable cores, at least 4]",
+        DefaultValueFactory = _ => Math.Max(4, 2 * Environment.ProcessorCount),
+    }, max: 256);
+
+    private static readonly Option<int> s_repeat = CommonOptions.Positive(new Option<int>("--repeat")
+    {
+        Description = "Runs per mode and worker count; the median decides",
+        DefaultValueFactory = _ => 5,
+    }, max: 1000);
+
+    private static readonly Option<ImageGeometry?> s_sampleSize = new("--sample-size")
+    {
+        Description = "Size of the built-in sample, WIDTHxHEIGHT[xCHANNELS]",
+        CustomParser = CommonOptions.ParseGeometry,
+        DefaultValueFactory = _ => SampleImage.DefaultGeometry,
+    };
+
+    private static readonly Option<string> s_format = new Option<string>("--format")
+    {
+        Description = "text | json",
+        DefaultValueFactory = _ => "text",
+    }.AcceptOnlyFromAmong("text", "json");
+
+    public static Command Create()
+    {
+        var command = new Command("tune", "Time the process step for several worker counts per mode and recommend one per mode")
+        {
+            s_input, s_modes, s_workers, s_maxWorkers, s_repeat, s_sampleSize, s_format,
+            CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+        };
+        command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, ct)));
+        return command;
+    }
+
+    private static async Task<ExitCode> RunAsync(ParseResult parse, CancellationToken cancellationToken)
+    {
+        var error = parse.InvocationConfiguration.Error;
+        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        int[] counts = parse.GetValue(s_workers) is { Length: > 0 } given ? given : [.. Enumerable.Range(1, parse.GetValue(s_maxWorkers))];
+        var modes = parse.GetValue(s_modes)!;
+        int repeat = parse.GetValue(s_repeat);
+        var poolOptions = new WorkerPoolOptions { WorkerPath = parse.GetValue(CommonOptions.WorkerPath) };
+        string? input = parse.GetValue(s_input);
+
+        using var source = LoadSource(input, parse.GetValue(s_sampleSize) ?? SampleImage.DefaultGeometry);
+        var result = await TuneRunner.RunAsync(
+            source,
+            modes,
+            counts,
+            repeat,
+            (mode, workers) => mode == ExecutionMode.Threads || mode == ExecutionMode.Serial
+                ? new InProcessEngine(mode, workers)
+                : new WorkerEngine(mode, workers, poolOptions, log, shmDirectory: parse.GetValue(CommonOptions.ShmDirectory)!),
+            line => error.WriteLine(line),
+            cancellationToken);
+        string? workerPath = WorkerLocator.Find(poolOptions.WorkerPath, out _);
+        double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
+
+        var output = parse.InvocationConfiguration.Output;
+        if (parse.GetValue(s_format) == "json")
+        {
+            output.WriteLine(JsonSerializer.Serialize(new
+            {
+                cores = Environment.ProcessorCount,
+                image = source.Geometry.ToString(),
+                repeat,
+                results = result.Rows.Select(r => new { mode = r.Mode, workers = r.Workers, median_s = r.MedianSeconds, min_s = r.MinSeconds, max_s = r.MaxSeconds, speedup = r.Speedup, efficiency = r.Efficiency }),
+                recommended = result.Recommended.ToDictionary(p => p.Key, p => p.Value.Workers),
+                startup = result.Startups.Select(s => new { mode = s.Mode, workers = s.Workers, pool_ms = s.PoolMs, worker_ready_ms = s.MeanWorkerReadyMs }),
+                bare_worker_start_ms = bareStartMs,
+            }));
+            return ExitCode.Success;
+        }
+
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"tune: the process step on {(input is null ? "the built-in sample" : input)} ({source.Geometry}), {repeat} runs each, median decides"));
+        output.WriteLine(string.Create(c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
+        output.WriteLine("mode     workers   median ms     min ms     max ms   speed-up   efficiency");
+        foreach (var r in result.Rows)
+        {
+            output.WriteLine(string.Create(c, $"{r.Mode,-8} {r.Workers,7} {r.MedianSeconds * 1e3,11:0.00} {r.MinSeconds * 1e3,10:0.00} {r.MaxSeconds * 1e3,10:0.00} {r.Speedup,9:0.00}x {r.Efficiency,11:P0}"));
+        }
+        foreach (var s in result.Startups)
+        {
+            output.WriteLine(string.Create(c, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / bareStartMs:0.0}x the bare start)"));
+        }
+        output.WriteLine(string.Create(c, $"bare start: the worker binary started with nothing to do exits after {bareStartMs:0} ms (median of 5)"));
+        foreach (var (mode, (workers, why)) in result.Recommended)
+        {
+            output.WriteLine($"recommended {mode}: {workers} worker{(workers == 1 ? string.Empty : "s")} ({why})");
+        }
+        return ExitCode.Success;
+    }
+
+    private static PixelBuffer LoadSource(string? input, ImageGeometry sampleGeometry)
+    {
+        if (input is null)
+        {
+            var sample = PixelBuffer.Allocate(sampleGeometry);
+            SampleImage.Generate(sample);
+            return sample;
+        }
+        using var decoder = ProcessRunner.OpenInput(input, Shared.Imaging.ImageFile.DefaultMaxPixels);
+        var geometry = Shared.Imaging.ImageFile.GeometryOf(decoder.Info);
+        var image = PixelBuffer.Allocate(geometry);
+        try
+        {
+            decoder.ReadRows(image.Span, geometry.RowBytes, geometry.Height);
+            return image;
+        }
+        catch (Shared.Native.InvalidImageException e)
+        {
+            image.Dispose();
+            throw CommandLineException.Input($"'{input}': {e.Message}", e);
+        }
+    }
+
+    private static ExecutionMode[]? ParseModes(ArgumentResult result)
+    {
+        var modes = new List<ExecutionMode>();
+        foreach (string name in string.Join(',', result.Tokens.Select(t => t.Value)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (name is not ("threads" or "pipe" or "shm" or "serial"))
+            {
+                result.AddError($"--modes takes threads, pipe, shm or serial, not '{name}'");
+                return null;
+            }
+            modes.Add(ExecutionModes.Parse(name));
+        }
+        return [.. modes.Distinct()];
+    }
+
+    private static int[]? ParseCounts(ArgumentResult result)
+    {
+        if (result.Tokens.Count == 0)
+        {
+            return null; // not given: 1 to --max-workers
+        }
+        var counts = new List<int>();
+        foreach (string part in string.Join(',', result.Tokens.Select(t => t.Value)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (!int.TryParse(part, NumberStyles.None, CultureInfo.InvariantCulture, out int count) || count is < 1 or > 256)
+            {
+                result.AddError($"--workers takes counts from 1 to 256 separated by commas, not '{part}'");
+                return null;
+            }
+            counts.Add(count);
+        }
+        return [.. counts.Distinct().Order()];
+    }
+}

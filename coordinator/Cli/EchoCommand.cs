@@ -104,32 +104,36 @@ internal static class EchoCommand
             : null;
         try
         {
-            int step = 0, steps = payloads.Count * modes.Length;
-            foreach (var create in payloads)
-            {
-                var payload = create();
-                foreach (string mode in modes)
-                {
-                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] {mode} {payload.Kind} {EchoReportWriter.Size(payload.DataBytes)} x {repeat}"));
-                    results.Add(mode switch
-                    {
-                        "threads" => await EchoRunner.MeasureThreadsAsync(payload, repeat),
-                        "pipe" => await runner!.MeasurePipeAsync(payload, repeat, cancellationToken),
-                        _ => await runner!.MeasureShmAsync(payload, repeat, cancellationToken),
-                    });
-                }
-            }
             int roundTrips = parse.GetValue(s_latency);
-            if (roundTrips > 0)
+            int steps = (payloads.Count * modes.Length) + (roundTrips > 0 ? modes.Length : 0);
+            await Terminal.RunWithProgressAsync(error, "echo", steps, async report =>
             {
-                foreach (string mode in modes)
+                int step = 0;
+                foreach (var create in payloads)
                 {
-                    error.WriteLine(string.Create(CultureInfo.InvariantCulture, $"echo latency: {mode}, {roundTrips} round trips of 64 bytes"));
-                    latency.Add(mode == "threads" && runner is null
-                        ? await MeasureThreadLatencyAsync(roundTrips)
-                        : await runner!.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken));
+                    var payload = create();
+                    foreach (string mode in modes)
+                    {
+                        report(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] {mode} {payload.Kind} {EchoReportWriter.Size(payload.DataBytes)} x {repeat}"));
+                        results.Add(mode switch
+                        {
+                            "threads" => await EchoRunner.MeasureThreadsAsync(payload, repeat),
+                            "pipe" => await runner!.MeasurePipeAsync(payload, repeat, cancellationToken),
+                            _ => await runner!.MeasureShmAsync(payload, repeat, cancellationToken),
+                        });
+                    }
                 }
-            }
+                if (roundTrips > 0)
+                {
+                    foreach (string mode in modes)
+                    {
+                        report(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] latency: {mode}, {roundTrips} round trips of 64 bytes"));
+                        latency.Add(mode == "threads" && runner is null
+                            ? await MeasureThreadLatencyAsync(roundTrips)
+                            : await runner!.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken));
+                    }
+                }
+            });
         }
         finally
         {

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Text.Json;
+using Spectre.Console;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Coordinator.Workers;
@@ -86,7 +87,7 @@ internal static class TuneCommand
             (mode, workers) => mode == ExecutionMode.Threads || mode == ExecutionMode.Serial
                 ? new InProcessEngine(mode, workers)
                 : new WorkerEngine(mode, workers, poolOptions, log, shmDirectory: parse.GetValue(CommonOptions.ShmDirectory)!),
-            line => error.WriteLine(line),
+            line => error.WriteLine(line), // TuneRunner reports one line per configuration
             cancellationToken);
         string? workerPath = WorkerLocator.Find(poolOptions.WorkerPath, out _);
         double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
@@ -110,11 +111,12 @@ internal static class TuneCommand
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"tune: the process step on {(input is null ? "the built-in sample" : input)} ({source.Geometry}), {repeat} runs each, median decides"));
         output.WriteLine(string.Create(c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
-        output.WriteLine("mode     workers   median ms     min ms     max ms   speed-up   efficiency");
+        var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
         foreach (var r in result.Rows)
         {
-            output.WriteLine(string.Create(c, $"{r.Mode,-8} {r.Workers,7} {r.MedianSeconds * 1e3,11:0.00} {r.MinSeconds * 1e3,10:0.00} {r.MaxSeconds * 1e3,10:0.00} {r.Speedup,9:0.00}x {r.Efficiency,11:P0}"));
+            table.AddRow(r.Mode, r.Workers.ToString(c), (r.MedianSeconds * 1e3).ToString("0.00", c), (r.MinSeconds * 1e3).ToString("0.00", c), (r.MaxSeconds * 1e3).ToString("0.00", c), r.Speedup.ToString("0.00", c) + "x", r.Efficiency.ToString("P0", c));
         }
+        Terminal.Write(output, table);
         foreach (var s in result.Startups)
         {
             output.WriteLine(string.Create(c, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / bareStartMs:0.0}x the bare start)"));

@@ -155,7 +155,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
                 }
                 else
                 {
-                    await worker.SendAsync(++_nextId, static (f, id) => f.WriteJob(id, JobKind.Echo, new JobParameters { Offset = 0, Length = 64 }), cancellationToken);
+                    await worker.SendAsync((++_nextId, payloadBytes), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, new JobParameters { Offset = 0, Length = s.payloadBytes }), cancellationToken);
                 }
                 await _done.Task.WaitAsync(cancellationToken);
             }

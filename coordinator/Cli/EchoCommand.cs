@@ -128,9 +128,9 @@ internal static class EchoCommand
                     foreach (string mode in modes)
                     {
                         report(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] latency: {mode}, {roundTrips} round trips of 64 bytes"));
-                        latency.Add(mode == "threads" && runner is null
-                            ? await MeasureThreadLatencyAsync(roundTrips)
-                            : await runner!.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken));
+                        latency.Add(runner is null
+                            ? await EchoRunner.MeasureThreadLatencyAsync(64, roundTrips)
+                            : await runner.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken));
                     }
                 }
             });
@@ -161,23 +161,6 @@ internal static class EchoCommand
                 break;
         }
         return ExitCode.Success;
-    }
-
-    private static async Task<LatencyMeasurement> MeasureThreadLatencyAsync(int roundTrips)
-    {
-        byte[] small = new byte[64];
-        double[] samples = new double[roundTrips];
-        for (int i = -roundTrips / 10; i < roundTrips; i++)
-        {
-            long started = System.Diagnostics.Stopwatch.GetTimestamp();
-            await Task.Run(() => small);
-            if (i >= 0)
-            {
-                samples[i] = System.Diagnostics.Stopwatch.GetElapsedTime(started).TotalMicroseconds;
-            }
-        }
-        Array.Sort(samples);
-        return new LatencyMeasurement("threads", 64, roundTrips, samples[roundTrips / 2], samples[Math.Min(roundTrips - 1, (int)(roundTrips * 0.99))]);
     }
 
     private static long[]? ParseSizes(ArgumentResult result)

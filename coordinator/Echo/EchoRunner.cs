@@ -128,6 +128,10 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
     /// <summary>Round trips of one small echo through worker 0 (pipe: a bin; shm: a descriptor) or another thread.</summary>
     public async Task<LatencyMeasurement> MeasureLatencyAsync(string mode, int payloadBytes, int roundTrips, CancellationToken cancellationToken)
     {
+        if (mode == "threads")
+        {
+            return await MeasureThreadLatencyAsync(payloadBytes, roundTrips);
+        }
         byte[] small = new byte[payloadBytes];
         double[] samples = new double[roundTrips];
         using var region = mode == "shm" ? SharedRegion.Create(_shmDirectory, payloadBytes) : null;
@@ -142,30 +146,46 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
         for (int i = -roundTrips / 10; i < roundTrips; i++)
         {
             long started = Stopwatch.GetTimestamp();
-            if (mode == "threads")
+            Reset(expected: 1);
+            if (region is null)
             {
-                await Task.Run(() => small);
+                await worker.SendAsync((++_nextId, small), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, default, s.small), cancellationToken);
             }
             else
             {
-                Reset(expected: 1);
-                if (region is null)
-                {
-                    await worker.SendAsync((++_nextId, small), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, default, s.small), cancellationToken);
-                }
-                else
-                {
-                    await worker.SendAsync((++_nextId, payloadBytes), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, new JobParameters { Offset = 0, Length = s.payloadBytes }), cancellationToken);
-                }
-                await _done.Task.WaitAsync(cancellationToken);
+                await worker.SendAsync((++_nextId, payloadBytes), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, new JobParameters { Offset = 0, Length = s.payloadBytes }), cancellationToken);
             }
+            await _done.Task.WaitAsync(cancellationToken);
             if (i >= 0)
             {
                 samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
             }
         }
+        return Percentiles(mode, payloadBytes, samples);
+    }
+
+    /// <summary>Round trips of a small payload handed to another thread and back.</summary>
+    public static async Task<LatencyMeasurement> MeasureThreadLatencyAsync(int payloadBytes, int roundTrips)
+    {
+        byte[] small = new byte[payloadBytes];
+        double[] samples = new double[roundTrips];
+        for (int i = -roundTrips / 10; i < roundTrips; i++)
+        {
+            long started = Stopwatch.GetTimestamp();
+            await Task.Run(() => small);
+            if (i >= 0)
+            {
+                samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+            }
+        }
+        return Percentiles("threads", payloadBytes, samples);
+    }
+
+    private static LatencyMeasurement Percentiles(string mode, int payloadBytes, double[] samples)
+    {
         Array.Sort(samples);
-        return new LatencyMeasurement(mode, payloadBytes, roundTrips, samples[roundTrips / 2], samples[Math.Min(roundTrips - 1, (int)(roundTrips * 0.99))]);
+        int count = samples.Length;
+        return new LatencyMeasurement(mode, payloadBytes, count, samples[count / 2], samples[Math.Min(count - 1, (int)(count * 0.99))]);
     }
 
     private static int WriteInto(SharedRegion region, EchoPayload payload)

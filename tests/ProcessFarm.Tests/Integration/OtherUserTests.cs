@@ -14,8 +14,22 @@ namespace ProcessFarm.Tests.Integration;
 public sealed class OtherUserTests : IDisposable
 {
     private readonly string _directory = TestHelpers.CreateTempDirectory();
+    private readonly string _programs;
 
-    public OtherUserTests() => File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+    public OtherUserTests()
+    {
+        File.SetUnixFileMode(_directory, (UnixFileMode)0b111_111_111);
+        // The build output may sit where `nobody` cannot reach (a clone under /root): run copies from a temp dir.
+        _programs = Directory.CreateDirectory(Path.Combine(_directory, "bin")).FullName;
+        foreach (string file in Directory.EnumerateFiles(AppContext.BaseDirectory))
+        {
+            string name = Path.GetFileName(file);
+            if (name.StartsWith("processfarm", StringComparison.Ordinal) || name is "ProcessFarm.Shared.dll" or "System.CommandLine.dll" or "Spectre.Console.dll" or "libpfnative.so")
+            {
+                File.Copy(file, Path.Combine(_programs, name));
+            }
+        }
+    }
 
     private static bool IsRoot => Environment.UserName == "root";
 
@@ -28,7 +42,7 @@ public sealed class OtherUserTests : IDisposable
         Shared.Imaging.ImageFile.Save(input, new byte[12], new Shared.Imaging.ImageGeometry(2, 2, 3));
         File.SetUnixFileMode(input, UnixFileMode.None);
 
-        var result = await RunAsOtherUserAsync(Cli.Executable, "process", "secret.png", "-o", "out.png", "-m", "serial");
+        var result = await RunAsOtherUserAsync(Path.Combine(_programs, "processfarm"), "process", "secret.png", "-o", "out.png", "-m", "serial");
 
         Assert.Equal(3, result.ExitCode);
         Assert.Single(result.ErrorLines);
@@ -51,7 +65,7 @@ public sealed class OtherUserTests : IDisposable
         var accepted = server.WaitForConnectionAsync();
 
         // A real worker, run as nobody, tries to join with the right secret on its stdin.
-        var result = await RunAsOtherUserAsync(Path.Combine(AppContext.BaseDirectory, "processfarm-worker"), "--pipe", listener.PipePath, "--id", "0", "--connect-timeout-ms", "500");
+        var result = await RunAsOtherUserAsync(Path.Combine(_programs, "processfarm-worker"), "--pipe", listener.PipePath, "--id", "0", "--connect-timeout-ms", "500");
 
         Assert.Equal(3, result.ExitCode); // ConnectFailed
         Assert.Contains("cannot connect", result.Stderr, StringComparison.Ordinal);

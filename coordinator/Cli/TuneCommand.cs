@@ -137,19 +137,7 @@ internal static class TuneCommand
             SampleImage.Generate(sample);
             return sample;
         }
-        using var decoder = ProcessRunner.OpenInput(input, Shared.Imaging.ImageFile.DefaultMaxPixels);
-        var geometry = Shared.Imaging.ImageFile.GeometryOf(decoder.Info);
-        var image = PixelBuffer.Allocate(geometry);
-        try
-        {
-            decoder.ReadRows(image.Span, geometry.RowBytes, geometry.Height);
-            return image;
-        }
-        catch (Shared.Native.InvalidImageException e)
-        {
-            image.Dispose();
-            throw CommandLineException.Input($"'{input}': {e.Message}", e);
-        }
+        return ProcessRunner.DecodeInput(input, Shared.Imaging.ImageFile.DefaultMaxPixels, PixelBuffer.Allocate);
     }
 
     private static ExecutionMode[]? ParseModes(ArgumentResult result)

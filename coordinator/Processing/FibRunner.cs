@@ -63,7 +63,7 @@ internal static class FibRunner
         return new FibResult(mode, copies, value, wallMs, cpuMs, 0, wallMs);
     }
 
-    /// <summary>CPU time (user + system) of a live process, from /proc/&lt;pid&gt;/stat.</summary>
+    /// <summary>CPU time (user + system) of a live process, or zero once it is gone.</summary>
     private static TimeSpan ProcessorTime(int pid)
     {
         try

@@ -102,19 +102,21 @@ internal static class ProcessRunner
             return (sample, $"sample {request.SampleGeometry} (built in, photo-like)");
         }
 
-        using var decoder = OpenInput(request.InputPath, request.MaxPixels);
-        var geometry = ImageFile.GeometryOf(decoder.Info);
-        var image = engine.CreateImage(geometry);
+        return (DecodeInput(request.InputPath, request.MaxPixels, engine.CreateImage), Path.GetFullPath(request.InputPath));
+    }
+
+    /// <summary>Decodes a whole input file into a buffer from <paramref name="allocate"/>; every way it can fail is an input error.</summary>
+    public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate)
+    {
+        using var decoder = OpenInput(path, maxPixels);
         try
         {
-            decoder.ReadRows(image.Span, geometry.RowBytes, geometry.Height);
+            return ImageFile.DecodeAll(decoder, allocate);
         }
         catch (InvalidImageException e)
         {
-            image.Dispose();
-            throw CommandLineException.Input($"'{request.InputPath}': {e.Message}", e);
+            throw CommandLineException.Input($"'{path}': {e.Message}", e);
         }
-        return (image, Path.GetFullPath(request.InputPath));
     }
 
     /// <summary>Opens an input file, turning every way it can be unusable into an input error.</summary>

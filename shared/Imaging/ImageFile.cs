@@ -22,8 +22,18 @@ public static class ImageFile
     public static PixelBuffer Load(string path, long maxPixels = DefaultMaxPixels)
     {
         using var decoder = ImageDecoder.Open(path, maxPixels);
+        return DecodeAll(decoder, PixelBuffer.Allocate);
+    }
+
+    /// <summary>Decodes every row of an opened file into a buffer that <paramref name="allocate"/> provides for its geometry.</summary>
+    /// <remarks>The caller owns the returned buffer; on failure it is disposed here.</remarks>
+    /// <exception cref="InvalidImageException">The image is too large for one buffer, corrupt or truncated.</exception>
+    public static PixelBuffer DecodeAll(ImageDecoder decoder, Func<ImageGeometry, PixelBuffer> allocate)
+    {
+        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(allocate);
         var geometry = GeometryOf(decoder.Info);
-        var pixels = PixelBuffer.Allocate(geometry);
+        var pixels = allocate(geometry);
         try
         {
             decoder.ReadRows(pixels.Span, geometry.RowBytes, geometry.Height);

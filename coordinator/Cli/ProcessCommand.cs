@@ -65,6 +65,16 @@ internal static class ProcessCommand
         DefaultValueFactory = _ => SampleImage.DefaultGeometry,
     };
 
+    private static readonly Option<bool> s_noStream = new("--no-stream")
+    {
+        Description = "Decode the whole image, then process it, then encode it, instead of overlapping the three strip by strip",
+    };
+
+    private static readonly Option<int?> s_stripRows = new("--strip-rows")
+    {
+        Description = "Rows per streamed strip [default: about 4 MB of pixels, in 16-row steps]",
+    };
+
     private static readonly Option<bool> s_json = new("--json")
     {
         Description = "Print one JSON object instead of the text report",
@@ -73,13 +83,16 @@ internal static class ProcessCommand
     public static Command Create()
     {
         var workers = CommonOptions.Workers();
-        s_tileRows.Validators.Add(result =>
+        foreach (var rows in new[] { s_tileRows, s_stripRows })
         {
-            if (result.GetValueOrDefault<int?>() is < 1)
+            rows.Validators.Add(result =>
             {
-                result.AddError("--tile-rows must be at least 1");
-            }
-        });
+                if (result.GetValueOrDefault<int?>() is < 1)
+                {
+                    result.AddError($"{rows.Name} must be at least 1");
+                }
+            });
+        }
         s_maxPixels.Validators.Add(result =>
         {
             if (result.GetValueOrDefault<long>() < 1)
@@ -90,7 +103,7 @@ internal static class ProcessCommand
 
         var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
         {
-            s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_quality, s_json, s_maxPixels, s_sampleSize,
+            s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_json, s_maxPixels, s_sampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
@@ -112,7 +125,9 @@ internal static class ProcessCommand
             parse.GetValue(s_tileRows),
             parse.GetValue(s_quality),
             parse.GetValue(s_maxPixels),
-            parse.GetValue(s_sampleSize) ?? SampleImage.DefaultGeometry);
+            parse.GetValue(s_sampleSize) ?? SampleImage.DefaultGeometry,
+            Stream: !parse.GetValue(s_noStream),
+            StripRows: parse.GetValue(s_stripRows));
 
         var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);

@@ -11,4 +11,20 @@ namespace ProcessFarm.Coordinator.Execution;
 /// the waiting in between (process modes).</param>
 /// <param name="WorkersReplaced">Workers that died or hung and were replaced during the run.</param>
 /// <param name="TilesRetried">Tiles sent again because their worker failed.</param>
-internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0, double TransferMs = 0, int WorkersReplaced = 0, int TilesRetried = 0);
+internal sealed record EngineRunStats(int Tiles, double KernelMs, double SerializeMs = 0, double DeserializeMs = 0, double WorkerTotalMs = 0, double SetupMs = 0, double TransferMs = 0, int WorkersReplaced = 0, int TilesRetried = 0)
+{
+    /// <summary>No run yet: the start of a sum.</summary>
+    public static EngineRunStats Zero { get; } = new(0, 0);
+
+    /// <summary>Two runs' counts and times added (a streamed image is one run per strip).</summary>
+    public EngineRunStats Add(EngineRunStats other) => new(
+        Tiles + other.Tiles,
+        KernelMs + other.KernelMs,
+        SerializeMs + other.SerializeMs,
+        DeserializeMs + other.DeserializeMs,
+        WorkerTotalMs + other.WorkerTotalMs,
+        SetupMs + other.SetupMs,
+        TransferMs + other.TransferMs,
+        WorkersReplaced + other.WorkersReplaced,
+        TilesRetried + other.TilesRetried);
+}

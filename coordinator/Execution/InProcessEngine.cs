@@ -40,7 +40,7 @@ internal sealed class InProcessEngine : IExecutionEngine
         int tiles;
         if (Mode == ExecutionMode.Serial)
         {
-            lut.ApplyInPlace(image.Span);
+            lut.ApplyInPlace(image.Rows(layout.FirstRow, layout.RowCount));
             tiles = 1;
         }
         else

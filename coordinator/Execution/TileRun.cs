@@ -38,6 +38,7 @@ internal sealed partial class TileRun : IReplyHandler
     private readonly CancellationTokenSource _stop = new();
     private long _nextJobId;
     private int _remaining;
+    private int _callbacks;
     private int _restarts;
     private int _tilesRetried;
     private long _serializeTicks;
@@ -78,6 +79,10 @@ internal sealed partial class TileRun : IReplyHandler
         }
         finally
         {
+            // Interrupted or failed: mark the run over first, so that replies and disconnects still arriving
+            // (the pool shutting down) see a finished run and touch nothing this block disposes.
+            _done.TrySetCanceled(CancellationToken.None);
+            SpinWait.SpinUntil(() => Volatile.Read(ref _callbacks) == 0); // a callback inside finishes in microseconds
             await _stop.CancelAsync();
             foreach (var task in _background.Concat(_slots.Values.Select(s => s.Pump)))
             {
@@ -173,6 +178,21 @@ internal sealed partial class TileRun : IReplyHandler
 
     public void OnResult(WorkerConnection worker, in JobResult result)
     {
+        if (Enter())
+        {
+            try
+            {
+                Collect(worker, result);
+            }
+            finally
+            {
+                Exit();
+            }
+        }
+    }
+
+    private void Collect(WorkerConnection worker, in JobResult result)
+    {
         if (!_pending.TryRemove(result.Id, out var pending))
         {
             if (!_failed.ContainsKey(worker))
@@ -217,11 +237,35 @@ internal sealed partial class TileRun : IReplyHandler
 
     public void OnDisconnected(WorkerConnection worker, Exception? error)
     {
-        if (!_done.Task.IsCompleted)
+        if (Enter())
         {
-            FailWorker(worker, $"disconnected{worker.ExitDescription}: {error?.Message ?? "end of stream"}");
+            try
+            {
+                FailWorker(worker, $"disconnected{worker.ExitDescription}: {error?.Message ?? "end of stream"}");
+            }
+            finally
+            {
+                Exit();
+            }
         }
     }
+
+    /// <summary>
+    /// Admits a reply callback while the run is live. Once the run is over (<see cref="_done"/> completed) none is
+    /// admitted, and <see cref="RunAsync"/> waits for those already inside before it releases what they touch.
+    /// </summary>
+    private bool Enter()
+    {
+        Interlocked.Increment(ref _callbacks);
+        if (!_done.Task.IsCompleted)
+        {
+            return true;
+        }
+        Exit();
+        return false;
+    }
+
+    private void Exit() => Interlocked.Decrement(ref _callbacks);
 
     /// <summary>Writes a worker off once: its tiles go back to the queue and a replacement starts.</summary>
     private void FailWorker(WorkerConnection worker, string reason)

@@ -20,6 +20,7 @@ internal sealed class WorkerEngine : IExecutionEngine
     private readonly TileRunOptions _runOptions;
     private readonly string _shmDirectory;
     private WorkerPool? _pool;
+    private Task? _starting;
     private SharedRegion? _region;
     private PixelBuffer? _output;
     private long _outputOffset;
@@ -54,8 +55,11 @@ internal sealed class WorkerEngine : IExecutionEngine
     /// <summary>The pool once started; null before.</summary>
     public WorkerPool? Pool => _pool;
 
-    public async Task StartAsync(CancellationToken cancellationToken) =>
-        _pool ??= await WorkerPool.StartAsync(Workers, _poolOptions, _log, cancellationToken);
+    /// <summary>Starts the pool once: every caller, concurrent or later, awaits the same start.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => _starting ??= StartPoolAsync(cancellationToken);
+
+    private async Task StartPoolAsync(CancellationToken cancellationToken) =>
+        _pool = await WorkerPool.StartAsync(Workers, _poolOptions, _log, cancellationToken);
 
     public PixelBuffer CreateImage(ImageGeometry geometry)
     {
@@ -126,6 +130,11 @@ internal sealed class WorkerEngine : IExecutionEngine
 
     public async ValueTask DisposeAsync()
     {
+        if (_starting is { IsCompleted: false })
+        {
+            // A start still under way (the run failed before needing it): let it finish so its processes are ours to stop.
+            await _starting.ContinueWith(static _ => { }, TaskScheduler.Default);
+        }
         if (_pool is not null)
         {
             await _pool.DisposeAsync();

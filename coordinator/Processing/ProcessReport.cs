@@ -69,6 +69,24 @@ internal sealed record ProcessReport
     /// <summary>Tiles sent again because their worker failed.</summary>
     public required int TilesRetried { get; init; }
 
+    /// <summary>True when decode, kernel and encode overlapped strip by strip; the three times are then busy times, not consecutive.</summary>
+    public bool Streamed { get; init; }
+
+    /// <summary>Strips streamed (0 for a whole-image run).</summary>
+    public int Strips { get; init; }
+
+    /// <summary>Rows per strip (0 for a whole-image run).</summary>
+    public int StripRows { get; init; }
+
+    /// <summary>From the start to the first strip decoded (streaming only).</summary>
+    public double FirstStripMs { get; init; }
+
+    /// <summary>Pixel memory the run held at once: the strip ring when streaming, the whole image otherwise (twice in shm: source and output halves).</summary>
+    public required long PixelMemoryBytes { get; init; }
+
+    /// <summary>The coordinator's peak resident set size (VmHWM) at the end of the run; workers not included.</summary>
+    public required long PeakRssBytes { get; init; }
+
     [JsonIgnore]
     public bool IsSample => Input.StartsWith("sample ", StringComparison.Ordinal);
 }

@@ -11,6 +11,8 @@ namespace ProcessFarm.Coordinator.Processing;
 /// <param name="Quality">JPEG quality.</param>
 /// <param name="MaxPixels">Decoder limit.</param>
 /// <param name="SampleGeometry">Size of the built-in sample.</param>
+/// <param name="Stream">Decode, process and encode strip by strip, overlapped (false: <c>--no-stream</c>, whole image at each step).</param>
+/// <param name="StripRows">Rows per streamed strip, or null for about 4 MB.</param>
 internal sealed record ProcessRequest(
     string? InputPath,
     string OutputPath,
@@ -18,7 +20,9 @@ internal sealed record ProcessRequest(
     int? TileRows,
     int Quality,
     long MaxPixels,
-    ImageGeometry SampleGeometry)
+    ImageGeometry SampleGeometry,
+    bool Stream = true,
+    int? StripRows = null)
 {
     public int ResolveTileRows(ImageGeometry geometry, IExecutionEngine engine) =>
         TileRows ?? TileLayout.DefaultTileRows(geometry, engine.Workers, engine.Mode == ExecutionMode.Threads ? 4 : 8);

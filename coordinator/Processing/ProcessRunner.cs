@@ -15,13 +15,75 @@ internal static class ProcessRunner
     public static async Task<ProcessReport> RunAsync(ProcessRequest request, IExecutionEngine engine, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
+        var format = OutputFormat(request.OutputPath);
         var starting = engine.StartAsync(cancellationToken);
-
-        PixelBuffer image;
-        string inputLabel;
+        IRowSource? source = null;
+        ImageDecoder? decoder = null;
         try
         {
-            (image, inputLabel) = LoadInput(request, engine);
+            if (request.Stream)
+            {
+                if (request.InputPath is null)
+                {
+                    source = new SampleRowSource(request.SampleGeometry);
+                }
+                else
+                {
+                    decoder = OpenInput(request.InputPath, request.MaxPixels);
+                    if (!decoder.Info.RequiresWholeImage) // an interlaced PNG cannot be read in bands: it goes whole
+                    {
+                        source = new DecoderRowSource(decoder, request.InputPath);
+                    }
+                }
+            }
+        }
+        catch
+        {
+            decoder?.Dispose();
+            await ObserveAsync(starting);
+            throw;
+        }
+
+        using (decoder)
+        {
+            return source is null
+                ? await RunWholeAsync(request, engine, decoder, format, started, starting, cancellationToken)
+                : await RunStreamingAsync(request, engine, source, format, started, cancellationToken);
+        }
+    }
+
+    /// <summary>Decodes or generates strip by strip while earlier strips are in the kernel and the encoder.</summary>
+    private static async Task<ProcessReport> RunStreamingAsync(ProcessRequest request, IExecutionEngine engine, IRowSource source, ImageFormat format, long started, CancellationToken cancellationToken)
+    {
+        var geometry = source.Geometry;
+        var plan = StripPlan.For(geometry, engine, request.StripRows, request.TileRows);
+        using var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, request.Quality);
+        var stats = await StripPipeline.RunAsync(source, encoder, engine, request.Parameters, plan, cancellationToken);
+        long finishStarted = Stopwatch.GetTimestamp();
+        Write(request.OutputPath, encoder, cancellationToken);
+        double finishMs = Stopwatch.GetElapsedTime(finishStarted).TotalMilliseconds;
+
+        return Report(request, engine, geometry, stats.Engine, plan.TileRows, started) with
+        {
+            DecodeMs = stats.DecodeMs,
+            ProcessMs = stats.ProcessMs,
+            EncodeMs = stats.EncodeMs + finishMs,
+            KernelThroughputGbps = geometry.ByteLength / (stats.ProcessMs / 1e3) / 1e9,
+            Streamed = true,
+            Strips = stats.Strips,
+            StripRows = plan.StripRows,
+            PixelMemoryBytes = stats.RingBytes,
+            FirstStripMs = stats.FirstStripMs,
+        };
+    }
+
+    /// <summary>The whole-image path (<c>--no-stream</c>, and interlaced PNGs): decode all, run all, encode all.</summary>
+    private static async Task<ProcessReport> RunWholeAsync(ProcessRequest request, IExecutionEngine engine, ImageDecoder? decoder, ImageFormat format, long started, Task starting, CancellationToken cancellationToken)
+    {
+        PixelBuffer image;
+        try
+        {
+            image = decoder is null ? LoadInput(request, engine) : DecodeAll(decoder, request.InputPath!, engine.CreateImage);
         }
         catch
         {
@@ -34,7 +96,6 @@ internal static class ProcessRunner
             double decodeMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             cancellationToken.ThrowIfCancellationRequested();
             await starting;
-            double workerStartMs = engine is WorkerEngine { Pool: { } pool } ? pool.StartupMs : 0;
 
             var geometry = image.Geometry;
             var layout = new TileLayout(geometry, request.ResolveTileRows(geometry, engine));
@@ -43,72 +104,124 @@ internal static class ProcessRunner
             double processMs = Stopwatch.GetElapsedTime(processStarted).TotalMilliseconds;
 
             long encodeStarted = Stopwatch.GetTimestamp();
-            using (var encoder = ImageFile.Encode(request.OutputPath, engine.ResultOf(image).Span, geometry, request.Quality))
+            using (var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, request.Quality))
             {
-                var encoded = encoder.Finish();
-                cancellationToken.ThrowIfCancellationRequested(); // interrupted: the output is not written at all
-                try
-                {
-                    ImageFile.WriteAtomically(request.OutputPath, encoded);
-                }
-                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-                {
-                    throw CommandLineException.Environment($"cannot write the output '{request.OutputPath}': {e.Message}", e);
-                }
+                encoder.WriteRows(engine.ResultOf(image).Span, geometry.RowBytes, geometry.Height);
+                Write(request.OutputPath, encoder, cancellationToken);
             }
             double encodeMs = Stopwatch.GetElapsedTime(encodeStarted).TotalMilliseconds;
 
-            return new ProcessReport
+            return Report(request, engine, geometry, stats, engine.Mode == ExecutionMode.Serial ? geometry.Height : layout.TileRows, started) with
             {
-                Input = inputLabel,
-                Output = Path.GetFullPath(request.OutputPath),
-                Mode = engine.Mode.Name(),
-                Workers = engine.Workers,
-                Width = geometry.Width,
-                Height = geometry.Height,
-                Channels = geometry.Channels,
-                PixelBytes = geometry.ByteLength,
-                Tiles = stats.Tiles,
-                TileRows = engine.Mode == ExecutionMode.Serial ? geometry.Height : layout.TileRows,
-                Kernel = LookupTable.BestKernel.ToString(),
-                Ev = request.Parameters.Ev,
-                Gamma = request.Parameters.Gamma,
                 DecodeMs = decodeMs,
                 ProcessMs = processMs,
                 EncodeMs = encodeMs,
-                TotalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-                WorkerStartMs = workerStartMs,
-                KernelMs = stats.KernelMs,
                 KernelThroughputGbps = geometry.ByteLength / (processMs / 1e3) / 1e9,
-                SerializeMs = stats.SerializeMs,
-                DeserializeMs = stats.DeserializeMs,
-                WorkerTotalMs = stats.WorkerTotalMs,
-                TransferMs = stats.TransferMs,
-                SetupMs = stats.SetupMs,
-                PixelCopies = engine.PixelCopies,
-                WorkersReplaced = stats.WorkersReplaced,
-                TilesRetried = stats.TilesRetried,
+                PixelMemoryBytes = engine.ResultOf(image) == image ? geometry.ByteLength : 2 * geometry.ByteLength,
             };
         }
     }
 
+    private static ImageFormat OutputFormat(string path)
+    {
+        var format = ImageFile.FormatFromExtension(path);
+        return format != ImageFormat.Unknown
+            ? format
+            : throw CommandLineException.Usage($"cannot tell the output format from '{Path.GetFileName(path)}': use .jpg, .jpeg or .png");
+    }
+
+    /// <summary>Finishes the encode and writes the file atomically, unless the run was interrupted (then nothing is written).</summary>
+    private static void Write(string outputPath, ImageEncoder encoder, CancellationToken cancellationToken)
+    {
+        var encoded = encoder.Finish();
+        cancellationToken.ThrowIfCancellationRequested();
+        try
+        {
+            ImageFile.WriteAtomically(outputPath, encoded);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw CommandLineException.Environment($"cannot write the output '{outputPath}': {e.Message}", e);
+        }
+    }
+
+    /// <summary>The report fields both paths fill the same way; the caller sets the timings.</summary>
+    private static ProcessReport Report(ProcessRequest request, IExecutionEngine engine, ImageGeometry geometry, EngineRunStats stats, int tileRows, long started) => new()
+    {
+        Input = request.InputPath is null ? $"sample {request.SampleGeometry} (built in, photo-like)" : Path.GetFullPath(request.InputPath),
+        Output = Path.GetFullPath(request.OutputPath),
+        Mode = engine.Mode.Name(),
+        Workers = engine.Workers,
+        Width = geometry.Width,
+        Height = geometry.Height,
+        Channels = geometry.Channels,
+        PixelBytes = geometry.ByteLength,
+        Tiles = stats.Tiles,
+        TileRows = tileRows,
+        Kernel = LookupTable.BestKernel.ToString(),
+        Ev = request.Parameters.Ev,
+        Gamma = request.Parameters.Gamma,
+        DecodeMs = 0,
+        ProcessMs = 0,
+        EncodeMs = 0,
+        TotalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
+        WorkerStartMs = engine is WorkerEngine { Pool: { } pool } ? pool.StartupMs : 0,
+        KernelMs = stats.KernelMs,
+        KernelThroughputGbps = 0,
+        SerializeMs = stats.SerializeMs,
+        DeserializeMs = stats.DeserializeMs,
+        WorkerTotalMs = stats.WorkerTotalMs,
+        TransferMs = stats.TransferMs,
+        SetupMs = stats.SetupMs,
+        PixelCopies = engine.PixelCopies,
+        WorkersReplaced = stats.WorkersReplaced,
+        TilesRetried = stats.TilesRetried,
+        PixelMemoryBytes = 0,
+        PeakRssBytes = PeakResidentBytes(),
+    };
+
+    /// <summary>This process's peak resident set (VmHWM), or 0 where /proc does not say.</summary>
+    public static long PeakResidentBytes()
+    {
+        try
+        {
+            foreach (var line in File.ReadLines("/proc/self/status"))
+            {
+                if (line.StartsWith("VmHWM:", StringComparison.Ordinal))
+                {
+                    return long.Parse(line.AsSpan(6).Trim().TrimEnd("kB").Trim(), System.Globalization.CultureInfo.InvariantCulture) * 1024;
+                }
+            }
+        }
+        catch (IOException)
+        {
+            // Not Linux's /proc: the figure is simply absent.
+        }
+        return 0;
+    }
+
     /// <summary>Decodes the input into a buffer the engine chose, or generates the sample there.</summary>
-    private static (PixelBuffer Image, string Label) LoadInput(ProcessRequest request, IExecutionEngine engine)
+    private static PixelBuffer LoadInput(ProcessRequest request, IExecutionEngine engine)
     {
         if (request.InputPath is null)
         {
             var sample = engine.CreateImage(request.SampleGeometry);
             SampleImage.Generate(sample);
-            return (sample, $"sample {request.SampleGeometry} (built in, photo-like)");
+            return sample;
         }
 
-        return (DecodeInput(request.InputPath, request.MaxPixels, engine.CreateImage), Path.GetFullPath(request.InputPath));
+        return DecodeInput(request.InputPath, request.MaxPixels, engine.CreateImage);
     }
 
     /// <summary>Decodes a whole input file into a buffer from <paramref name="allocate"/>; every way it can fail is an input error.</summary>
     public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate)
     {
         using var decoder = OpenInput(path, maxPixels);
+        return DecodeAll(decoder, path, allocate);
+    }
+
+    private static PixelBuffer DecodeAll(ImageDecoder decoder, string path, Func<ImageGeometry, PixelBuffer> allocate)
+    {
         try
         {
             return ImageFile.DecodeAll(decoder, allocate);

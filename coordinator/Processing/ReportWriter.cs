@@ -22,6 +22,10 @@ internal static class ReportWriter
         output.WriteLine(string.Create(c, $"input    {report.Input}"));
         output.WriteLine(string.Create(c, $"image    {report.Width}x{report.Height}, {report.Channels} channels, {report.PixelBytes / 1e6:0.0} MB of pixels"));
         output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {(report.Mode is "pipe" or "shm" ? "worker processes" : report.Mode == "serial" ? "thread" : "threads")}, {report.Tiles} tiles of {report.TileRows} rows, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
+        if (report.Streamed)
+        {
+            output.WriteLine(string.Create(c, $"stream   {report.Strips} strips of {report.StripRows} rows; decode, kernel and encode overlap, so their times below are busy times, not consecutive; first strip ready at {report.FirstStripMs:0.0} ms"));
+        }
         output.WriteLine(string.Create(c, $"decode   {report.DecodeMs,9:0.0} ms{(report.IsSample ? " (generated sample)" : string.Empty)}"));
         output.WriteLine(string.Create(c, $"process  {report.ProcessMs,9:0.0} ms   {report.KernelThroughputGbps:0.00} GB/s, kernel {report.KernelMs:0.0} ms summed over {(report.Mode is "pipe" or "shm" ? "workers" : "threads")}"));
         if (report.Mode == ExecutionMode.Pipe.Name())
@@ -33,8 +37,9 @@ internal static class ReportWriter
             output.WriteLine(string.Create(c, $"           attach region {report.SetupMs:0.0} ms; descriptor round trips {report.TransferMs:0.0} ms, worker time {report.WorkerTotalMs:0.0} ms (summed over jobs)"));
         }
         output.WriteLine(string.Create(c, $"encode   {report.EncodeMs,9:0.0} ms"));
-        output.WriteLine(string.Create(c, $"total    {report.TotalMs,9:0.0} ms{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms, overlapped with decode)") : string.Empty)}"));
+        output.WriteLine(string.Create(c, $"total    {report.TotalMs,9:0.0} ms{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms, overlapped with decoding)") : string.Empty)}"));
         output.WriteLine(string.Create(c, $"copies   {report.PixelCopies} full copies of the pixels"));
+        output.WriteLine(string.Create(c, $"memory   {report.PixelMemoryBytes / 1e6:0.0} MB of pixels held at once ({(report.Streamed ? "the strip ring" : "the whole image")}), peak RSS {report.PeakRssBytes / 1e6:0} MB (coordinator)"));
         if (report.WorkersReplaced > 0)
         {
             output.WriteLine(string.Create(c, $"faults   {report.WorkersReplaced} worker failures recovered (each replaced), {report.TilesRetried} tiles retried"));

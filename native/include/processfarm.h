@@ -60,6 +60,7 @@ typedef struct pf_image_info
     int32_t height;   /* pixels, > 0 */
     int32_t channels; /* 1 (gray), 3 (RGB) or 4 (RGBA) */
     int32_t format;   /* a pf_format */
+    int32_t whole_image; /* 1 when the rows cannot be read in bands (an interlaced PNG): read them in one call */
 } pf_image_info;
 
 /* ---- LUT ------------------------------------------------------------------------------------------------ */

@@ -26,13 +26,55 @@ typedef struct pf_jpeg_decode
     pf_jpeg_error error;
 } pf_jpeg_decode;
 
+/*
+ * Our own growable memory destination rather than jpeg_mem_dest: jpeg_mem_dest only publishes its buffer in
+ * term_destination, so an encoder destroyed half-way (a streamed run that failed) could not know which block to
+ * free. Here the block is always ours, whatever point the compressor stopped at.
+ */
+typedef struct pf_jpeg_destination
+{
+    struct jpeg_destination_mgr base;
+    unsigned char* buffer; /* realloc'd as it grows; freed by pf_jpeg_encode_free */
+    size_t capacity;
+    size_t length; /* bytes written, set by term_destination */
+} pf_jpeg_destination;
+
 typedef struct pf_jpeg_encode
 {
     struct jpeg_compress_struct cinfo;
     pf_jpeg_error error;
-    unsigned char* output;     /* grown by jpeg_mem_dest with malloc; freed here */
-    unsigned long output_size; /* bytes in output */
+    pf_jpeg_destination destination;
 } pf_jpeg_encode;
+
+static void pf_jpeg_destination_init(j_compress_ptr cinfo)
+{
+    pf_jpeg_destination* destination = (pf_jpeg_destination*)cinfo->dest;
+    destination->base.next_output_byte = destination->buffer;
+    destination->base.free_in_buffer = destination->capacity;
+}
+
+static boolean pf_jpeg_destination_grow(j_compress_ptr cinfo)
+{
+    /* Called when the buffer is full (free_in_buffer == 0): double it; running out of memory ends the encode. */
+    pf_jpeg_destination* destination = (pf_jpeg_destination*)cinfo->dest;
+    const size_t used = destination->capacity;
+    unsigned char* grown = (unsigned char*)realloc(destination->buffer, used * 2);
+    if (grown == NULL)
+    {
+        ERREXIT1(cinfo, JERR_OUT_OF_MEMORY, 10);
+    }
+    destination->buffer = grown;
+    destination->capacity = used * 2;
+    destination->base.next_output_byte = grown + used;
+    destination->base.free_in_buffer = used;
+    return TRUE;
+}
+
+static void pf_jpeg_destination_term(j_compress_ptr cinfo)
+{
+    pf_jpeg_destination* destination = (pf_jpeg_destination*)cinfo->dest;
+    destination->length = destination->capacity - destination->base.free_in_buffer;
+}
 
 static void pf_jpeg_error_exit(j_common_ptr cinfo)
 {
@@ -171,7 +213,17 @@ int32_t pf_jpeg_encode_begin(pf_encoder* encoder, int32_t quality)
     }
 
     jpeg_create_compress(&jpeg->cinfo);
-    jpeg_mem_dest(&jpeg->cinfo, &jpeg->output, &jpeg->output_size);
+    jpeg->destination.capacity = 1 << 16;
+    jpeg->destination.buffer = (unsigned char*)malloc(jpeg->destination.capacity);
+    if (jpeg->destination.buffer == NULL)
+    {
+        pf_set_error(encoder->error, "out of memory");
+        return PF_ERR_NO_MEMORY;
+    }
+    jpeg->destination.base.init_destination = pf_jpeg_destination_init;
+    jpeg->destination.base.empty_output_buffer = pf_jpeg_destination_grow;
+    jpeg->destination.base.term_destination = pf_jpeg_destination_term;
+    jpeg->cinfo.dest = &jpeg->destination.base;
     jpeg->cinfo.image_width = (JDIMENSION)encoder->width;
     jpeg->cinfo.image_height = (JDIMENSION)encoder->height;
     jpeg->cinfo.input_components = encoder->channels;
@@ -213,8 +265,8 @@ int32_t pf_jpeg_encode_finish(pf_encoder* encoder, const uint8_t** data, int64_t
         return PF_ERR_FORMAT;
     }
     jpeg_finish_compress(&jpeg->cinfo);
-    *data = jpeg->output;
-    *length = (int64_t)jpeg->output_size;
+    *data = jpeg->destination.buffer;
+    *length = (int64_t)jpeg->destination.length;
     return PF_OK;
 }
 
@@ -224,7 +276,7 @@ void pf_jpeg_encode_free(pf_encoder* encoder)
     if (jpeg != NULL)
     {
         jpeg_destroy_compress(&jpeg->cinfo);
-        free(jpeg->output);
+        free(jpeg->destination.buffer);
         free(jpeg);
         encoder->backend = NULL;
     }

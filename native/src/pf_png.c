@@ -146,6 +146,7 @@ int32_t pf_png_decode_open(pf_decoder* decoder, int64_t max_pixels)
     decoder->info.width = (int32_t)width;
     decoder->info.height = (int32_t)height;
     decoder->info.channels = png_get_channels(state->png, state->info);
+    decoder->info.whole_image = state->interlaced;
     return PF_OK;
 }
 

@@ -27,6 +27,29 @@ public static class SampleImage
         Parallel.For(0, geometry.Height, y => FillRow(new Span<byte>(origin + (long)y * geometry.RowBytes, geometry.RowBytes), y, geometry, columns));
     }
 
+    /// <summary>
+    /// Writes rows [<paramref name="firstRow"/>, <paramref name="firstRow"/> + <paramref name="rowCount"/>) of the
+    /// sample of <paramref name="geometry"/> into <paramref name="rows"/> (row r of the band at r * RowBytes), on
+    /// the calling thread: the same bytes <see cref="Generate"/> puts there.
+    /// </summary>
+    /// <exception cref="ArgumentOutOfRangeException">The band leaves the image.</exception>
+    /// <exception cref="ArgumentException"><paramref name="rows"/> is too short for the band.</exception>
+    public static void GenerateRows(Span<byte> rows, ImageGeometry geometry, int firstRow, int rowCount)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(firstRow);
+        ArgumentOutOfRangeException.ThrowIfNegative(rowCount);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(rowCount, geometry.Height - firstRow);
+        if ((long)rowCount * geometry.RowBytes > rows.Length)
+        {
+            throw new ArgumentException("The destination cannot hold the rows asked for.", nameof(rows));
+        }
+        var columns = new Columns(geometry.Width);
+        for (int r = 0; r < rowCount; r++)
+        {
+            FillRow(rows.Slice(r * geometry.RowBytes, geometry.RowBytes), firstRow + r, geometry, columns);
+        }
+    }
+
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void FillRow(Span<byte> row, int y, ImageGeometry geometry, Columns columns)
     {

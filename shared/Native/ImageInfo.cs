@@ -2,7 +2,7 @@ using System.Runtime.InteropServices;
 
 namespace ProcessFarm.Shared.Native;
 
-/// <summary>What a decoder learned from a file header; mirrors <c>pf_image_info</c> (16 bytes, pinned by a test).</summary>
+/// <summary>What a decoder learned from a file header; mirrors <c>pf_image_info</c> (20 bytes, pinned by a test).</summary>
 [StructLayout(LayoutKind.Sequential)]
 public readonly struct ImageInfo
 {
@@ -17,4 +17,12 @@ public readonly struct ImageInfo
 
     /// <summary>The file's format.</summary>
     public readonly ImageFormat Format;
+
+    private readonly int _wholeImage;
+
+    /// <summary>
+    /// True when the rows cannot be read in bands (an interlaced PNG: its last pass touches every row), so
+    /// <see cref="ImageDecoder.ReadRows"/> must ask for all of them in one call.
+    /// </summary>
+    public bool RequiresWholeImage => _wholeImage != 0;
 }

@@ -46,6 +46,26 @@ public sealed class ImageCodecTests : IDisposable
         Assert.InRange(meanError, 0.01, 4.0); // lossy, but close; exactly 0 would mean nothing was encoded
     }
 
+    [Theory]
+    [InlineData(ImageFormat.Jpeg)]
+    [InlineData(ImageFormat.Png)]
+    public void Encoder_DisposedHalfWay_AfterItsBufferGrew_FreesCleanly(ImageFormat format)
+    {
+        // A streamed run that fails stops its encoder mid-image; the output block has been reallocated by then.
+        var geometry = new ImageGeometry(1500, 800, 3);
+        using var noise = PixelBuffer.Allocate(geometry);
+        new Random(7).NextBytes(noise.Span);
+        for (int round = 0; round < 3; round++)
+        {
+            var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels);
+            encoder.WriteRows(noise.Span, geometry.RowBytes, 400);
+            encoder.Dispose();
+        }
+        using var whole = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels);
+        whole.WriteRows(noise.Span, geometry.RowBytes, geometry.Height);
+        Assert.True(whole.Finish().Length > 1 << 16);
+    }
+
     [Fact]
     public void Jpeg_FromRgba_DropsAlpha()
     {
@@ -152,7 +172,7 @@ public sealed class ImageCodecTests : IDisposable
     }
 
     [Fact]
-    public void ImageInfo_MatchesTheCStruct() => Assert.Equal(16, Unsafe.SizeOf<ImageInfo>());
+    public void ImageInfo_MatchesTheCStruct() => Assert.Equal(20, Unsafe.SizeOf<ImageInfo>());
 
     [Fact]
     public void Encoder_RejectsBadArguments() =>

@@ -33,6 +33,9 @@ internal sealed class JobExecutor : IDisposable
             case JobKind.Echo:
                 ExecuteEcho(job, started);
                 break;
+            case JobKind.File:
+                ExecuteFile(job, started);
+                break;
             default:
                 ExecuteFib(job, started);
                 break;
@@ -203,6 +206,74 @@ internal sealed class JobExecutor : IDisposable
         _frames.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
         _frames.Output.Write(scratch.WrittenSpan);
         _frames.EndResult(new WorkerTimings(kernelNs, ElapsedNs(started)));
+    }
+
+    /// <summary>
+    /// A whole file: decode, LUT and encode band by band on this thread, written atomically. A bad input or an
+    /// unwritable output is this job's error, not the worker's: the reply says which and the worker serves on.
+    /// </summary>
+    private void ExecuteFile(in JobRequest job, long started)
+    {
+        var parameters = job.Parameters;
+        var lut = GetLut(job);
+        if (string.IsNullOrEmpty(parameters.Input) || string.IsNullOrEmpty(parameters.OutputPath))
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, "a file job needs an input and an output path");
+        }
+        if (ImageFile.FormatFromExtension(parameters.OutputPath) == ImageFormat.Unknown)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"cannot tell the output format from '{parameters.OutputPath}': use .jpg, .jpeg or .png");
+        }
+        int quality = parameters.Quality == 0 ? 90 : parameters.Quality;
+        if (quality is < 1 or > 100)
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"quality must be 1..100, not {quality}");
+        }
+        long maxPixels = parameters.MaxPixels > 0 ? parameters.MaxPixels : ImageFile.DefaultMaxPixels;
+
+        FileTransformResult done;
+        try
+        {
+            done = ImageFile.Transform(parameters.Input, parameters.OutputPath, lut, quality, maxPixels);
+        }
+        catch (OutputException e)
+        {
+            throw new ProtocolException(ErrorCode.OutputFailed, e.Message, e);
+        }
+        catch (InvalidImageException e)
+        {
+            throw new ProtocolException(ErrorCode.InvalidInput, e.Message, e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new ProtocolException(ErrorCode.InvalidInput, "does not exist", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new ProtocolException(ErrorCode.InvalidInput, $"cannot read it: {e.Message}", e);
+        }
+
+        var scratch = new ArrayBufferWriter<byte>(128);
+        var writer = new Shared.MessagePack.MessagePackWriter(scratch);
+        writer.WriteMapHeader(7);
+        writer.WriteString("width"u8);
+        writer.Write(done.Geometry.Width);
+        writer.WriteString("height"u8);
+        writer.Write(done.Geometry.Height);
+        writer.WriteString("channels"u8);
+        writer.Write(done.Geometry.Channels);
+        writer.WriteString("bytes"u8);
+        writer.Write(done.BytesWritten);
+        writer.WriteString("decode_ns"u8);
+        writer.Write(done.DecodeNs);
+        writer.WriteString("kernel_ns"u8);
+        writer.Write(done.KernelNs);
+        writer.WriteString("encode_ns"u8);
+        writer.Write(done.EncodeNs);
+        writer.Flush();
+        _frames.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
+        _frames.Output.Write(scratch.WrittenSpan);
+        _frames.EndResult(new WorkerTimings(done.KernelNs, ElapsedNs(started)));
     }
 
     private LookupTable GetLut(in JobRequest job)

@@ -12,15 +12,21 @@ internal static class ProcessCommand
 {
     public const string DefaultSampleOutput = "sample-processed.jpg";
 
-    private static readonly Argument<string?> s_input = new("INPUT")
+    private static readonly Argument<string[]> s_input = new("INPUT")
     {
-        Description = "A JPEG or PNG file [default: a built-in, generated 24 MP photo-like sample]",
-        Arity = ArgumentArity.ZeroOrOne,
+        Description = "JPEG or PNG files, or directories of them (a batch: needs -o DIR) [default: a built-in, generated 24 MP photo-like sample]",
+        Arity = ArgumentArity.ZeroOrMore,
     };
+
+    private static readonly Option<string> s_batchStrategy = new Option<string>("--batch-strategy")
+    {
+        Description = "files: each thread or worker does whole files (pipe/shm send only paths); strips: files one by one, each streamed through the mode",
+        DefaultValueFactory = _ => "files",
+    }.AcceptOnlyFromAmong("files", "strips");
 
     private static readonly Option<string?> s_output = new("--output", "-o")
     {
-        Description = $"Output file; .jpg/.jpeg or .png picks the format [default: INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}]",
+        Description = $"Output file; .jpg/.jpeg or .png picks the format [default: INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}]. For a batch: the output directory (created if missing; files keep their names)",
     };
 
     private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
@@ -103,7 +109,7 @@ internal static class ProcessCommand
 
         var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
         {
-            s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_json, s_maxPixels, s_sampleSize,
+            s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_json, s_maxPixels, s_sampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
@@ -114,7 +120,12 @@ internal static class ProcessCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
-        string? input = parse.GetValue(s_input);
+        string[] inputs = parse.GetValue(s_input) ?? [];
+        if (inputs.Length > 1 || (inputs.Length == 1 && Directory.Exists(inputs[0])))
+        {
+            return await RunBatchAsync(parse, inputs, workersOption, cancellationToken);
+        }
+        string? input = inputs.Length == 1 ? inputs[0] : null;
         string outputPath = parse.GetValue(s_output) ?? DefaultOutput(input);
         CheckOutput(outputPath);
 
@@ -140,6 +151,40 @@ internal static class ProcessCommand
         else
         {
             ReportWriter.WriteText(output, report);
+        }
+        return ExitCode.Success;
+    }
+
+    private static async Task<ExitCode> RunBatchAsync(ParseResult parse, string[] inputs, Option<int> workersOption, CancellationToken cancellationToken)
+    {
+        var output = parse.GetValue(s_output) ?? throw CommandLineException.Usage("--output: a batch (several inputs or a directory) needs an output directory, e.g. -o processed/");
+        var files = BatchInputs.Expand(inputs, output);
+        var request = new BatchRequest(
+            files,
+            Path.GetFullPath(output),
+            new LutParameters(parse.GetValue(s_ev), parse.GetValue(s_gamma)),
+            parse.GetValue(s_quality),
+            parse.GetValue(s_maxPixels),
+            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files,
+            parse.GetValue(CommonOptions.MaxRestarts));
+
+        var error = parse.InvocationConfiguration.Error;
+        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
+        await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
+        var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);
+        if (parse.GetValue(s_json))
+        {
+            BatchReportWriter.WriteJson(parse.InvocationConfiguration.Output, report);
+        }
+        else
+        {
+            BatchReportWriter.WriteText(parse.InvocationConfiguration.Output, report);
+        }
+        if (report.Failed > 0)
+        {
+            error.WriteLine($"processfarm: {report.Failed} of {report.Files.Count} files failed (listed above); the others were written");
+            return ExitCode.InputError;
         }
         return ExitCode.Success;
     }
@@ -172,6 +217,12 @@ internal static class ProcessCommand
         {
             throw CommandLineException.Usage($"--output: the directory '{directory}' does not exist");
         }
+        CheckWritable(directory);
+    }
+
+    /// <summary>Fails fast when no file can be created in <paramref name="directory"/>.</summary>
+    internal static void CheckWritable(string directory)
+    {
         string probe = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".processfarm-probe-{Environment.ProcessId}-{Guid.NewGuid():N}"));
         try
         {

@@ -81,6 +81,64 @@ public static class ImageFile
         }
     }
 
+    /// <summary>
+    /// Decodes <paramref name="input"/> band by band, applies <paramref name="lut"/> and encodes each band as it
+    /// comes, on the calling thread, then writes <paramref name="output"/> atomically (format from its
+    /// extension). Holds one band of pixels (an interlaced PNG: the whole image). What a worker runs for a file job.
+    /// </summary>
+    /// <exception cref="InvalidImageException">The input is not a usable JPEG/PNG.</exception>
+    /// <exception cref="FileNotFoundException">The input does not exist.</exception>
+    /// <exception cref="OutputException">The output could not be written; nothing is left under its name.</exception>
+    public static FileTransformResult Transform(string input, string output, LookupTable lut, int quality, long maxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(lut);
+        var format = FormatFromExtension(output);
+        if (format == ImageFormat.Unknown)
+        {
+            throw new ArgumentException($"cannot tell the output format from '{Path.GetFileName(output)}': use .jpg, .jpeg or .png", nameof(output));
+        }
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        long decodeTicks = 0, kernelTicks = 0, encodeTicks = 0;
+        using var decoder = ImageDecoder.Open(input, maxPixels);
+        var geometry = GeometryOf(decoder.Info);
+        decodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
+        int bandRows = decoder.Info.RequiresWholeImage ? geometry.Height : Math.Clamp((1 << 20) / geometry.RowBytes, 1, geometry.Height);
+        using var band = PixelBuffer.Allocate(new ImageGeometry(geometry.Width, bandRows, geometry.Channels));
+        using var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, quality);
+        for (int done = 0; done < geometry.Height;)
+        {
+            int rows = Math.Min(bandRows, geometry.Height - done);
+            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+            var pixels = band.Span[..(rows * geometry.RowBytes)];
+            if (decoder.ReadRows(pixels, geometry.RowBytes, rows) != rows)
+            {
+                throw new InvalidImageException(NativeStatus.Format, $"the image ended after {decoder.RowsRead} of {geometry.Height} rows");
+            }
+            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+            lut.ApplyInPlace(pixels);
+            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+            encoder.WriteRows(pixels, geometry.RowBytes, rows);
+            encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t2;
+            kernelTicks += t2 - t1;
+            decodeTicks += t1 - t0;
+            done += rows;
+        }
+        long finish = System.Diagnostics.Stopwatch.GetTimestamp();
+        var encoded = encoder.Finish();
+        try
+        {
+            WriteAtomically(output, encoded);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"cannot write '{output}': {e.Message}", e);
+        }
+        encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - finish;
+        return new FileTransformResult(geometry, encoded.Length, Nanoseconds(decodeTicks), Nanoseconds(kernelTicks), Nanoseconds(encodeTicks));
+    }
+
+    private static long Nanoseconds(long ticks) => (long)(ticks * (1e9 / System.Diagnostics.Stopwatch.Frequency));
+
     /// <summary>Encodes and writes an image so that the path holds either the old file or the whole new one.</summary>
     public static void Save(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality = 90)
     {

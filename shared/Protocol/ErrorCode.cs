@@ -32,4 +32,10 @@ public enum ErrorCode
 
     /// <summary>An unexpected failure in the worker.</summary>
     Internal = 10,
+
+    /// <summary>A file job's input is missing, unreadable, or not a usable JPEG/PNG (corrupt, truncated, too large).</summary>
+    InvalidInput = 11,
+
+    /// <summary>A file job's output could not be written (directory missing or not writable, disk full).</summary>
+    OutputFailed = 12,
 }

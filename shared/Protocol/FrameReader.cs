@@ -202,7 +202,11 @@ public static class FrameReader
         {
             return JobKind.Fib;
         }
-        throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown job kind '{Printable(name)}'; expected lut, echo or fib.");
+        if (Is(name, "file"u8))
+        {
+            return JobKind.File;
+        }
+        throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown job kind '{Printable(name)}'; expected lut, echo, fib or file.");
     }
 
     private static JobParameters ReadParameters(ref MessagePackReader reader)
@@ -241,7 +245,22 @@ public static class FrameReader
             }
             else if (Is(key, "output"u8))
             {
-                parameters = parameters with { Output = reader.ReadInt64() };
+                // An offset in the region (shm lut) or a path (file).
+                parameters = reader.NextMessagePackType == MessagePackType.String
+                    ? parameters with { OutputPath = reader.ReadString() }
+                    : parameters with { Output = reader.ReadInt64() };
+            }
+            else if (Is(key, "input"u8))
+            {
+                parameters = parameters with { Input = reader.ReadString() };
+            }
+            else if (Is(key, "quality"u8))
+            {
+                parameters = parameters with { Quality = reader.ReadInt32() };
+            }
+            else if (Is(key, "max_pixels"u8))
+            {
+                parameters = parameters with { MaxPixels = reader.ReadInt64() };
             }
             else if (Is(key, "n"u8))
             {

@@ -18,6 +18,7 @@ public sealed class FrameWriter
     private static readonly byte[] s_kindLut = "lut"u8.ToArray();
     private static readonly byte[] s_kindEcho = "echo"u8.ToArray();
     private static readonly byte[] s_kindFib = "fib"u8.ToArray();
+    private static readonly byte[] s_kindFile = "file"u8.ToArray();
 
     private readonly IBufferWriter<byte> _output;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
@@ -103,6 +104,7 @@ public sealed class FrameWriter
         {
             JobKind.Lut => s_kindLut,
             JobKind.Echo => s_kindEcho,
+            JobKind.File => s_kindFile,
             _ => s_kindFib,
         });
         WriteParameters(ref writer, kind, parameters);
@@ -178,6 +180,7 @@ public sealed class FrameWriter
         {
             JobKind.Lut => 5u,
             JobKind.Fib => 1u,
+            JobKind.File => 6u,
             _ => 0u,
         };
         if (parameters.InRegion)
@@ -202,6 +205,21 @@ public sealed class FrameWriter
         {
             writer.WriteString("n"u8);
             writer.Write(parameters.N);
+        }
+        else if (kind == JobKind.File)
+        {
+            writer.WriteString("ev"u8);
+            writer.Write(parameters.Ev);
+            writer.WriteString("gamma"u8);
+            writer.Write(parameters.Gamma);
+            writer.WriteString("input"u8);
+            writer.Write(parameters.Input ?? string.Empty);
+            writer.WriteString("output"u8);
+            writer.Write(parameters.OutputPath ?? string.Empty);
+            writer.WriteString("quality"u8);
+            writer.Write(parameters.Quality);
+            writer.WriteString("max_pixels"u8);
+            writer.Write(parameters.MaxPixels);
         }
         if (parameters.InRegion)
         {

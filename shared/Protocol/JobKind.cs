@@ -11,4 +11,11 @@ public enum JobKind
 
     /// <summary>"fib": compute fib(n) recursively (CPU-bound demo); the result payload is the integer.</summary>
     Fib,
+
+    /// <summary>
+    /// "file": decode the image file at the <c>input</c> path, apply the table, encode it to the <c>output</c> path
+    /// (written atomically) — the data's location travels instead of the data. The result payload is a map of
+    /// what was done (size and times).
+    /// </summary>
+    File,
 }

@@ -36,6 +36,18 @@ public readonly record struct JobParameters
     /// <summary>"n": the argument of fib.</summary>
     public int N { get; init; }
 
+    /// <summary>file: the image to read (a path on the worker's machine).</summary>
+    public string? Input { get; init; }
+
+    /// <summary>file: where to write the result; its extension picks the format.</summary>
+    public string? OutputPath { get; init; }
+
+    /// <summary>file: JPEG quality, 1..100 (0: the default, 90).</summary>
+    public int Quality { get; init; }
+
+    /// <summary>file: refuse images declaring more pixels than this (0: the default limit).</summary>
+    public long MaxPixels { get; init; }
+
     /// <summary>Whether the job works on the shared region rather than on its payload.</summary>
     public bool InRegion => Offset.HasValue;
 }

@@ -1,0 +1,47 @@
+using System.Globalization;
+using System.Text.Json;
+
+namespace ProcessFarm.Coordinator.Processing;
+
+/// <summary>Formats a <see cref="BatchReport"/>: a summary (and every failure) for people, or one JSON object.</summary>
+internal static class BatchReportWriter
+{
+    private static readonly JsonSerializerOptions s_json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+    };
+
+    public static void WriteText(TextWriter output, BatchReport report)
+    {
+        var c = CultureInfo.InvariantCulture;
+        output.WriteLine(string.Create(c, $"batch    {report.Files.Count} files -> {report.OutputDirectory}"));
+        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {(report.Mode is "pipe" or "shm" ? "worker processes" : report.Mode == "serial" ? "thread" : "threads")}, strategy {Describe(report)}"));
+        output.WriteLine(string.Create(c, $"done     {report.Succeeded} written, {report.Failed} failed; {report.Megapixels:0.0} MP in {report.WallMs / 1e3:0.000} s = {report.Megapixels / (report.WallMs / 1e3):0.0} MP/s{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms included)") : string.Empty)}"));
+        foreach (var file in report.Files.Where(f => !f.Ok))
+        {
+            output.WriteLine(string.Create(c, $"failed   {file.Input}: {file.Error}"));
+        }
+    }
+
+    public static void WriteJson(TextWriter output, BatchReport report) => output.WriteLine(JsonSerializer.Serialize(new
+    {
+        mode = report.Mode,
+        workers = report.Workers,
+        strategy = report.Strategy.ToString().ToLowerInvariant(),
+        strategy_description = Describe(report),
+        output_directory = report.OutputDirectory,
+        succeeded = report.Succeeded,
+        failed = report.Failed,
+        megapixels = report.Megapixels,
+        wall_ms = report.WallMs,
+        worker_start_ms = report.WorkerStartMs,
+        files = report.Files.Select(f => new { input = f.Input, output = f.Ok ? f.Output : null, ok = f.Ok, error = f.Error, width = f.Width, height = f.Height, ms = f.Ms }),
+    }, s_json));
+
+    private static string Describe(BatchReport report) => report.Strategy switch
+    {
+        BatchStrategy.Files when report.Mode is "pipe" or "shm" => "files: each worker decodes, processes and encodes whole files; only their paths travel",
+        BatchStrategy.Files => "files: each thread decodes, processes and encodes whole files",
+        _ => "strips: one file at a time, streamed strip by strip through the mode",
+    };
+}

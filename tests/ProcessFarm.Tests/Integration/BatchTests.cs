@@ -1,0 +1,164 @@
+using System.Text.Json;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Native;
+using ProcessFarm.Shared.Protocol;
+using Xunit;
+
+namespace ProcessFarm.Tests.Integration;
+
+/// <summary>
+/// <c>process INPUT... -o OUTDIR</c> and <c>process DIR -o OUTDIR</c>: every strategy and mode writes the same
+/// pixels, bad files are reported and skipped with exit code 3, and a worker dying mid-batch costs one file.
+/// </summary>
+[AssertNoLeaks]
+[Collection(WorkerCollection.Name)]
+public sealed class BatchTests : IDisposable
+{
+    private static readonly LutParameters s_parameters = new(0.5, 1.2);
+    private readonly string _directory = TestHelpers.CreateTempDirectory();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Theory]
+    [InlineData("serial", "files")]
+    [InlineData("threads", "files")]
+    [InlineData("pipe", "files")]
+    [InlineData("shm", "files")]
+    [InlineData("threads", "strips")]
+    [InlineData("shm", "strips")]
+    public async Task Directory_GoodFilesWritten_BadOnesReportedAndSkipped_Exit3(string mode, string strategy)
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_directory, "photos")).FullName;
+        var sizes = new Dictionary<string, ImageGeometry>
+        {
+            ["a.png"] = new(90, 61, 3),
+            ["b.PNG"] = new(33, 70, 4),
+            ["c.jpg"] = new(120, 80, 3),
+            ["d.png"] = new(64, 64, 1),
+        };
+        foreach (var (name, geometry) in sizes)
+        {
+            WriteSample(Path.Combine(photos, name), geometry);
+        }
+        File.WriteAllText(Path.Combine(photos, "broken.jpg"), "not a jpeg");
+        File.WriteAllText(Path.Combine(photos, "notes.txt"), "ignored: not an image name");
+
+        var result = await Cli.RunAsync(_directory, "process", "photos", "-o", "out", "-m", mode, "-w", "2", "--batch-strategy", strategy, "--json");
+
+        Assert.True(result.ExitCode == 3, result.Stderr);
+        Assert.Contains("1 of 5 files failed", result.Stderr, StringComparison.Ordinal);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var report = json.RootElement;
+        Assert.Equal(4, report.GetProperty("succeeded").GetInt32());
+        Assert.Equal(strategy, report.GetProperty("strategy").GetString());
+        var failed = report.GetProperty("files").EnumerateArray().Single(f => !f.GetProperty("ok").GetBoolean());
+        Assert.EndsWith("broken.jpg", failed.GetProperty("input").GetString(), StringComparison.Ordinal);
+        Assert.False(string.IsNullOrEmpty(failed.GetProperty("error").GetString()));
+
+        string outDir = Path.Combine(_directory, "out");
+        Assert.Equal(["a.png", "b.PNG", "c.jpg", "d.png"], Directory.GetFiles(outDir).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+        foreach (var name in new[] { "a.png", "b.PNG", "d.png" })
+        {
+            using var expected = ImageFile.Load(Path.Combine(photos, name));
+            LookupTable.Create(s_parameters).ApplyInPlace(expected.Span);
+            using var actual = ImageFile.Load(Path.Combine(outDir, name));
+            Assert.Equal(sizes[name], actual.Geometry);
+            Assert.True(expected.Span.SequenceEqual(actual.Span), $"{name} differs from the reference LUT");
+        }
+        using var jpeg = ImageFile.Load(Path.Combine(outDir, "c.jpg"));
+        Assert.Equal(sizes["c.jpg"], jpeg.Geometry);
+    }
+
+    [Fact]
+    public async Task FileArguments_MissingOneIsReported_TheOthersWritten()
+    {
+        WriteSample(Path.Combine(_directory, "x.png"), new ImageGeometry(40, 30, 3));
+        WriteSample(Path.Combine(_directory, "y.png"), new ImageGeometry(40, 30, 3));
+
+        var result = await Cli.RunAsync(_directory, "process", "x.png", "gone.png", "y.png", "-o", "done", "-m", "pipe", "-w", "2");
+
+        Assert.Equal(3, result.ExitCode);
+        Assert.Contains("gone.png: does not exist", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("2 written, 1 failed", result.Stdout, StringComparison.Ordinal);
+        Assert.True(File.Exists(Path.Combine(_directory, "done", "x.png")));
+        Assert.True(File.Exists(Path.Combine(_directory, "done", "y.png")));
+    }
+
+    [Fact]
+    public async Task WorkerKilledMidBatch_FailsOnlyItsFile_AndIsReplaced()
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_directory, "many")).FullName;
+        for (int i = 0; i < 8; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i}.png"), new ImageGeometry(50, 40, 3));
+        }
+        var info = Cli.StartInfo(_directory, "process", "many", "-o", "out", "-m", "shm", "-w", "2", "--json");
+        info.Environment["PROCESSFARM_TEST_FAULT"] = "1:crash:2"; // worker 1 dies as its second file arrives
+
+        var result = await Cli.RunAsync(info);
+
+        Assert.Equal(3, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(7, json.RootElement.GetProperty("succeeded").GetInt32());
+        var failed = json.RootElement.GetProperty("files").EnumerateArray().Single(f => !f.GetProperty("ok").GetBoolean());
+        Assert.Contains("died", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Equal(7, Directory.GetFiles(Path.Combine(_directory, "out")).Length);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "out"), "*.tmp"));
+    }
+
+    [Theory]
+    [InlineData("no-output")]
+    [InlineData("into-itself")]
+    [InlineData("output-is-a-file")]
+    public async Task BadBatchArguments_Exit2_BeforeAnyWork(string kind)
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_directory, "in")).FullName;
+        WriteSample(Path.Combine(photos, "a.png"), new ImageGeometry(10, 10, 3));
+        File.WriteAllText(Path.Combine(_directory, "taken"), "x");
+        string[] args = kind switch
+        {
+            "no-output" => ["process", "in"],
+            "into-itself" => ["process", "in", "-o", "in"],
+            _ => ["process", "in", "-o", "taken"],
+        };
+
+        var result = await Cli.RunAsync(_directory, args);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--output", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(["a.png"], Directory.GetFiles(photos).Select(Path.GetFileName));
+    }
+
+    [Fact]
+    public async Task FileJob_OverTheWire_WritesTheFile_OrSaysWhichSideFailed()
+    {
+        string input = Path.Combine(_directory, "in.png");
+        WriteSample(input, new ImageGeometry(20, 10, 3));
+        await using var worker = await RawWorker.StartAsync();
+        var job = new JobParameters { Ev = 0.5, Gamma = 1.2, Input = input, OutputPath = Path.Combine(_directory, "out.png") };
+
+        await worker.SendAsync(f => f.WriteJob(1, JobKind.File, job));
+        var done = await worker.ReceiveAsync();
+        await worker.SendAsync(f => f.WriteJob(2, JobKind.File, job with { Input = Path.Combine(_directory, "missing.png") }));
+        var missing = await worker.ReceiveAsync();
+        await worker.SendAsync(f => f.WriteJob(3, JobKind.File, job with { OutputPath = Path.Combine(_directory, "no-such-dir", "out.png") }));
+        var unwritable = await worker.ReceiveAsync();
+
+        Assert.Equal(MessageType.Result, done.Type);
+        using (var output = ImageFile.Load(Path.Combine(_directory, "out.png")))
+        {
+            Assert.Equal(new ImageGeometry(20, 10, 3), output.Geometry);
+        }
+        var payload = new Shared.MessagePack.MessagePackReader(new System.Buffers.ReadOnlySequence<byte>(done.Payload));
+        Assert.Equal(7, payload.ReadMapHeader());
+        Assert.Equal((2ul, ErrorCode.InvalidInput), (missing.Id, missing.Error!.Code));
+        Assert.Equal((3ul, ErrorCode.OutputFailed), (unwritable.Id, unwritable.Error!.Code));
+    }
+
+    private static void WriteSample(string path, ImageGeometry geometry)
+    {
+        using var sample = PixelBuffer.Allocate(geometry);
+        SampleImage.Generate(sample);
+        ImageFile.Save(path, sample.Span, geometry);
+    }
+}

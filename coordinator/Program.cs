@@ -15,6 +15,7 @@ var root = new RootCommand(
     EchoCommand.Create(),
     TuneCommand.Create(),
     FibCommand.Create(),
+    ServeCommand.Create(),
 };
 
 var parse = root.Parse(args);

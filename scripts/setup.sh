@@ -1,11 +1,20 @@
 #!/usr/bin/env bash
 # Installs what building ProcessFarm needs on Debian/Ubuntu beyond the .NET 10 SDK: cmake, a C compiler and the
-# libjpeg-turbo and libpng headers. Does nothing when they are already there.
+# libjpeg-turbo and libpng headers. With --test, also what the tests need: Node.js (the protocol test client and the
+# browser driver) and Debian's Chromium (the `serve` page's end-to-end test). Does nothing when they are there.
+# Usage: scripts/setup.sh [--test]
 set -euo pipefail
 
+for_tests=0
+[[ ${1:-} == --test ]] && for_tests=1
+
 packages=(cmake gcc make libjpeg-dev libpng-dev pkg-config)
-# Node.js runs the protocol test client (scripts/protocol-client), a second implementation of docs/PROTOCOL.md.
-command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+if ((for_tests)); then
+  # Node.js runs the protocol test client (scripts/protocol-client), a second implementation of docs/PROTOCOL.md,
+  # and playwright-core (scripts/browser-test), which drives Chromium.
+  command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
+  packages+=(chromium)
+fi
 missing=()
 for package in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$package" 2>/dev/null | grep -q "install ok installed" || missing+=("$package")
@@ -19,9 +28,12 @@ if ((${#missing[@]})); then
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
 
-client="$(dirname "$0")/protocol-client"
-if [[ ! -d "$client/node_modules/@msgpack/msgpack" ]]; then
-  (cd "$client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+if ((for_tests)); then
+  for client in "$(dirname "$0")/protocol-client" "$(dirname "$0")/browser-test"; do
+    if [[ ! -d "$client/node_modules" || "$client/package-lock.json" -nt "$client/node_modules" ]]; then
+      (cd "$client" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+    fi
+  done
 fi
 
 if ! command -v dotnet >/dev/null 2>&1; then

@@ -17,6 +17,31 @@ internal static class CommonOptions
         DefaultValueFactory = _ => Environment.ProcessorCount,
     }, max: 1024);
 
+    public static readonly Option<double> Ev = Finite(new Option<double>("--ev")
+    {
+        Description = "Exposure in stops: pixels are multiplied by 2^EV",
+        DefaultValueFactory = _ => 0.5,
+    });
+
+    public static readonly Option<double> Gamma = Finite(new Option<double>("--gamma")
+    {
+        Description = "Gamma (> 0): the exponent is 1/GAMMA",
+        DefaultValueFactory = _ => 1.2,
+    }, mustBePositive: true);
+
+    public static readonly Option<long> MaxPixels = AtLeastOne(new Option<long>("--max-pixels")
+    {
+        Description = "Refuse images declaring more pixels than this (decompression bombs)",
+        DefaultValueFactory = _ => ImageFile.DefaultMaxPixels,
+    });
+
+    public static readonly Option<ImageGeometry?> SampleSize = new("--sample-size")
+    {
+        Description = "Size of the built-in sample, WIDTHxHEIGHT[xCHANNELS]",
+        CustomParser = ParseGeometry,
+        DefaultValueFactory = _ => SampleImage.DefaultGeometry,
+    };
+
     public static readonly Option<string?> WorkerPath = new("--worker-path")
     {
         Description = "The processfarm-worker executable [default: found beside this program or in artifacts/bin/worker]",
@@ -99,6 +124,31 @@ internal static class CommonOptions
             return null;
         }
         return geometry;
+    }
+
+    private static Option<double> Finite(Option<double> option, bool mustBePositive = false)
+    {
+        option.Validators.Add(result =>
+        {
+            double value = result.GetValueOrDefault<double>();
+            if (!double.IsFinite(value) || (mustBePositive && value <= 0))
+            {
+                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be a finite number{(mustBePositive ? " greater than 0" : string.Empty)}, not {value}"));
+            }
+        });
+        return option;
+    }
+
+    private static Option<long> AtLeastOne(Option<long> option)
+    {
+        option.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<long>() < 1)
+            {
+                result.AddError($"{option.Name} must be at least 1");
+            }
+        });
+        return option;
     }
 
     /// <summary>The engine for a mode, from the parsed options.</summary>

@@ -35,18 +35,6 @@ internal static class ProcessCommand
         DefaultValueFactory = _ => "threads",
     }.AcceptOnlyFromAmong(ExecutionModes.Names);
 
-    private static readonly Option<double> s_ev = Finite(new Option<double>("--ev")
-    {
-        Description = "Exposure in stops: pixels are multiplied by 2^EV",
-        DefaultValueFactory = _ => 0.5,
-    });
-
-    private static readonly Option<double> s_gamma = Finite(new Option<double>("--gamma")
-    {
-        Description = "Gamma (> 0): the exponent is 1/GAMMA",
-        DefaultValueFactory = _ => 1.2,
-    }, mustBePositive: true);
-
     private static readonly Option<int?> s_tileRows = new("--tile-rows")
     {
         Description = "Rows per tile [default: enough tiles for 4 (threads) or 8 (processes) per worker]",
@@ -57,19 +45,6 @@ internal static class ProcessCommand
         Description = "JPEG quality, 1-100",
         DefaultValueFactory = _ => 90,
     }, max: 100);
-
-    private static readonly Option<long> s_maxPixels = new("--max-pixels")
-    {
-        Description = "Refuse images declaring more pixels than this (decompression bombs)",
-        DefaultValueFactory = _ => ImageFile.DefaultMaxPixels,
-    };
-
-    private static readonly Option<ImageGeometry?> s_sampleSize = new("--sample-size")
-    {
-        Description = "Size of the built-in sample, WIDTHxHEIGHT[xCHANNELS]",
-        CustomParser = CommonOptions.ParseGeometry,
-        DefaultValueFactory = _ => SampleImage.DefaultGeometry,
-    };
 
     private static readonly Option<bool> s_noStream = new("--no-stream")
     {
@@ -99,17 +74,9 @@ internal static class ProcessCommand
                 }
             });
         }
-        s_maxPixels.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long>() < 1)
-            {
-                result.AddError("--max-pixels must be at least 1");
-            }
-        });
-
         var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
         {
-            s_input, s_output, s_mode, workers, s_ev, s_gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_json, s_maxPixels, s_sampleSize,
+            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
@@ -132,11 +99,11 @@ internal static class ProcessCommand
         var request = new ProcessRequest(
             input,
             outputPath,
-            new LutParameters(parse.GetValue(s_ev), parse.GetValue(s_gamma)),
+            new LutParameters(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma)),
             parse.GetValue(s_tileRows),
             parse.GetValue(s_quality),
-            parse.GetValue(s_maxPixels),
-            parse.GetValue(s_sampleSize) ?? SampleImage.DefaultGeometry,
+            parse.GetValue(CommonOptions.MaxPixels),
+            parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry,
             Stream: !parse.GetValue(s_noStream),
             StripRows: parse.GetValue(s_stripRows));
 
@@ -162,9 +129,9 @@ internal static class ProcessCommand
         var request = new BatchRequest(
             files,
             Path.GetFullPath(output),
-            new LutParameters(parse.GetValue(s_ev), parse.GetValue(s_gamma)),
+            new LutParameters(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma)),
             parse.GetValue(s_quality),
-            parse.GetValue(s_maxPixels),
+            parse.GetValue(CommonOptions.MaxPixels),
             parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files,
             parse.GetValue(CommonOptions.MaxRestarts));
 
@@ -234,18 +201,5 @@ internal static class ProcessCommand
         {
             throw CommandLineException.Usage($"--output: cannot write in '{directory}': {e.Message}");
         }
-    }
-
-    private static Option<double> Finite(Option<double> option, bool mustBePositive = false)
-    {
-        option.Validators.Add(result =>
-        {
-            double value = result.GetValueOrDefault<double>();
-            if (!double.IsFinite(value) || (mustBePositive && value <= 0))
-            {
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be a finite number{(mustBePositive ? " greater than 0" : string.Empty)}, not {value}"));
-            }
-        });
-        return option;
     }
 }

@@ -98,32 +98,8 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         info.Environment["PROCESSFARM_TEST_RUN"] = marker[(marker.IndexOf('=') + 1)..];
         var result = await Cli.RunAsync(info);
         // Every process of this run (workers inherit the marker), orphaned or not, must be gone.
-        Assert.Empty(ProcessesWithEnvironment(marker));
+        Assert.Empty(LiveProcesses.WithEnvironment(marker));
         return result;
-    }
-
-    private static List<int> ProcessesWithEnvironment(string entry)
-    {
-        var found = new List<int>();
-        foreach (string directory in Directory.EnumerateDirectories("/proc"))
-        {
-            if (!int.TryParse(Path.GetFileName(directory), out int pid) || IsZombie(pid))
-            {
-                continue;
-            }
-            try
-            {
-                if (File.ReadAllText(Path.Combine(directory, "environ")).Split('\0').Contains(entry))
-                {
-                    found.Add(pid);
-                }
-            }
-            catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-            {
-                // Gone, or not ours to read.
-            }
-        }
-        return found;
     }
 
     private Process StartCoordinator(string mode, string output, params string[] extra)
@@ -157,7 +133,7 @@ public sealed class CoordinatorLifecycleTests : IDisposable
     private static async Task WaitForExitAsync(int[] pids)
     {
         var deadline = Stopwatch.StartNew();
-        while (pids.Any(pid => Directory.Exists($"/proc/{pid}") && !IsZombie(pid)))
+        while (pids.Any(pid => Directory.Exists($"/proc/{pid}") && !LiveProcesses.IsZombie(pid)))
         {
             Assert.True(deadline.Elapsed < TestHelpers.Timeout, "a worker outlived its coordinator");
             await Task.Delay(10);
@@ -179,18 +155,5 @@ public sealed class CoordinatorLifecycleTests : IDisposable
             }
         }
         return [.. children.Distinct()];
-    }
-
-    private static bool IsZombie(int pid)
-    {
-        try
-        {
-            string stat = File.ReadAllText($"/proc/{pid}/stat");
-            return stat[(stat.LastIndexOf(')') + 2)..].StartsWith('Z');
-        }
-        catch (IOException)
-        {
-            return true;
-        }
     }
 }

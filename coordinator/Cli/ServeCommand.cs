@@ -1,0 +1,93 @@
+using System.CommandLine;
+using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Processing;
+using ProcessFarm.Coordinator.Serve;
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
+
+namespace ProcessFarm.Coordinator.Cli;
+
+/// <summary><c>processfarm serve [IMAGE] [--port P] [--mode ...] [--workers N]</c>: the interactive preview in a browser.</summary>
+internal static class ServeCommand
+{
+    private static readonly Argument<string?> s_image = new("IMAGE")
+    {
+        Description = "A JPEG or PNG to open [default: the built-in, generated photo-like sample]",
+        Arity = ArgumentArity.ZeroOrOne,
+    };
+
+    private static readonly Option<int> s_port = new("--port", "-p")
+    {
+        Description = "TCP port (0: any free port)",
+        DefaultValueFactory = _ => 8080,
+    };
+
+    private static readonly Option<string> s_host = new("--host")
+    {
+        Description = "Address to listen on; 127.0.0.1 keeps the page on this machine",
+        DefaultValueFactory = _ => "127.0.0.1",
+    };
+
+    private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
+    {
+        Description = "The mode the page starts in: serial | threads | pipe | shm (the page can switch)",
+        DefaultValueFactory = _ => "threads",
+    }.AcceptOnlyFromAmong(ExecutionModes.Names);
+
+    public static Command Create()
+    {
+        var workers = CommonOptions.Workers();
+        s_port.Validators.Add(result =>
+        {
+            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
+            {
+                result.AddError("--port must be 0..65535");
+            }
+        });
+        var command = new Command("serve", "Serve the interactive exposure/gamma preview (sliders, mode and worker pickers) on a local web page")
+        {
+            s_image, s_port, s_host, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, CommonOptions.MaxPixels, CommonOptions.SampleSize,
+            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+        };
+        command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
+        return command;
+    }
+
+    private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
+    {
+        var output = parse.InvocationConfiguration.Output;
+        var log = new CoordinatorLog(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
+        string? path = parse.GetValue(s_image);
+        long maxPixels = parse.GetValue(CommonOptions.MaxPixels);
+        PixelBuffer image;
+        string name;
+        if (path is null)
+        {
+            var geometry = parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry;
+            image = PixelBuffer.Allocate(geometry);
+            SampleImage.Generate(image);
+            name = $"sample {geometry}";
+        }
+        else
+        {
+            image = ProcessRunner.DecodeInput(path, maxPixels, PixelBuffer.Allocate);
+            name = Path.GetFileName(path);
+        }
+
+        var defaults = new RenderRequest(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma), ExecutionModes.Parse(parse.GetValue(s_mode)!), parse.GetValue(workersOption));
+        await using var session = PreviewSession.Create(image, name, (mode, workers) => CommonOptions.CreateEngine(mode, workers, parse, log), maxPixels);
+        await using var server = await PreviewServer.StartAsync(session, defaults, parse.GetValue(s_host)!, parse.GetValue(s_port), cancellationToken);
+        output.WriteLine($"processfarm serve: {server.Address} ({name}, {defaults.Mode.Name()} with {defaults.Workers} {(defaults.Mode is ExecutionMode.Pipe or ExecutionMode.Shm ? "workers" : "threads")}); Ctrl+C stops");
+        output.Flush();
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // Ctrl+C or SIGTERM: the normal way to stop a server. The pool and the region go with the session.
+        }
+        output.WriteLine("processfarm serve: stopped");
+        return ExitCode.Success;
+    }
+}

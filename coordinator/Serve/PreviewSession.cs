@@ -1,0 +1,218 @@
+using System.Diagnostics;
+using ProcessFarm.Coordinator.Cli;
+using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Native;
+
+namespace ProcessFarm.Coordinator.Serve;
+
+/// <summary>
+/// What <c>processfarm serve</c> keeps between requests: the decoded image (in the shared region for shm), the
+/// engine with its warm worker pool, and the newest preview ticket. Renders run one at a time; a preview that a
+/// newer one overtook while it waited is dropped, not run (<see cref="RenderAsync"/> returns null).
+/// </summary>
+internal sealed class PreviewSession : IAsyncDisposable
+{
+    /// <summary>The preview's longer side, in pixels: about a screen's worth.</summary>
+    public const int PreviewMaxSide = 1280;
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly Func<ExecutionMode, int, IExecutionEngine> _createEngine;
+    private readonly long _maxPixels;
+    private long _latestTicket;
+    private PixelBuffer _source;
+    private string _name;
+    private IExecutionEngine? _engine;
+    private PixelBuffer? _work;
+    private bool _workDirty = true;
+
+    private PreviewSession(PixelBuffer source, string name, Func<ExecutionMode, int, IExecutionEngine> createEngine, long maxPixels)
+    {
+        _source = source;
+        _name = name;
+        _createEngine = createEngine;
+        _maxPixels = maxPixels;
+    }
+
+    /// <summary>The image being previewed.</summary>
+    public ImageSummary Image => new(_name, _source.Geometry.Width, _source.Geometry.Height, _source.Geometry.Channels);
+
+    /// <summary>The engine's mode and worker count, or null before the first render.</summary>
+    public (ExecutionMode Mode, int Workers)? Engine => _engine is { } engine ? (engine.Mode, engine.Workers) : null;
+
+    /// <summary>Creates a session for a decoded image (owned from here on).</summary>
+    public static PreviewSession Create(PixelBuffer image, string name, Func<ExecutionMode, int, IExecutionEngine> createEngine, long maxPixels) =>
+        new(image, name, createEngine, maxPixels);
+
+    /// <summary>
+    /// Runs the LUT over the whole image in the requested mode and encodes it: downscaled to
+    /// <see cref="PreviewMaxSide"/> (JPEG q85) for a preview, full size (JPEG q90) otherwise.
+    /// </summary>
+    /// <returns>The render, or null for a preview that a newer preview overtook while it waited (it is dropped).</returns>
+    public async Task<RenderResult?> RenderAsync(RenderRequest request, bool preview, CancellationToken cancellationToken)
+    {
+        long ticket = preview ? Interlocked.Increment(ref _latestTicket) : 0;
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (preview && ticket != Interlocked.Read(ref _latestTicket))
+            {
+                return null;
+            }
+            long started = Stopwatch.GetTimestamp();
+            double startupMs = await EnsureEngineAsync(request.Mode, request.Workers, cancellationToken);
+            var engine = _engine!;
+            var work = _work!;
+
+            long resetStarted = Stopwatch.GetTimestamp();
+            if (_workDirty)
+            {
+                _source.Span.CopyTo(work.Span); // in-place modes overwrote the last run's input
+                _workDirty = false;
+            }
+            double resetMs = Stopwatch.GetElapsedTime(resetStarted).TotalMilliseconds;
+
+            var geometry = work.Geometry;
+            var layout = new TileLayout(geometry, TileLayout.DefaultTileRows(geometry, engine.Workers, engine.Mode == ExecutionMode.Threads ? 4 : 8));
+            long processStarted = Stopwatch.GetTimestamp();
+            var stats = await engine.RunAsync(work, layout, new LutParameters(request.Ev, request.Gamma), cancellationToken);
+            double processMs = Stopwatch.GetElapsedTime(processStarted).TotalMilliseconds;
+            var result = engine.ResultOf(work);
+            _workDirty = ReferenceEquals(result, work);
+
+            long encodeStarted = Stopwatch.GetTimestamp();
+            byte[] jpeg;
+            ImageGeometry encoded;
+            if (preview)
+            {
+                encoded = Downscale.FitWithin(geometry, PreviewMaxSide);
+                using var small = PixelBuffer.Allocate(encoded);
+                Downscale.Sample(result, small);
+                jpeg = Encode(small.Span, encoded, quality: 85);
+            }
+            else
+            {
+                encoded = geometry;
+                jpeg = Encode(result.Span, geometry, quality: 90);
+            }
+            double encodeMs = Stopwatch.GetElapsedTime(encodeStarted).TotalMilliseconds;
+
+            return new RenderResult(jpeg, encoded, engine.Mode, engine.Workers, processMs, stats, resetMs, encodeMs, startupMs, Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Replaces the image with an uploaded file, with the CLI's limits and errors.</summary>
+    /// <exception cref="CommandLineException">An input error: not a usable JPEG/PNG, or too large.</exception>
+    public async Task<ImageSummary> LoadAsync(byte[] file, string name, CancellationToken cancellationToken)
+    {
+        PixelBuffer image;
+        try
+        {
+            using var decoder = ImageDecoder.Open(file, _maxPixels);
+            image = ImageFile.DecodeAll(decoder, PixelBuffer.Allocate);
+        }
+        catch (InvalidImageException e)
+        {
+            throw CommandLineException.Input($"'{name}': {e.Message}", e);
+        }
+
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            _source.Dispose();
+            _source = image;
+            _name = name;
+            if (_engine is not null)
+            {
+                _work?.Dispose();
+                _work = _engine.CreateImage(image.Geometry); // shm: a new region, attached at the next run
+            }
+            _workDirty = true;
+            return Image;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Keeps the engine if it matches; otherwise stops it and starts the requested one (timed).</summary>
+    private async Task<double> EnsureEngineAsync(ExecutionMode mode, int workers, CancellationToken cancellationToken)
+    {
+        int expectedWorkers = mode == ExecutionMode.Serial ? 1 : workers;
+        if (_engine is { } current && current.Mode == mode && current.Workers == expectedWorkers)
+        {
+            return 0;
+        }
+        long started = Stopwatch.GetTimestamp();
+        if (_engine is not null)
+        {
+            _work?.Dispose();
+            _work = null;
+            await _engine.DisposeAsync();
+            _engine = null;
+        }
+        var engine = _createEngine(mode, workers);
+        try
+        {
+            await engine.StartAsync(cancellationToken);
+            _work = engine.CreateImage(_source.Geometry);
+        }
+        catch
+        {
+            await engine.DisposeAsync();
+            throw;
+        }
+        _engine = engine;
+        _workDirty = true;
+        return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality)
+    {
+        using var encoder = ImageEncoder.Begin(ImageFormat.Jpeg, geometry.Width, geometry.Height, geometry.Channels, quality);
+        encoder.WriteRows(pixels, geometry.RowBytes, geometry.Height);
+        return encoder.Finish().ToArray();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync();
+        try
+        {
+            _work?.Dispose();
+            if (_engine is not null)
+            {
+                await _engine.DisposeAsync();
+            }
+            _source.Dispose();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}
+
+/// <summary>One render's settings.</summary>
+internal sealed record RenderRequest(double Ev, double Gamma, ExecutionMode Mode, int Workers);
+
+/// <summary>The image being previewed.</summary>
+internal sealed record ImageSummary(string Name, int Width, int Height, int Channels);
+
+/// <summary>A rendered JPEG and where its time went.</summary>
+/// <param name="Jpeg">The encoded image.</param>
+/// <param name="Geometry">Its size.</param>
+/// <param name="Mode">The mode that ran it.</param>
+/// <param name="Workers">Threads or worker processes.</param>
+/// <param name="ProcessMs">The mode's run over the whole image (the farm's part).</param>
+/// <param name="Stats">The engine's breakdown (kernel, serialize, transfer).</param>
+/// <param name="ResetMs">Restoring the source pixels for modes that work in place (not part of the farm's time).</param>
+/// <param name="EncodeMs">Downscaling and encoding.</param>
+/// <param name="StartupMs">Starting the mode's engine when this request switched modes (0 otherwise).</param>
+/// <param name="ServerMs">Everything on the server for this request.</param>
+internal sealed record RenderResult(byte[] Jpeg, ImageGeometry Geometry, ExecutionMode Mode, int Workers, double ProcessMs, EngineRunStats Stats, double ResetMs, double EncodeMs, double StartupMs, double ServerMs);

@@ -42,6 +42,11 @@ internal static class CommonOptions
         DefaultValueFactory = _ => SampleImage.DefaultGeometry,
     };
 
+    public static readonly Option<string?> Report = new("--report")
+    {
+        Description = "Also write a self-contained HTML page with charts to this file",
+    };
+
     public static readonly Option<string?> WorkerPath = new("--worker-path")
     {
         Description = "The processfarm-worker executable [default: found beside this program or in artifacts/bin/worker]",
@@ -149,6 +154,23 @@ internal static class CommonOptions
             }
         });
         return option;
+    }
+
+    /// <summary>Fails fast, before any measuring, when the --report file could not be written.</summary>
+    public static string? CheckReportPath(ParseResult parse)
+    {
+        string? path = parse.GetValue(Report);
+        if (path is null)
+        {
+            return null;
+        }
+        string directory = Path.GetDirectoryName(Path.GetFullPath(path)) ?? ".";
+        if (Directory.Exists(path) || !Directory.Exists(directory))
+        {
+            throw CommandLineException.Usage($"--report: '{path}' is a directory or its directory does not exist");
+        }
+        ProcessCommand.CheckWritable(directory);
+        return path;
     }
 
     /// <summary>The engine for a mode, from the parsed options.</summary>

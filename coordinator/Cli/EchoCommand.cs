@@ -67,7 +67,7 @@ internal static class EchoCommand
         });
         var command = new Command("echo", "Send payloads to workers and back untouched and measure the transport: threads vs pipe vs shm")
         {
-            s_mode, s_payload, s_count, s_sizes, s_repeat, s_latency, workers, s_format,
+            s_mode, s_payload, s_count, s_sizes, s_repeat, s_latency, workers, s_format, CommonOptions.Report,
             CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
@@ -77,6 +77,7 @@ internal static class EchoCommand
     private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
     {
         var error = parse.InvocationConfiguration.Error;
+        string? reportPath = CommonOptions.CheckReportPath(parse);
         string modeName = parse.GetValue(s_mode)!;
         string[] modes = modeName == "all" ? ["threads", "pipe", "shm"] : [modeName];
         string payloadName = parse.GetValue(s_payload)!;
@@ -159,6 +160,11 @@ internal static class EchoCommand
             default:
                 EchoReportWriter.WriteText(output, results, latency, workers);
                 break;
+        }
+        if (reportPath is not null)
+        {
+            EchoReportWriter.WriteHtml(reportPath, results, latency, repeat, workers);
+            error.WriteLine($"echo: report written to {Path.GetFullPath(reportPath)}");
         }
         return ExitCode.Success;
     }

@@ -1,8 +1,6 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
-using System.Text.Json;
-using Spectre.Console;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Coordinator.Workers;
@@ -44,24 +42,17 @@ internal static class TuneCommand
         DefaultValueFactory = _ => 5,
     }, max: 1000);
 
-    private static readonly Option<ImageGeometry?> s_sampleSize = new("--sample-size")
-    {
-        Description = "Size of the built-in sample, WIDTHxHEIGHT[xCHANNELS]",
-        CustomParser = CommonOptions.ParseGeometry,
-        DefaultValueFactory = _ => SampleImage.DefaultGeometry,
-    };
-
     private static readonly Option<string> s_format = new Option<string>("--format")
     {
-        Description = "text | json",
+        Description = "text | json | csv | markdown",
         DefaultValueFactory = _ => "text",
-    }.AcceptOnlyFromAmong("text", "json");
+    }.AcceptOnlyFromAmong("text", "json", "csv", "markdown");
 
     public static Command Create()
     {
         var command = new Command("tune", "Time the process step for several worker counts per mode and recommend one per mode")
         {
-            s_input, s_modes, s_workers, s_maxWorkers, s_repeat, s_sampleSize, s_format,
+            s_input, s_modes, s_workers, s_maxWorkers, s_repeat, CommonOptions.SampleSize, s_format, CommonOptions.Report,
             CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, ct)));
@@ -71,6 +62,7 @@ internal static class TuneCommand
     private static async Task<ExitCode> RunAsync(ParseResult parse, CancellationToken cancellationToken)
     {
         var error = parse.InvocationConfiguration.Error;
+        string? reportPath = CommonOptions.CheckReportPath(parse);
         var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
         int[] counts = parse.GetValue(s_workers) is { Length: > 0 } given ? given : [.. Enumerable.Range(1, parse.GetValue(s_maxWorkers))];
         var modes = parse.GetValue(s_modes)!;
@@ -78,53 +70,45 @@ internal static class TuneCommand
         var poolOptions = new WorkerPoolOptions { WorkerPath = parse.GetValue(CommonOptions.WorkerPath) };
         string? input = parse.GetValue(s_input);
 
-        using var source = LoadSource(input, parse.GetValue(s_sampleSize) ?? SampleImage.DefaultGeometry);
-        var result = await TuneRunner.RunAsync(
-            source,
-            modes,
-            counts,
-            repeat,
-            (mode, workers) => mode == ExecutionMode.Threads || mode == ExecutionMode.Serial
-                ? new InProcessEngine(mode, workers)
-                : new WorkerEngine(mode, workers, poolOptions, log, shmDirectory: parse.GetValue(CommonOptions.ShmDirectory)!),
-            line => error.WriteLine(line), // TuneRunner reports one line per configuration
-            cancellationToken);
+        using var source = LoadSource(input, parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry);
+        TuneResult? result = null;
+        await Terminal.RunWithProgressAsync(error, "tune", modes.Length * counts.Length, async step =>
+        {
+            result = await TuneRunner.RunAsync(
+                source,
+                modes,
+                counts,
+                repeat,
+                (mode, workers) => mode == ExecutionMode.Threads || mode == ExecutionMode.Serial
+                    ? new InProcessEngine(mode, workers)
+                    : new WorkerEngine(mode, workers, poolOptions, log, shmDirectory: parse.GetValue(CommonOptions.ShmDirectory)!),
+                step,
+                cancellationToken);
+        });
         string? workerPath = WorkerLocator.Find(poolOptions.WorkerPath, out _);
         double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
+        var report = new TuneReport(input is null ? "the built-in sample" : input, source.Geometry, repeat, result!, bareStartMs);
 
         var output = parse.InvocationConfiguration.Output;
-        if (parse.GetValue(s_format) == "json")
+        switch (parse.GetValue(s_format))
         {
-            output.WriteLine(JsonSerializer.Serialize(new
-            {
-                cores = Environment.ProcessorCount,
-                image = source.Geometry.ToString(),
-                repeat,
-                results = result.Rows.Select(r => new { mode = r.Mode, workers = r.Workers, median_s = r.MedianSeconds, min_s = r.MinSeconds, max_s = r.MaxSeconds, speedup = r.Speedup, efficiency = r.Efficiency }),
-                recommended = result.Recommended.ToDictionary(p => p.Key, p => p.Value.Workers),
-                startup = result.Startups.Select(s => new { mode = s.Mode, workers = s.Workers, pool_ms = s.PoolMs, worker_ready_ms = s.MeanWorkerReadyMs }),
-                bare_worker_start_ms = bareStartMs,
-            }));
-            return ExitCode.Success;
+            case "json":
+                TuneReportWriter.WriteJson(output, report);
+                break;
+            case "csv":
+                TuneReportWriter.WriteCsv(output, report);
+                break;
+            case "markdown":
+                TuneReportWriter.WriteMarkdown(output, report);
+                break;
+            default:
+                TuneReportWriter.WriteText(output, report);
+                break;
         }
-
-        var c = CultureInfo.InvariantCulture;
-        output.WriteLine(string.Create(c, $"tune: the process step on {(input is null ? "the built-in sample" : input)} ({source.Geometry}), {repeat} runs each, median decides"));
-        output.WriteLine(string.Create(c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
-        var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
-        foreach (var r in result.Rows)
+        if (reportPath is not null)
         {
-            table.AddRow(r.Mode, r.Workers.ToString(c), (r.MedianSeconds * 1e3).ToString("0.00", c), (r.MinSeconds * 1e3).ToString("0.00", c), (r.MaxSeconds * 1e3).ToString("0.00", c), r.Speedup.ToString("0.00", c) + "x", r.Efficiency.ToString("P0", c));
-        }
-        Terminal.Write(output, table);
-        foreach (var s in result.Startups)
-        {
-            output.WriteLine(string.Create(c, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / bareStartMs:0.0}x the bare start)"));
-        }
-        output.WriteLine(string.Create(c, $"bare start: the worker binary started with nothing to do exits after {bareStartMs:0} ms (median of 5)"));
-        foreach (var (mode, (workers, why)) in result.Recommended)
-        {
-            output.WriteLine($"recommended {mode}: {workers} worker{(workers == 1 ? string.Empty : "s")} ({why})");
+            TuneReportWriter.WriteHtml(reportPath, report);
+            error.WriteLine($"tune: report written to {Path.GetFullPath(reportPath)}");
         }
         return ExitCode.Success;
     }

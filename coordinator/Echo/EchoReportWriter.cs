@@ -99,6 +99,52 @@ internal static class EchoReportWriter
         }
     }
 
+    /// <summary>The self-contained HTML report: throughput against payload size per mode (log axes), latency bars, tables.</summary>
+    public static void WriteHtml(string path, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat, int workers)
+    {
+        var report = new Reports.HtmlReport("processfarm echo: what moving data between processes costs");
+        report.Paragraph(string.Create(s_c, $"Payloads sent to {workers} worker processes (pipe, shm) or another thread (threads) and back untouched; median of {repeat} runs. Throughput = 2 x payload / round trip. Machine: {CpuModel()}, {Environment.ProcessorCount} usable cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}."));
+        string[] modes = [.. results.Select(r => r.Mode).Concat(latency.Select(l => l.Mode)).Distinct()];
+        var bytes = results.Where(r => r.Payload == "bytes").ToList();
+        if (bytes.Count > 0)
+        {
+            report.LineChart(
+                "Throughput by payload size (bytes payload)",
+                "payload size",
+                "effective GB/s (log)",
+                [.. modes.Select(m => new Reports.HtmlReport.Series(m, [.. bytes.Where(r => r.Mode == m).Select(r => ((double)r.Bytes, r.ThroughputGbps))]))],
+                logX: true,
+                logY: true,
+                formatX: x => x switch { >= 1e9 => $"{x / 1e9:0.#} GB", >= 1e6 => $"{x / 1e6:0.#} MB", >= 1e3 => $"{x / 1e3:0.#} kB", _ => $"{x:0} B" },
+                formatY: y => y.ToString(y < 1 ? "0.###" : "0.#", s_c));
+        }
+        var complexRows = results.Where(r => r.Payload == "complex").ToList();
+        if (complexRows.Count > 0)
+        {
+            report.Heading(string.Create(s_c, $"The article's experiment: {complexRows[0].Items:N0} complex numbers"));
+            report.Table(
+                ["mode", "median s", "min s", "max s", "vs fastest", "pipe: serialize / transfer / deserialize s"],
+                complexRows.Select(r => (IReadOnlyList<string>)[r.Mode, F(r.Median, "0.000000"), F(r.Min, "0.000000"), F(r.Max, "0.000000"), F(RatioToFastest(r, results), "0.0") + "x",
+                    r.Mode == "pipe" ? string.Create(s_c, $"{r.SerializeSeconds:0.000} / {r.TransferSeconds:0.000} / {r.DeserializeSeconds:0.000}") : r.Mode == "shm" ? string.Create(s_c, $"region write {r.RegionWriteSeconds:0.000} s, outside the round trip") : string.Empty]),
+                [false, true, true, true, true, false]);
+        }
+        if (latency.Count > 0)
+        {
+            report.BarChart(
+                string.Create(s_c, $"Small-message latency: {latency[0].RoundTrips:N0} round trips of {latency[0].PayloadBytes} bytes"),
+                "microseconds",
+                [.. latency.Select(l => l.Mode)],
+                [("p50", [.. latency.Select(l => l.P50Us)]), ("p99", [.. latency.Select(l => l.P99Us)])],
+                v => v.ToString(v < 10 ? "0.0" : "0", s_c));
+        }
+        report.Heading("All measurements");
+        report.Table(
+            ["mode", "payload", "size", "items", "median s", "min s", "max s", "GB/s", "vs fastest"],
+            results.Select(r => (IReadOnlyList<string>)[r.Mode, r.Payload, Size(r.Bytes), r.Items.ToString(s_c), F(r.Median, "0.000000"), F(r.Min, "0.000000"), F(r.Max, "0.000000"), F(r.ThroughputGbps, "0.00"), F(RatioToFastest(r, results), "0.0") + "x"]),
+            [false, false, true, true, true, true, true, true, true]);
+        report.Save(path);
+    }
+
     public static string Size(long bytes) => bytes switch
     {
         >= 1L << 30 when bytes % (1L << 30) == 0 => string.Create(s_c, $"{bytes >> 30} GiB"),

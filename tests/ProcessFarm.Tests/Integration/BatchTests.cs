@@ -93,7 +93,7 @@ public sealed class BatchTests : IDisposable
             WriteSample(Path.Combine(photos, $"p{i}.png"), new ImageGeometry(50, 40, 3));
         }
         var info = Cli.StartInfo(_directory, "process", "many", "-o", "out", "-m", "shm", "-w", "2", "--json");
-        info.Environment["PROCESSFARM_TEST_FAULT"] = "1:crash:2"; // worker 1 dies as its second file arrives
+        info.Environment["PROCESSFARM_TEST_FAULT"] = "1:crash:1"; // worker 1 dies as its first file arrives (each worker gets one at the start)
 
         var result = await Cli.RunAsync(info);
 

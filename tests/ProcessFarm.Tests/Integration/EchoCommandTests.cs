@@ -31,6 +31,27 @@ public class EchoCommandTests
         Assert.True(json.RootElement.GetProperty("machine").GetProperty("cores").GetInt32() >= 1);
     }
 
+    [Fact]
+    public async Task Echo_HtmlReport_ChartsThroughputPerModeAndLatency()
+    {
+        string directory = TestHelpers.CreateTempDirectory();
+        try
+        {
+            var result = await Cli.RunAsync(directory, "echo", "--payload", "bytes", "--size", "1K,64K,1M", "--repeat", "2", "--latency-round-trips", "100", "--format", "csv", "--report", "echo.html");
+
+            Assert.True(result.ExitCode == 0, result.Stderr);
+            string html = File.ReadAllText(Path.Combine(directory, "echo.html"));
+            Assert.Contains("Throughput by payload size", html, StringComparison.Ordinal);
+            Assert.Equal(3, html.Split("<polyline").Length - 1); // one line per mode
+            Assert.Contains("Small-message latency", html, StringComparison.Ordinal);
+            Assert.Empty(Directory.GetFiles(directory, "*.tmp"));
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
     [Theory]
     [InlineData("--size", "12X")]
     [InlineData("--payload", "strings")]

@@ -25,6 +25,42 @@ public class TuneCommandTests
     }
 
     [Fact]
+    public async Task Tune_CsvMarkdownAndHtmlReport()
+    {
+        string directory = TestHelpers.CreateTempDirectory();
+        try
+        {
+            var csv = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--modes", "threads,shm", "--workers", "1,2", "--repeat", "2", "--format", "csv", "--report", "tune.html");
+            var markdown = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--modes", "threads", "--workers", "1,2", "--repeat", "2", "--format", "markdown");
+
+            Assert.True(csv.ExitCode == 0, csv.Stderr);
+            string[] lines = csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+            Assert.Equal("mode,workers,median_s,min_s,max_s,speedup,efficiency,recommended", lines[0]);
+            Assert.Equal(5, lines.Length);
+            Assert.Equal(2, lines.Skip(1).Count(l => l.EndsWith(",1", StringComparison.Ordinal))); // one recommended per mode
+            string html = File.ReadAllText(Path.Combine(directory, "tune.html"));
+            Assert.Contains("Speed-up over one worker", html, StringComparison.Ordinal);
+            Assert.Contains("ideal (linear)", html, StringComparison.Ordinal);
+            Assert.True(markdown.ExitCode == 0, markdown.Stderr);
+            Assert.Contains("| threads | ", markdown.Stdout, StringComparison.Ordinal);
+            Assert.Contains("**(recommended)**", markdown.Stdout, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(directory, recursive: true);
+        }
+    }
+
+    [Fact]
+    public async Task Report_InAMissingDirectory_Exits2_BeforeMeasuring()
+    {
+        var result = await Cli.RunAsync(AppContext.BaseDirectory, "tune", "--report", "/nonexistent-dir/r.html");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Contains("--report", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Recommend_PrefersFewerWorkers_WithinNoise()
     {
         var rows = new[]

@@ -1,0 +1,137 @@
+using System.Globalization;
+using System.Text.Json;
+using ProcessFarm.Coordinator.Cli;
+using ProcessFarm.Coordinator.Reports;
+using ProcessFarm.Shared.Imaging;
+using Spectre.Console;
+
+namespace ProcessFarm.Coordinator.Processing;
+
+/// <summary>A finished tune: what ran on what, the rows, and the bare worker start to compare start-up with.</summary>
+internal sealed record TuneReport(string Input, ImageGeometry Geometry, int Repeat, TuneResult Result, double BareStartMs);
+
+/// <summary>Prints a <see cref="TuneReport"/> as a table, JSON, CSV, Markdown, or a self-contained HTML page.</summary>
+internal static class TuneReportWriter
+{
+    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+
+    public static void WriteText(TextWriter output, TuneReport report)
+    {
+        output.WriteLine(string.Create(C, $"tune: the process step on {report.Input} ({report.Geometry}), {report.Repeat} runs each, median decides"));
+        output.WriteLine(string.Create(C, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
+        var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
+        foreach (var r in report.Result.Rows)
+        {
+            table.AddRow(r.Mode, r.Workers.ToString(C), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", C) + "x", r.Efficiency.ToString("P0", C));
+        }
+        Terminal.Write(output, table);
+        foreach (string line in StartupLines(report))
+        {
+            output.WriteLine(line);
+        }
+        foreach (var (mode, (workers, why)) in report.Result.Recommended)
+        {
+            output.WriteLine($"recommended {mode}: {workers} worker{(workers == 1 ? string.Empty : "s")} ({why})");
+        }
+    }
+
+    public static void WriteJson(TextWriter output, TuneReport report) => output.WriteLine(JsonSerializer.Serialize(new
+    {
+        cores = Environment.ProcessorCount,
+        image = report.Geometry.ToString(),
+        repeat = report.Repeat,
+        results = report.Result.Rows.Select(r => new { mode = r.Mode, workers = r.Workers, median_s = r.MedianSeconds, min_s = r.MinSeconds, max_s = r.MaxSeconds, speedup = r.Speedup, efficiency = r.Efficiency }),
+        recommended = report.Result.Recommended.ToDictionary(p => p.Key, p => p.Value.Workers),
+        startup = report.Result.Startups.Select(s => new { mode = s.Mode, workers = s.Workers, pool_ms = s.PoolMs, worker_ready_ms = s.MeanWorkerReadyMs }),
+        bare_worker_start_ms = report.BareStartMs,
+    }));
+
+    public static void WriteCsv(TextWriter output, TuneReport report)
+    {
+        output.WriteLine("mode,workers,median_s,min_s,max_s,speedup,efficiency,recommended");
+        foreach (var r in report.Result.Rows)
+        {
+            output.WriteLine(string.Create(C, $"{r.Mode},{r.Workers},{r.MedianSeconds},{r.MinSeconds},{r.MaxSeconds},{r.Speedup},{r.Efficiency},{(report.Result.Recommended[r.Mode].Workers == r.Workers ? 1 : 0)}"));
+        }
+    }
+
+    public static void WriteMarkdown(TextWriter output, TuneReport report)
+    {
+        output.WriteLine(string.Create(C, $"Process step on {report.Input} ({report.Geometry}), median of {report.Repeat} runs, {Environment.ProcessorCount} cores.\n"));
+        output.WriteLine("| mode | workers | median ms | min ms | max ms | speed-up | efficiency |");
+        output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
+        foreach (var r in report.Result.Rows)
+        {
+            string mark = report.Result.Recommended[r.Mode].Workers == r.Workers ? " **(recommended)**" : string.Empty;
+            output.WriteLine(string.Create(C, $"| {r.Mode} | {r.Workers}{mark} | {Ms(r.MedianSeconds)} | {Ms(r.MinSeconds)} | {Ms(r.MaxSeconds)} | {r.Speedup:0.00}x | {r.Efficiency:P0} |"));
+        }
+        output.WriteLine();
+        foreach (string line in StartupLines(report))
+        {
+            output.WriteLine("- " + line);
+        }
+        foreach (var (mode, (workers, why)) in report.Result.Recommended)
+        {
+            output.WriteLine($"- recommended {mode}: {workers} ({why})");
+        }
+    }
+
+    /// <summary>The HTML report: speed-up against workers per mode beside the ideal line, times, start-up, recommendations.</summary>
+    public static void WriteHtml(string path, TuneReport report)
+    {
+        var rows = report.Result.Rows;
+        string[] modes = [.. rows.Select(r => r.Mode).Distinct()];
+        int maxWorkers = rows.Max(r => r.Workers);
+        var page = new HtmlReport("processfarm tune: worker counts per core");
+        page.Paragraph(string.Create(C, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {report.Repeat} warm runs per point. {Environment.ProcessorCount} usable cores (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
+        page.LineChart(
+            "Speed-up over one worker",
+            "workers",
+            "speed-up (x)",
+            [.. modes.Select(m => new HtmlReport.Series(m, [.. rows.Where(r => r.Mode == m).Select(r => ((double)r.Workers, r.Speedup))]))],
+            logX: false,
+            logY: false,
+            formatX: x => x.ToString("0.#", C),
+            formatY: y => y.ToString("0.#", C),
+            reference: new HtmlReport.Series("ideal (linear)", [.. Enumerable.Range(1, maxWorkers).Select(w => ((double)w, (double)w))]),
+            minXStep: 1);
+        page.LineChart(
+            "Median time of the process step",
+            "workers",
+            "milliseconds (log)",
+            [.. modes.Select(m => new HtmlReport.Series(m, [.. rows.Where(r => r.Mode == m).Select(r => ((double)r.Workers, r.MedianSeconds * 1e3))]))],
+            logX: false,
+            logY: true,
+            formatX: x => x.ToString("0.#", C),
+            formatY: y => y.ToString("0.##", C),
+            minXStep: 1);
+        page.Heading("Recommended");
+        page.Table(["mode", "workers", "why"], report.Result.Recommended.Select(p => (IReadOnlyList<string>)[p.Key, p.Value.Workers.ToString(C), p.Value.Why]), [false, true, false]);
+        page.Heading("All runs");
+        page.Table(
+            ["mode", "workers", "median ms", "min ms", "max ms", "speed-up", "efficiency"],
+            rows.Select(r => (IReadOnlyList<string>)[r.Mode, r.Workers.ToString(C), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", C) + "x", r.Efficiency.ToString("P0", C)]),
+            [false, true, true, true, true, true, true]);
+        if (report.Result.Startups.Count > 0)
+        {
+            page.Heading("Worker start-up");
+            page.Table(
+                ["mode", "workers", "pool ready ms", "per worker, spawn to handshake ms", "vs bare start"],
+                report.Result.Startups.Select(s => (IReadOnlyList<string>)[s.Mode, s.Workers.ToString(C), s.PoolMs.ToString("0", C), s.MeanWorkerReadyMs.ToString("0", C), (s.MeanWorkerReadyMs / report.BareStartMs).ToString("0.0", C) + "x"]),
+                [false, true, true, true, true]);
+            page.Paragraph(string.Create(C, $"Bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5), the plain .NET start-up it is compared with."));
+        }
+        page.Save(path);
+    }
+
+    private static IEnumerable<string> StartupLines(TuneReport report)
+    {
+        foreach (var s in report.Result.Startups)
+        {
+            yield return string.Create(C, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / report.BareStartMs:0.0}x the bare start)");
+        }
+        yield return string.Create(C, $"bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5)");
+    }
+
+    private static string Ms(double seconds) => (seconds * 1e3).ToString("0.00", C);
+}

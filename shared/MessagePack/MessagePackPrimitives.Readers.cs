@@ -9,6 +9,26 @@ namespace ProcessFarm.Shared.MessagePack;
 /// </summary>
 public static partial class MessagePackPrimitives
 {
+    /// <summary>True when <paramref name="source"/> starts with the array <c>[float64, float64]</c> in that exact form.</summary>
+    public static bool IsFloat64Pair(ReadOnlySpan<byte> source) =>
+        source.Length >= Float64PairSize && source[0] == MessagePackCode.MinFixArray + 2 && source[1] == MessagePackCode.Float64 && source[10] == MessagePackCode.Float64;
+
+    /// <summary>
+    /// Decodes the array <c>[a, b]</c> of two float 64 in exactly this form (fixarray(2), two float 64 codes);
+    /// false for anything else, including a shorter span, so the caller falls back to token-by-token reading.
+    /// </summary>
+    public static bool TryReadFloat64Pair(ReadOnlySpan<byte> source, out double a, out double b)
+    {
+        if (!IsFloat64Pair(source))
+        {
+            a = b = 0;
+            return false;
+        }
+        a = BinaryPrimitives.ReadDoubleBigEndian(source[2..]);
+        b = BinaryPrimitives.ReadDoubleBigEndian(source[11..]);
+        return true;
+    }
+
     /// <summary>Decodes nil.</summary>
     public static DecodeResult TryReadNil(ReadOnlySpan<byte> source, out int tokenSize)
     {

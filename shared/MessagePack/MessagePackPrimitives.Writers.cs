@@ -82,6 +82,20 @@ public static partial class MessagePackPrimitives
         return 9;
     }
 
+    /// <summary>Bytes of one array element <c>[float64, float64]</c>: fixarray(2), then two float 64.</summary>
+    public const int Float64PairSize = 19;
+
+    /// <summary>Writes the array <c>[a, b]</c> of two float 64 (<see cref="Float64PairSize"/> bytes).</summary>
+    public static void WriteFloat64Pair(Span<byte> destination, double a, double b)
+    {
+        destination = destination[..Float64PairSize];
+        destination[0] = MessagePackCode.MinFixArray + 2;
+        destination[1] = MessagePackCode.Float64;
+        BinaryPrimitives.WriteDoubleBigEndian(destination[2..], a);
+        destination[10] = MessagePackCode.Float64;
+        BinaryPrimitives.WriteDoubleBigEndian(destination[11..], b);
+    }
+
     /// <summary>Writes float 32.</summary>
     public static int WriteSingle(Span<byte> destination, float value)
     {

@@ -46,6 +46,26 @@ public unsafe ref struct MessagePackReader
     /// <summary>Bytes consumed so far.</summary>
     public readonly long Consumed => _reader.Consumed;
 
+    /// <summary>
+    /// Reads consecutive array elements of the shape <c>[float64, float64]</c> into <paramref name="destination"/>
+    /// (two values per element), as many as fit, in bulk, and stops at the first element of another shape, at the
+    /// end of the current segment, or when <paramref name="destination"/> is full.
+    /// </summary>
+    /// <returns>Elements read: 0 when the next one is not such a pair or straddles a segment (read it token by token).</returns>
+    public int ReadFloat64Pairs(scoped Span<double> destination)
+    {
+        const int Size = MessagePackPrimitives.Float64PairSize;
+        var source = _reader.UnreadSpan;
+        int available = Math.Min(destination.Length / 2, source.Length / Size);
+        int done = 0;
+        while (done < available && MessagePackPrimitives.TryReadFloat64Pair(source.Slice(done * Size, Size), out destination[2 * done], out destination[(2 * done) + 1]))
+        {
+            done++;
+        }
+        _reader.Advance(done * Size);
+        return done;
+    }
+
     /// <summary>Bytes left.</summary>
     public readonly long Remaining => _reader.Remaining;
 
@@ -227,6 +247,21 @@ public unsafe ref struct MessagePackReader
     /// <summary>Skips one complete value of any type, nested values included, up to <see cref="MaxDepth"/>.</summary>
     public void Skip() => SkipAtDepth(0);
 
+    /// <summary>Passes over up to <paramref name="max"/> consecutive <c>[float64, float64]</c> elements in the current segment.</summary>
+    private int SkipFloat64Pairs(int max)
+    {
+        const int Size = MessagePackPrimitives.Float64PairSize;
+        var source = _reader.UnreadSpan;
+        int available = Math.Min(max, source.Length / Size);
+        int done = 0;
+        while (done < available && MessagePackPrimitives.IsFloat64Pair(source.Slice(done * Size, Size)))
+        {
+            done++;
+        }
+        _reader.Advance(done * Size);
+        return done;
+    }
+
     private void SkipAtDepth(int depth)
     {
         if (depth > MaxDepth)
@@ -255,9 +290,16 @@ public unsafe ref struct MessagePackReader
                 ReadExtensionBody(ReadExtensionHeader());
                 break;
             case MessagePackType.Array:
-                for (int i = ReadArrayHeader(); i > 0; i--)
+                for (int i = ReadArrayHeader(); i > 0;)
                 {
-                    SkipAtDepth(depth + 1);
+                    // Runs of [float64, float64] elements are checked and passed over in bulk.
+                    int pairs = depth + 2 <= MaxDepth ? SkipFloat64Pairs(i) : 0;
+                    if (pairs == 0)
+                    {
+                        SkipAtDepth(depth + 1);
+                        pairs = 1;
+                    }
+                    i -= pairs;
                 }
                 break;
             case MessagePackType.Map:

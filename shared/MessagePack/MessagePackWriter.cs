@@ -152,6 +152,32 @@ public ref struct MessagePackWriter
         WriteExtension(MessagePackCode.TimestampExtensionType, data);
     }
 
+    /// <summary>
+    /// Writes <paramref name="values"/> as consecutive array elements <c>[float64, float64]</c>, one per pair
+    /// (values[2i], values[2i+1]): the same bytes as WriteArrayHeader(2) and two Write(double) calls per pair, in
+    /// bulk. The caller writes the enclosing array's header.
+    /// </summary>
+    /// <exception cref="ArgumentException">An odd number of values.</exception>
+    public void WriteFloat64Pairs(scoped ReadOnlySpan<double> values)
+    {
+        if (values.Length % 2 != 0)
+        {
+            throw new ArgumentException("Pairs need an even number of values.", nameof(values));
+        }
+        const int Size = MessagePackPrimitives.Float64PairSize;
+        while (!values.IsEmpty)
+        {
+            int pairs = Math.Min(values.Length / 2, 4096);
+            var output = GetSpan(pairs * Size);
+            for (int i = 0; i < pairs; i++)
+            {
+                MessagePackPrimitives.WriteFloat64Pair(output.Slice(i * Size, Size), values[2 * i], values[(2 * i) + 1]);
+            }
+            Advance(pairs * Size);
+            values = values[(2 * pairs)..];
+        }
+    }
+
     /// <summary>Copies bytes that are already MessagePack (or the body of a str/bin/ext) to the output.</summary>
     public void WriteRaw(scoped ReadOnlySpan<byte> bytes)
     {

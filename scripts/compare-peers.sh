@@ -29,8 +29,7 @@ while (($#)); do
   esac
 done
 
-farm=$repo/artifacts/bin/coordinator/release/processfarm
-[[ -x $farm ]] || dotnet build ProcessFarm.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+farm=$(scripts/publish.sh) # the precompiled programs users run
 py=/usr/bin/python3 # Debian's: Pillow comes from python3-pil
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT

@@ -9,8 +9,7 @@ count=${1:-15000000}
 workers=${2:-2}
 python=/usr/bin/python3
 [[ -x $python ]] || python=python3
-farm=artifacts/bin/coordinator/release/processfarm
-[[ -x $farm ]] || dotnet build ProcessFarm.sln -c Release -nologo -v quiet -clp:ErrorsOnly
+farm=$(scripts/publish.sh) # the precompiled programs users run
 scratch=$(mktemp -d)
 trap 'rm -rf "$scratch"' EXIT
 

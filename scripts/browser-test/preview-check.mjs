@@ -58,7 +58,6 @@ try {
   await page.waitForFunction(() => document.querySelector("#detail").dataset.mode === "shm");
   await settled();
   const afterMode = await look();
-  if (screenshot) await page.screenshot({ path: screenshot });
 
   // A fast drag with the mouse, left to right across the gamma slider: many positions while previews are in flight.
   // The newest must win and the others be dropped, not queued.
@@ -73,6 +72,7 @@ try {
   await page.waitForFunction(g => (document.querySelector("#preview").dataset.query || "").includes("gamma=" + g), gammaAfterDrag);
   await settled();
   const afterDrag = { ...(await look()), gammaAfterDrag };
+  if (screenshot) await page.screenshot({ path: screenshot }); // a warm pool after a drag: the typical view
 
   await page.setInputFiles("#upload", { name: "notes.jpg", mimeType: "image/jpeg", buffer: Buffer.from("not a picture") });
   await page.waitForFunction(() => document.querySelector("#error").textContent.length > 0);

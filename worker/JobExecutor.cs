@@ -255,21 +255,7 @@ internal sealed class JobExecutor : IDisposable
 
         var scratch = new ArrayBufferWriter<byte>(128);
         var writer = new Shared.MessagePack.MessagePackWriter(scratch);
-        writer.WriteMapHeader(7);
-        writer.WriteString("width"u8);
-        writer.Write(done.Geometry.Width);
-        writer.WriteString("height"u8);
-        writer.Write(done.Geometry.Height);
-        writer.WriteString("channels"u8);
-        writer.Write(done.Geometry.Channels);
-        writer.WriteString("bytes"u8);
-        writer.Write(done.BytesWritten);
-        writer.WriteString("decode_ns"u8);
-        writer.Write(done.DecodeNs);
-        writer.WriteString("kernel_ns"u8);
-        writer.Write(done.KernelNs);
-        writer.WriteString("encode_ns"u8);
-        writer.Write(done.EncodeNs);
+        new FileJobResult(done.Geometry.Width, done.Geometry.Height, done.Geometry.Channels, done.BytesWritten, done.DecodeNs, done.KernelNs, done.EncodeNs).Write(ref writer);
         writer.Flush();
         _frames.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
         _frames.Output.Write(scratch.WrittenSpan);

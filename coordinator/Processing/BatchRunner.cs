@@ -269,25 +269,8 @@ internal sealed class BatchRunner
 
         private static (int Width, int Height) ReadSize(in JobResult result)
         {
-            var reader = new Shared.MessagePack.MessagePackReader(result.Payload);
-            int width = 0, height = 0;
-            for (int pairs = reader.ReadMapHeader(); pairs > 0; pairs--)
-            {
-                string? key = reader.ReadString();
-                switch (key)
-                {
-                    case "width":
-                        width = reader.ReadInt32();
-                        break;
-                    case "height":
-                        height = reader.ReadInt32();
-                        break;
-                    default:
-                        reader.Skip();
-                        break;
-                }
-            }
-            return (width, height);
+            var done = FileJobResult.Read(result.Payload);
+            return (done.Width, done.Height);
         }
     }
 }

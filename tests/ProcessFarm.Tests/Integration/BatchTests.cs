@@ -149,8 +149,9 @@ public sealed class BatchTests : IDisposable
         {
             Assert.Equal(new ImageGeometry(20, 10, 3), output.Geometry);
         }
-        var payload = new Shared.MessagePack.MessagePackReader(new System.Buffers.ReadOnlySequence<byte>(done.Payload));
-        Assert.Equal(7, payload.ReadMapHeader());
+        var payload = FileJobResult.Read(new System.Buffers.ReadOnlySequence<byte>(done.Payload));
+        Assert.Equal((20, 10, 3), (payload.Width, payload.Height, payload.Channels));
+        Assert.Equal(new FileInfo(Path.Combine(_directory, "out.png")).Length, payload.Bytes);
         Assert.Equal((2ul, ErrorCode.InvalidInput), (missing.Id, missing.Error!.Code));
         Assert.Equal((3ul, ErrorCode.OutputFailed), (unwritable.Id, unwritable.Error!.Code));
     }

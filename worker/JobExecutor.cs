@@ -236,21 +236,9 @@ internal sealed class JobExecutor : IDisposable
         {
             done = ImageFile.Transform(parameters.Input, parameters.OutputPath, lut, quality, maxPixels);
         }
-        catch (OutputException e)
+        catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
         {
-            throw new ProtocolException(ErrorCode.OutputFailed, e.Message, e);
-        }
-        catch (InvalidImageException e)
-        {
-            throw new ProtocolException(ErrorCode.InvalidInput, e.Message, e);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw new ProtocolException(ErrorCode.InvalidInput, "does not exist", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw new ProtocolException(ErrorCode.InvalidInput, $"cannot read it: {e.Message}", e);
+            throw new ProtocolException(e is OutputException ? ErrorCode.OutputFailed : ErrorCode.InvalidInput, problem, e);
         }
 
         var scratch = new ArrayBufferWriter<byte>(128);

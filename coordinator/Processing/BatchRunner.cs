@@ -107,9 +107,9 @@ internal sealed class BatchRunner
                     var done = ImageFile.Transform(input, output, lut, _request.Quality, _request.MaxPixels);
                     Complete(i, BatchFileResult.Succeeded(input, output, done.Geometry.Width, done.Geometry.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
                 }
-                catch (Exception e) when (e is InvalidImageException or IOException or UnauthorizedAccessException)
+                catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
                 {
-                    Complete(i, BatchFileResult.Failed(input, output, Describe(e), Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                    Complete(i, BatchFileResult.Failed(input, output, problem, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
                 }
             }
         })
@@ -118,14 +118,6 @@ internal sealed class BatchRunner
         threads.ForEach(t => t.Join());
         cancellationToken.ThrowIfCancellationRequested();
     }
-
-    private static string Describe(Exception e) => e switch
-    {
-        FileNotFoundException or DirectoryNotFoundException => "does not exist",
-        OutputException => e.Message,
-        InvalidImageException => e.Message,
-        _ => $"cannot read it: {e.Message}",
-    };
 
     private void Complete(int index, BatchFileResult result)
     {

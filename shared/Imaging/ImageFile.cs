@@ -137,6 +137,19 @@ public static class ImageFile
         return new FileTransformResult(geometry, encoded.Length, Nanoseconds(decodeTicks), Nanoseconds(kernelTicks), Nanoseconds(encodeTicks));
     }
 
+    /// <summary>
+    /// How a <see cref="Transform"/> failure reads in a per-file report (the batch's and the file job's): the
+    /// codec's or the writer's message, "does not exist", or "cannot read it: ..."; null for any other exception,
+    /// which is not a per-file failure.
+    /// </summary>
+    public static string? DescribeTransformFailure(Exception exception) => exception switch
+    {
+        OutputException or InvalidImageException => exception.Message,
+        FileNotFoundException or DirectoryNotFoundException => "does not exist",
+        IOException or UnauthorizedAccessException => $"cannot read it: {exception.Message}",
+        _ => null,
+    };
+
     private static long Nanoseconds(long ticks) => (long)(ticks * (1e9 / System.Diagnostics.Stopwatch.Frequency));
 
     /// <summary>Encodes and writes an image so that the path holds either the old file or the whole new one.</summary>

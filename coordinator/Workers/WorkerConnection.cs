@@ -8,18 +8,27 @@ namespace ProcessFarm.Coordinator.Workers;
 
 /// <summary>
 /// Speaks the protocol with one worker over its pipe (the Broker half; <see cref="WorkerProcess"/> launches).
-/// One receive loop per connection; sends are serialized by a lock so frames never interleave.
+/// One receive thread per connection reads the socket itself (<see cref="DirectSocketStream"/>: spin, then sleep
+/// in poll) and calls the reply handler on that thread; sends are serialized by a lock so frames never interleave.
 /// </summary>
 internal sealed class WorkerConnection : IAsyncDisposable
 {
     private readonly NamedPipeServerStream _stream;
+    /// <summary>
+    /// How long the receive thread spins for the next reply before it sleeps (see <see cref="DirectSocketStream"/>):
+    /// a reply within a small job's round trip is picked up without a wake-up.
+    /// </summary>
+    public const long ReceiveSpinNanoseconds = 50_000;
+
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
+    private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private DirectSocketStream? _socket;
     private readonly FrameWriter _frames;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CoordinatorLog _log;
     private IReplyHandler? _handler;
-    private Task? _receiving;
+    private Thread? _receiving;
     private int _disposed;
 
     public WorkerConnection(NamedPipeServerStream stream, CoordinatorLog log)
@@ -44,7 +53,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public string ExitDescription => Process is { HasExited: true } process ? $" (exit code {process.ExitCode})" : string.Empty;
 
     /// <summary>Completes when the receive loop ends.</summary>
-    public Task Completion => _receiving ?? Task.CompletedTask;
+    public Task Completion => _receiving is null ? Task.CompletedTask : _received.Task;
 
     /// <summary>Reads the worker's Hello.</summary>
     /// <exception cref="ProtocolException">The first frame is not a valid Hello, or the stream ended.</exception>
@@ -59,7 +68,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 try
                 {
                     Hello = FrameReader.ReadHello(body);
-                    return Hello;
+                    // The receive thread reads the socket directly from here on, so nothing may wait in this
+                    // reader's buffer; a worker sends nothing after Hello until it has the Welcome.
+                    return buffer.IsEmpty ? Hello : throw new ProtocolException(ErrorCode.Malformed, "the peer sent more frames before the Welcome");
                 }
                 finally
                 {
@@ -84,7 +95,12 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public void Start(IReplyHandler handler)
     {
         _handler = handler;
-        _receiving ??= Task.Run(DoReceiveAsync);
+        if (_receiving is null)
+        {
+            _socket = new DirectSocketStream(_stream.SafePipeHandle) { SpinNanoseconds = ReceiveSpinNanoseconds };
+            _receiving = new Thread(Receive) { IsBackground = true, Name = $"worker {WorkerId} replies" };
+            _receiving.Start();
+        }
     }
 
     /// <summary>Routes replies to another handler (the next run).</summary>
@@ -126,20 +142,23 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
     }
 
-    private async Task DoReceiveAsync()
+    private void Receive()
     {
+        var input = PipeTransport.CreateReader(_socket!);
         Exception? error = null;
         try
         {
             while (true)
             {
-                var read = await _input.ReadAsync();
+                // The socket stream completes every read synchronously on this thread.
+                var pending = input.ReadAsync();
+                var read = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
                 var buffer = read.Buffer;
                 while (FrameReader.TryReadFrame(ref buffer, out var body))
                 {
                     Dispatch(body);
                 }
-                _input.AdvanceTo(buffer.Start, buffer.End);
+                input.AdvanceTo(buffer.Start, buffer.End);
                 if (read.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
@@ -156,10 +175,12 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
         finally
         {
-            await _input.CompleteAsync(error);
+            input.Complete(error);
+            _socket!.Dispose();
         }
         _log.WorkerDisconnected(WorkerId, error?.Message ?? "end of stream");
         Volatile.Read(ref _handler)?.OnDisconnected(this, error);
+        _received.TrySetResult();
     }
 
     private void Dispatch(ReadOnlySequence<byte> body)
@@ -193,16 +214,18 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             // Completing flushes what a failed send left behind; a dead worker cannot take it. Teardown goes on.
         }
-        // Closing the stream ends the receive loop's pending read.
-        await _stream.DisposeAsync();
+        // Shutting the socket down wakes the receive thread to the end of the stream; the thread holds a reference
+        // to the handle, so the descriptor stays valid until it has let go.
+        _socket?.Shutdown();
         try
         {
             await Completion.WaitAsync(TimeSpan.FromSeconds(5));
         }
         catch (TimeoutException)
         {
-            // The loop is stuck in a handler; the stream is closed, so it ends on its next read.
+            // The loop is stuck in a handler; the socket is shut down, so it ends on its next read.
         }
+        await _stream.DisposeAsync();
         _sendLock.Dispose();
     }
 }

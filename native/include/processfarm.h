@@ -159,6 +159,44 @@ PF_EXPORT int32_t pf_encoder_finish(pf_encoder* encoder, const uint8_t** data, i
 /* The message of the last failure, or "" when there was none. Owned by the encoder. */
 PF_EXPORT const char* pf_encoder_error(const pf_encoder* encoder);
 
+/*
+ * Low-latency socket I/O and waiting (pf_io.c). A worker connection owns a thread; these calls let that thread
+ * read, write and wait with direct system calls instead of an event loop, and spin briefly before sleeping so a
+ * reply that is microseconds away is picked up without a wake-up. Errors are returned as -errno.
+ */
+
+/* pf_wait: what became ready. */
+typedef enum pf_ready
+{
+    PF_READY_TIMEOUT = 0,
+    PF_READY_DOORBELL = 1,
+    PF_READY_FD = 2
+} pf_ready;
+
+/*
+ * Waits until fd is readable (data, end of stream or an error condition) or, when doorbell is not NULL, until
+ * *doorbell differs from seen. Spins for spin_ns first: the doorbell on every turn, the fd with a zero-timeout
+ * poll every 64th turn (every turn without a doorbell). Then, when parked is not NULL, stores 1 into *parked,
+ * issues a full fence and checks the doorbell once more before sleeping in poll, and stores 0 on return: a
+ * producer that publishes to the doorbell, fences, and then sees *parked == 1 must wake this thread through fd
+ * (docs/PROTOCOL.md, "Channel"). timeout_ms < 0 sleeps without limit. Returns a pf_ready value or -errno.
+ */
+PF_EXPORT int32_t pf_wait(int32_t fd, const uint64_t* doorbell, uint64_t seen, uint32_t* parked, int64_t spin_ns,
+                          int32_t timeout_ms);
+
+/*
+ * Reads up to length bytes from a connected stream socket: non-blocking attempts while spinning for spin_ns,
+ * then pf_wait. Returns the bytes read (0 at the end of the stream), -ETIMEDOUT after timeout_ms (< 0: none),
+ * or -errno.
+ */
+PF_EXPORT int64_t pf_socket_read(int32_t fd, uint8_t* buffer, int64_t length, int64_t spin_ns, int32_t timeout_ms);
+
+/* Writes all length bytes to a connected stream socket, sleeping in poll while its buffer is full. 0 or -errno. */
+PF_EXPORT int32_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t length);
+
+/* shutdown(fd, SHUT_RDWR): wakes a thread sleeping in pf_wait or pf_socket_read on fd. 0 or -errno. */
+PF_EXPORT int32_t pf_socket_shutdown(int32_t fd);
+
 #ifdef __cplusplus
 }
 #endif

@@ -62,5 +62,17 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_error")]
         internal static partial byte* EncoderError(SafeEncoderHandle encoder);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_wait")]
+        internal static partial int Wait(int fd, ulong* doorbell, ulong seen, uint* parked, long spinNs, int timeoutMs);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_read")]
+        internal static partial long SocketRead(int fd, byte* buffer, long length, long spinNs, int timeoutMs);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_write")]
+        internal static partial int SocketWrite(int fd, byte* buffer, long length);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_shutdown")]
+        internal static partial int SocketShutdown(int fd);
     }
 }

@@ -1,0 +1,81 @@
+using System.Runtime.InteropServices;
+
+namespace ProcessFarm.Shared.Native;
+
+/// <summary>What <see cref="SocketIo.Wait"/> found ready.</summary>
+public enum WaitReady
+{
+    /// <summary>The timeout passed.</summary>
+    Timeout = 0,
+
+    /// <summary>The doorbell word changed.</summary>
+    Doorbell = 1,
+
+    /// <summary>The socket is readable (data, end of stream, or an error the next read reports).</summary>
+    Socket = 2,
+}
+
+/// <summary>
+/// Direct system calls on a connected stream socket for a thread that owns its connection: spin briefly, then
+/// sleep in poll (native/src/pf_io.c). The caller keeps the descriptor alive (a SafeHandle reference) meanwhile.
+/// </summary>
+public static unsafe class SocketIo
+{
+    /// <summary>Waits for <paramref name="fd"/> to be readable or <c>*doorbell</c> to differ from <paramref name="seen"/>.</summary>
+    /// <param name="fd">The socket descriptor.</param>
+    /// <param name="doorbell">A word another process advances, or null to wait for the socket only.</param>
+    /// <param name="seen">The doorbell's value the caller has already handled.</param>
+    /// <param name="parked">Set to 1 while sleeping (not while spinning), so a producer knows to wake this thread through the socket; or null.</param>
+    /// <param name="spinNs">How long to spin before sleeping.</param>
+    /// <param name="timeoutMs">How long to sleep; negative without limit.</param>
+    public static WaitReady Wait(int fd, ulong* doorbell, ulong seen, uint* parked, long spinNs, int timeoutMs)
+    {
+        int result = Interop.PfNative.Wait(fd, doorbell, seen, parked, spinNs, timeoutMs);
+        return result >= 0 ? (WaitReady)result : throw Failure("wait on", -result);
+    }
+
+    /// <summary>Reads up to <paramref name="buffer"/>'s length; 0 at the end of the stream.</summary>
+    /// <exception cref="TimeoutException">Nothing arrived within <paramref name="timeoutMs"/>.</exception>
+    /// <exception cref="IOException">The socket failed.</exception>
+    public static int Read(int fd, Span<byte> buffer, long spinNs, int timeoutMs)
+    {
+        if (buffer.IsEmpty)
+        {
+            return 0;
+        }
+        long read;
+        fixed (byte* data = buffer)
+        {
+            read = Interop.PfNative.SocketRead(fd, data, buffer.Length, spinNs, timeoutMs);
+        }
+        return read switch
+        {
+            >= 0 => (int)read,
+            -ErrnoTimedOut => throw new TimeoutException($"nothing arrived on the socket within {timeoutMs} ms"),
+            _ => throw Failure("read from", (int)-read),
+        };
+    }
+
+    /// <summary>Writes all of <paramref name="buffer"/>.</summary>
+    /// <exception cref="IOException">The socket failed or the peer is gone.</exception>
+    public static void Write(int fd, ReadOnlySpan<byte> buffer)
+    {
+        int result;
+        fixed (byte* data = buffer)
+        {
+            result = Interop.PfNative.SocketWrite(fd, data, buffer.Length);
+        }
+        if (result < 0)
+        {
+            throw Failure("write to", -result);
+        }
+    }
+
+    /// <summary>Shuts both directions down, waking a thread that sleeps in <see cref="Wait"/> or <see cref="Read"/>.</summary>
+    public static void Shutdown(int fd) => _ = Interop.PfNative.SocketShutdown(fd);
+
+    private const int ErrnoTimedOut = 110; // ETIMEDOUT on Linux
+
+    private static IOException Failure(string verb, int errno) =>
+        new($"cannot {verb} the socket: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+}

@@ -12,37 +12,35 @@ namespace ProcessFarm.Worker;
 /// <summary>Runs jobs and writes their replies. Holds the worker's state: the last LUT and the attached region.</summary>
 internal sealed class JobExecutor : IDisposable
 {
-    private readonly FrameWriter _frames;
     private readonly ArrayBufferWriter<byte> _scratch = new(1 << 16);
     private LookupTable? _lut;
     private SharedRegion? _region;
 
-    public JobExecutor(FrameWriter frames) => _frames = frames;
-
-    public void Execute(in JobRequest job)
+    /// <summary>Runs <paramref name="job"/> and writes its reply to <paramref name="replies"/> (the socket's or the channel's).</summary>
+    public void Execute(in JobRequest job, FrameWriter replies)
     {
         long started = Stopwatch.GetTimestamp();
         switch (job.Kind)
         {
             case JobKind.Lut when job.Parameters.InRegion:
-                ExecuteLutInRegion(job, started);
+                ExecuteLutInRegion(job, replies, started);
                 break;
             case JobKind.Lut:
-                ExecuteLut(job, started);
+                ExecuteLut(job, replies, started);
                 break;
             case JobKind.Echo:
-                ExecuteEcho(job, started);
+                ExecuteEcho(job, replies, started);
                 break;
             case JobKind.File:
-                ExecuteFile(job, started);
+                ExecuteFile(job, replies, started);
                 break;
             default:
-                ExecuteFib(job, started);
+                ExecuteFib(job, replies, started);
                 break;
         }
     }
 
-    public void Attach(AttachRequest attach)
+    public void Attach(AttachRequest attach, FrameWriter replies)
     {
         long started = Stopwatch.GetTimestamp();
         _region?.Dispose();
@@ -56,7 +54,7 @@ internal sealed class JobExecutor : IDisposable
         {
             throw new ProtocolException(ErrorCode.RegionInvalid, e.Message, e);
         }
-        _frames.WriteResult(attach.JobId, new WorkerTimings(0, ElapsedNs(started)));
+        replies.WriteResult(attach.JobId, new WorkerTimings(0, ElapsedNs(started)));
     }
 
     /// <summary>
@@ -77,10 +75,11 @@ internal sealed class JobExecutor : IDisposable
         frames.WritePayload(structured);
         var jobs = new ReadOnlySequence<byte>(scratch.WrittenMemory.ToArray());
         var replies = new ArrayBufferWriter<byte>(1 << 16);
-        using var executor = new JobExecutor(new FrameWriter(replies));
+        var replyFrames = new FrameWriter(replies);
+        using var executor = new JobExecutor();
         while (FrameReader.TryReadFrame(ref jobs, out var body))
         {
-            executor.Execute(FrameReader.ReadJob(body));
+            executor.Execute(FrameReader.ReadJob(body), replyFrames);
         }
         var answers = new ReadOnlySequence<byte>(replies.WrittenMemory);
         while (FrameReader.TryReadFrame(ref answers, out var body))
@@ -89,7 +88,7 @@ internal sealed class JobExecutor : IDisposable
         }
     }
 
-    private void ExecuteLut(in JobRequest job, long started)
+    private void ExecuteLut(in JobRequest job, FrameWriter replies, long started)
     {
         var lut = GetLut(job);
         if (job.Encoding != PayloadEncoding.Binary)
@@ -100,26 +99,26 @@ internal sealed class JobExecutor : IDisposable
 
         // The kernel reads the received bytes and writes straight into the reply: no staging copy.
         var payload = job.Payload;
-        _frames.BeginResult(job.Id, PayloadEncoding.Binary, (int)payload.Length);
+        replies.BeginResult(job.Id, PayloadEncoding.Binary, (int)payload.Length);
         long kernelTicks = 0;
         foreach (var segment in payload)
         {
             var source = segment.Span;
             while (!source.IsEmpty)
             {
-                var destination = _frames.Output.GetSpan(Math.Min(source.Length, PipeTransport.BufferBytes));
+                var destination = replies.Output.GetSpan(Math.Min(source.Length, PipeTransport.BufferBytes));
                 int chunk = Math.Min(source.Length, destination.Length);
                 long before = Stopwatch.GetTimestamp();
                 lut.Apply(source[..chunk], destination[..chunk]);
                 kernelTicks += Stopwatch.GetTimestamp() - before;
-                _frames.Output.Advance(chunk);
+                replies.Output.Advance(chunk);
                 source = source[chunk..];
             }
         }
-        _frames.EndResult(new WorkerTimings(TicksToNs(kernelTicks), ElapsedNs(started)));
+        replies.EndResult(new WorkerTimings(TicksToNs(kernelTicks), ElapsedNs(started)));
     }
 
-    private void ExecuteLutInRegion(in JobRequest job, long started)
+    private void ExecuteLutInRegion(in JobRequest job, FrameWriter replies, long started)
     {
         var lut = GetLut(job);
         var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
@@ -139,10 +138,10 @@ internal sealed class JobExecutor : IDisposable
         long before = Stopwatch.GetTimestamp();
         lut.Apply(region.GetSpan(offset, (int)length), region.GetSpan(output, (int)length));
         long kernelNs = ElapsedNs(before);
-        _frames.WriteResult(job.Id, new WorkerTimings(kernelNs, ElapsedNs(started)));
+        replies.WriteResult(job.Id, new WorkerTimings(kernelNs, ElapsedNs(started)));
     }
 
-    private void ExecuteEcho(in JobRequest job, long started)
+    private void ExecuteEcho(in JobRequest job, FrameWriter replies, long started)
     {
         if (job.Parameters.InRegion)
         {
@@ -152,7 +151,7 @@ internal sealed class JobExecutor : IDisposable
             {
                 throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) is outside the {region.DataBytes}-byte region");
             }
-            _frames.WriteResult(job.Id, new WorkerTimings(0, ElapsedNs(started)));
+            replies.WriteResult(job.Id, new WorkerTimings(0, ElapsedNs(started)));
             return;
         }
 
@@ -175,21 +174,21 @@ internal sealed class JobExecutor : IDisposable
             }
             writer.Flush();
             long transcodeNs = ElapsedNs(before);
-            _frames.BeginResult(job.Id, PayloadEncoding.Value, _scratch.WrittenCount);
-            _frames.WritePayload(_scratch.WrittenSpan);
-            _frames.EndResult(new WorkerTimings(transcodeNs, ElapsedNs(started)));
+            replies.BeginResult(job.Id, PayloadEncoding.Value, _scratch.WrittenCount);
+            replies.WritePayload(_scratch.WrittenSpan);
+            replies.EndResult(new WorkerTimings(transcodeNs, ElapsedNs(started)));
             return;
         }
 
-        _frames.BeginResult(job.Id, job.Encoding, (int)payload.Length);
+        replies.BeginResult(job.Id, job.Encoding, (int)payload.Length);
         foreach (var segment in payload)
         {
-            _frames.WritePayload(segment.Span);
+            replies.WritePayload(segment.Span);
         }
-        _frames.EndResult(new WorkerTimings(0, ElapsedNs(started)));
+        replies.EndResult(new WorkerTimings(0, ElapsedNs(started)));
     }
 
-    private void ExecuteFib(in JobRequest job, long started)
+    private void ExecuteFib(in JobRequest job, FrameWriter replies, long started)
     {
         int n = job.Parameters.N;
         if (n is < 0 or > Fibonacci.MaxN)
@@ -203,16 +202,16 @@ internal sealed class JobExecutor : IDisposable
         var writer = new Shared.MessagePack.MessagePackWriter(scratch);
         writer.Write(value);
         writer.Flush();
-        _frames.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
-        _frames.Output.Write(scratch.WrittenSpan);
-        _frames.EndResult(new WorkerTimings(kernelNs, ElapsedNs(started)));
+        replies.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
+        replies.Output.Write(scratch.WrittenSpan);
+        replies.EndResult(new WorkerTimings(kernelNs, ElapsedNs(started)));
     }
 
     /// <summary>
     /// A whole file: decode, LUT and encode band by band on this thread, written atomically. A bad input or an
     /// unwritable output is this job's error, not the worker's: the reply says which and the worker serves on.
     /// </summary>
-    private void ExecuteFile(in JobRequest job, long started)
+    private void ExecuteFile(in JobRequest job, FrameWriter replies, long started)
     {
         var parameters = job.Parameters;
         var lut = GetLut(job);
@@ -245,9 +244,9 @@ internal sealed class JobExecutor : IDisposable
         var writer = new Shared.MessagePack.MessagePackWriter(scratch);
         new FileJobResult(done.Geometry.Width, done.Geometry.Height, done.Geometry.Channels, done.BytesWritten, done.DecodeNs, done.KernelNs, done.EncodeNs).Write(ref writer);
         writer.Flush();
-        _frames.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
-        _frames.Output.Write(scratch.WrittenSpan);
-        _frames.EndResult(new WorkerTimings(done.KernelNs, ElapsedNs(started)));
+        replies.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
+        replies.Output.Write(scratch.WrittenSpan);
+        replies.EndResult(new WorkerTimings(done.KernelNs, ElapsedNs(started)));
     }
 
     private LookupTable GetLut(in JobRequest job)

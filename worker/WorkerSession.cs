@@ -1,7 +1,9 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.IO.Pipelines;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Worker;
 
@@ -31,6 +33,10 @@ internal sealed class WorkerSession : IDisposable
     private readonly byte[] _secret;
     private readonly WorkerLog _log;
     private readonly FaultInjection _faults;
+    private readonly byte[] _slot = new byte[FrameChannel.MaxFrameBytes];
+    private readonly ArrayBufferWriter<byte> _channelReply = new(1024);
+    private readonly FrameWriter _channelFrames;
+    private FrameChannel? _channel;
 
     public WorkerSession(DirectSocketStream stream, uint workerId, byte[] secret, WorkerLog log)
     {
@@ -38,7 +44,8 @@ internal sealed class WorkerSession : IDisposable
         _input = PipeTransport.CreateReader(stream);
         _output = PipeTransport.CreateWriter(stream);
         _frames = new FrameWriter(_output);
-        _executor = new JobExecutor(_frames);
+        _channelFrames = new FrameWriter(_channelReply);
+        _executor = new JobExecutor();
         _workerId = workerId;
         _secret = secret;
         _log = log;
@@ -131,6 +138,23 @@ internal sealed class WorkerSession : IDisposable
     {
         while (true)
         {
+            if (_channel is { } channel)
+            {
+                // Frames in the channel first; then spin on both paths, and sleep on the socket once parked.
+                try
+                {
+                    ServeChannel(channel);
+                }
+                catch (ProtocolException e)
+                {
+                    return await FailAsync(e).ConfigureAwait(false); // a broken slot: the channel cannot be trusted
+                }
+                if (channel.Wait(_socket.Descriptor, SpinNanoseconds) == WaitReady.Doorbell)
+                {
+                    continue;
+                }
+            }
+
             var read = await _input.ReadAsync().ConfigureAwait(false);
             var buffer = read.Buffer;
             bool shutdown = false;
@@ -139,7 +163,7 @@ internal sealed class WorkerSession : IDisposable
                 // Answer every complete frame in this read, then flush once.
                 while (!shutdown && FrameReader.TryReadFrame(ref buffer, out var body))
                 {
-                    shutdown = !Handle(body);
+                    shutdown = !Handle(body, _frames);
                     if (_output.UnflushedBytes >= FlushThresholdBytes)
                     {
                         await _output.FlushAsync().ConfigureAwait(false);
@@ -149,10 +173,7 @@ internal sealed class WorkerSession : IDisposable
             catch (ProtocolException e) when (e.Code == ErrorCode.FrameTooLarge)
             {
                 // The stream cannot be resynchronised after a bad length: say why and close.
-                _frames.WriteError(new ErrorMessage(null, e.Code, e.Message));
-                await _output.FlushAsync().ConfigureAwait(false);
-                _log.Error(e.Message);
-                return ExitCode.ProtocolError;
+                return await FailAsync(e).ConfigureAwait(false);
             }
 
             // Consumed up to the first incomplete frame; examined everything so the next read waits for more.
@@ -173,8 +194,70 @@ internal sealed class WorkerSession : IDisposable
         }
     }
 
-    /// <summary>Answers one frame; returns false on Shutdown.</summary>
-    private bool Handle(ReadOnlySequence<byte> body)
+    /// <summary>
+    /// Answers every frame waiting in the channel; each reply goes back through the channel (or the socket when
+    /// it does not fit a slot or the ring is full), and a parked coordinator gets a Wake on the socket.
+    /// </summary>
+    private void ServeChannel(FrameChannel channel)
+    {
+        bool wake = false;
+        bool spilled = false;
+        int length;
+        while ((length = TakeFromChannel(channel)) > 0)
+        {
+            var frame = new ReadOnlySequence<byte>(_slot, 0, length);
+            if (!FrameReader.TryReadFrame(ref frame, out var body))
+            {
+                throw new ProtocolException(ErrorCode.Malformed, "a channel slot holds an incomplete frame");
+            }
+            _channelReply.ResetWrittenCount();
+            Handle(body, _channelFrames);
+            if (channel.TryPublish(_channelReply.WrittenSpan))
+            {
+                wake = wake || channel.PeerParked;
+            }
+            else
+            {
+                _output.Write(_channelReply.WrittenSpan);
+                spilled = true;
+            }
+        }
+        if (wake)
+        {
+            _frames.WriteWake();
+        }
+        if (wake || spilled)
+        {
+            var flush = _output.FlushAsync();
+            if (!flush.IsCompleted)
+            {
+                flush.AsTask().GetAwaiter().GetResult(); // the socket stream writes synchronously; kept for safety
+            }
+        }
+    }
+
+    private int TakeFromChannel(FrameChannel channel)
+    {
+        try
+        {
+            return channel.TryTake(_slot);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProtocolException(ErrorCode.Malformed, e.Message, e);
+        }
+    }
+
+    private async Task<ExitCode> FailAsync(ProtocolException e)
+    {
+        _frames.WriteError(new ErrorMessage(null, e.Code, e.Message));
+        await _output.FlushAsync().ConfigureAwait(false);
+        _log.Error(e.Message);
+        return ExitCode.ProtocolError;
+    }
+
+    /// <summary>Answers one frame, writing any reply to <paramref name="replies"/>; returns false on Shutdown.</summary>
+    private bool Handle(ReadOnlySequence<byte> body, FrameWriter replies)
     {
         try
         {
@@ -182,23 +265,45 @@ internal sealed class WorkerSession : IDisposable
             {
                 case MessageType.Job:
                     _faults.OnJob();
-                    _executor.Execute(FrameReader.ReadJob(body));
+                    _executor.Execute(FrameReader.ReadJob(body), replies);
                     return true;
                 case MessageType.Attach:
-                    _executor.Attach(FrameReader.ReadAttach(body));
+                    _executor.Attach(FrameReader.ReadAttach(body), replies);
                     return true;
+                case MessageType.Channel:
+                    OpenChannel(FrameReader.ReadChannel(body), replies);
+                    return true;
+                case MessageType.Wake:
+                    return true; // the loop looks at the channel next anyway
                 case MessageType.Shutdown:
                     return false;
                 default:
-                    throw new ProtocolException(ErrorCode.UnknownKind, "a worker accepts Job, Attach and Shutdown messages only");
+                    throw new ProtocolException(ErrorCode.UnknownKind, "a worker accepts Job, Attach, Channel, Wake and Shutdown messages only");
             }
         }
         catch (ProtocolException e)
         {
             // A bad frame gets an error reply; the framing is intact, so the connection serves on.
-            _frames.WriteError(new ErrorMessage(TryGetJobId(body), e.Code, e.Message));
+            replies.WriteError(new ErrorMessage(TryGetJobId(body), e.Code, e.Message));
             return true;
         }
+    }
+
+    private void OpenChannel(AttachRequest request, FrameWriter replies)
+    {
+        long started = Stopwatch.GetTimestamp();
+        FrameChannel channel;
+        try
+        {
+            channel = FrameChannel.Open(request.Path, request.Size);
+        }
+        catch (SharedMemoryException e)
+        {
+            throw new ProtocolException(ErrorCode.RegionInvalid, e.Message, e);
+        }
+        _channel?.Dispose();
+        _channel = channel;
+        replies.WriteResult(request.JobId, new WorkerTimings(0, (long)Stopwatch.GetElapsedTime(started).TotalNanoseconds));
     }
 
     private static ulong? TryGetJobId(ReadOnlySequence<byte> body)
@@ -206,7 +311,7 @@ internal sealed class WorkerSession : IDisposable
         try
         {
             var reader = new Shared.MessagePack.MessagePackReader(body);
-            if (reader.ReadArrayHeader() >= 2 && reader.ReadUInt32() is (uint)MessageType.Job or (uint)MessageType.Attach)
+            if (reader.ReadArrayHeader() >= 2 && reader.ReadUInt32() is (uint)MessageType.Job or (uint)MessageType.Attach or (uint)MessageType.Channel)
             {
                 return reader.ReadUInt64();
             }
@@ -220,6 +325,7 @@ internal sealed class WorkerSession : IDisposable
 
     public void Dispose()
     {
+        _channel?.Dispose();
         _executor.Dispose();
         _input.Complete();
         _output.Complete();

@@ -113,6 +113,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
         Reset();
         foreach (var worker in _pool.Workers)
         {
+            await worker.OpenChannelAsync(_shmDirectory, cancellationToken);
             await worker.SendAsync(new AttachRequest(++_nextId, region.AttachPath, region.TotalBytes), static (f, a) => f.WriteAttach(a), cancellationToken);
         }
         await _done.Task.WaitAsync(cancellationToken);
@@ -127,7 +128,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
             {
                 var (offset, length) = Share(dataLength, i, workers.Count);
                 var parameters = new JobParameters { Offset = offset, Length = length };
-                await workers[i].SendAsync((++_nextId, parameters), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, s.parameters), cancellationToken);
+                await workers[i].PostAsync((++_nextId, parameters), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, s.parameters), cancellationToken);
             }
             await _done.Task.WaitAsync(cancellationToken);
             samples[r] = Stopwatch.GetElapsedTime(started).TotalSeconds;
@@ -148,6 +149,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
         var worker = _pool.Workers[0];
         if (region is not null)
         {
+            await worker.OpenChannelAsync(_shmDirectory, cancellationToken);
             Reset(expected: 1);
             await worker.SendAsync(new AttachRequest(++_nextId, region.AttachPath, region.TotalBytes), static (f, a) => f.WriteAttach(a), cancellationToken);
             await _done.Task.WaitAsync(cancellationToken);
@@ -163,7 +165,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
             }
             else
             {
-                await worker.SendAsync((++_nextId, payloadBytes), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, new JobParameters { Offset = 0, Length = s.payloadBytes }), cancellationToken);
+                await worker.PostAsync((++_nextId, payloadBytes), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, new JobParameters { Offset = 0, Length = s.payloadBytes }), cancellationToken);
             }
             await _done.Task.WaitAsync(cancellationToken);
             if (i >= 0)

@@ -138,7 +138,15 @@ internal sealed partial class TileRun : IReplyHandler
                 }
                 ulong id = (ulong)Interlocked.Increment(ref _nextJobId);
                 _pending[id] = new PendingJob(tile, worker, Stopwatch.GetTimestamp());
-                await worker.SendAsync((this, id, tile), static (frames, s) => s.Item1.WriteJob(frames, s.Item2, s.Item3), token);
+                if (_regionOutput is null)
+                {
+                    await worker.SendAsync((this, id, tile), static (frames, s) => s.Item1.WriteJob(frames, s.Item2, s.Item3), token);
+                }
+                else
+                {
+                    // shm: a descriptor, through the worker's frame channel when it has one.
+                    await worker.PostAsync((this, id, tile), static (frames, s) => s.Item1.WriteJob(frames, s.Item2, s.Item3), token);
+                }
             }
         }
         catch (WorkerFailedException e)

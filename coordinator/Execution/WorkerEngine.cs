@@ -118,10 +118,14 @@ internal sealed class WorkerEngine : IExecutionEngine
         _regionAttached = true;
     }
 
-    /// <summary>Maps the current region into one worker (all of them before a run; a replacement on its own).</summary>
+    /// <summary>
+    /// Maps the current region into one worker (all of them before a run; a replacement on its own), after the
+    /// frame channel its descriptors travel through.
+    /// </summary>
     private async Task AttachAsync(WorkerConnection worker, CancellationToken cancellationToken)
     {
         var region = _region ?? throw new InvalidOperationException("CreateImage must allocate the region before a shm run.");
+        await worker.OpenChannelAsync(_shmDirectory, cancellationToken);
         var attach = new AttachRun(1);
         worker.SetHandler(attach);
         await worker.SendAsync(new AttachRequest(worker.WorkerId, region.AttachPath, region.TotalBytes), static (frames, a) => frames.WriteAttach(a), cancellationToken);

@@ -2,7 +2,9 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Pipes;
+using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Workers;
 
@@ -24,6 +26,16 @@ internal sealed class WorkerConnection : IAsyncDisposable
     private readonly PipeWriter _output;
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private DirectSocketStream? _socket;
+
+    /// <summary>The id of the Channel request; job ids of runs count up from 1 and never reach it.</summary>
+    internal const ulong ChannelRequestId = ulong.MaxValue;
+
+    private readonly ArrayBufferWriter<byte> _postBuffer = new(FrameChannel.MaxFrameBytes);
+    private readonly FrameWriter _postFrames;
+    private readonly byte[] _slot = new byte[FrameChannel.MaxFrameBytes];
+    private FrameChannel? _channel;
+    private TaskCompletionSource? _channelOpened;
+    private bool _channelReady;
     private readonly FrameWriter _frames;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CoordinatorLog _log;
@@ -38,6 +50,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
         _input = PipeTransport.CreateReader(stream);
         _output = PipeTransport.CreateWriter(stream);
         _frames = new FrameWriter(_output);
+        _postFrames = new FrameWriter(_postBuffer);
     }
 
     public HelloMessage? Hello { get; private set; }
@@ -113,6 +126,84 @@ internal sealed class WorkerConnection : IAsyncDisposable
         try
         {
             write(_frames, state);
+            await FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Sends one small frame (a shm descriptor) through the channel once <see cref="OpenChannelAsync"/> has
+    /// opened it, waking the worker through the socket only if it was asleep; on the socket otherwise, or when
+    /// the frame does not fit a slot or the ring is full.
+    /// </summary>
+    public async Task PostAsync<TState>(TState state, Action<FrameWriter, TState> write, CancellationToken cancellationToken)
+    {
+        await _sendLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_channelReady)
+            {
+                _postBuffer.ResetWrittenCount();
+                write(_postFrames, state);
+                if (_channel!.TryPublish(_postBuffer.WrittenSpan))
+                {
+                    if (!_channel.PeerParked)
+                    {
+                        return; // the worker is spinning on the ring: no system call at all
+                    }
+                    _frames.WriteWake();
+                }
+                else
+                {
+                    _output.Write(_postBuffer.WrittenSpan);
+                }
+            }
+            else
+            {
+                write(_frames, state);
+            }
+            await FlushAsync(cancellationToken);
+        }
+        finally
+        {
+            _sendLock.Release();
+        }
+    }
+
+    /// <summary>
+    /// Creates this connection's frame channel in <paramref name="directory"/> and has the worker map it; from
+    /// then on <see cref="PostAsync"/> uses it. Does nothing when the channel is open already.
+    /// </summary>
+    /// <exception cref="SharedMemoryException">The channel's file cannot be created.</exception>
+    /// <exception cref="WorkerFailedException">The worker refused the channel or is gone.</exception>
+    public async Task OpenChannelAsync(string directory, CancellationToken cancellationToken)
+    {
+        if (Volatile.Read(ref _channel) is not null)
+        {
+            return;
+        }
+        var channel = FrameChannel.Create(directory);
+        var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _channelOpened = opened;
+        // Published before the request goes out: the receive thread, woken by the reply on the socket, waits on
+        // the channel's ring from its next turn on, before any frame can arrive there.
+        Volatile.Write(ref _channel, channel);
+        // If this fails the worker never maps it or is gone; the receive thread may still look at the ring, so the
+        // channel stays mapped until the connection is disposed, and sends keep to the socket.
+        await SendAsync(new AttachRequest(ChannelRequestId, channel.AttachPath, channel.TotalBytes), static (frames, c) => frames.WriteChannel(c), cancellationToken);
+        await opened.Task.WaitAsync(cancellationToken);
+        await _sendLock.WaitAsync(cancellationToken);
+        _channelReady = true;
+        _sendLock.Release();
+    }
+
+    private async Task FlushAsync(CancellationToken cancellationToken)
+    {
+        try
+        {
             var flush = await _output.FlushAsync(cancellationToken);
             if (flush.IsCompleted)
             {
@@ -122,10 +213,6 @@ internal sealed class WorkerConnection : IAsyncDisposable
         catch (IOException e)
         {
             throw new WorkerFailedException($"worker {WorkerId} is gone{ExitDescription}: {e.Message}", e);
-        }
-        finally
-        {
-            _sendLock.Release();
         }
     }
 
@@ -150,6 +237,16 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             while (true)
             {
+                if (Volatile.Read(ref _channel) is { } channel)
+                {
+                    // Replies in the channel first; then spin on both paths, and sleep on the socket once parked.
+                    DrainChannel(channel);
+                    if (channel.Wait(_socket!.Descriptor, ReceiveSpinNanoseconds) == WaitReady.Doorbell)
+                    {
+                        continue;
+                    }
+                }
+
                 // The socket stream completes every read synchronously on this thread.
                 var pending = input.ReadAsync();
                 var read = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
@@ -179,8 +276,30 @@ internal sealed class WorkerConnection : IAsyncDisposable
             _socket!.Dispose();
         }
         _log.WorkerDisconnected(WorkerId, error?.Message ?? "end of stream");
+        _channelOpened?.TrySetException(new WorkerFailedException($"worker {WorkerId} disconnected{ExitDescription} before it mapped the channel"));
         Volatile.Read(ref _handler)?.OnDisconnected(this, error);
         _received.TrySetResult();
+    }
+
+    private void DrainChannel(FrameChannel channel)
+    {
+        int length;
+        try
+        {
+            while ((length = channel.TryTake(_slot)) > 0)
+            {
+                var frame = new ReadOnlySequence<byte>(_slot, 0, length);
+                if (!FrameReader.TryReadFrame(ref frame, out var body))
+                {
+                    throw new ProtocolException(ErrorCode.Malformed, $"worker {WorkerId} left an incomplete frame in a channel slot");
+                }
+                Dispatch(body);
+            }
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProtocolException(ErrorCode.Malformed, $"worker {WorkerId}: {e.Message}", e);
+        }
     }
 
     private void Dispatch(ReadOnlySequence<byte> body)
@@ -190,11 +309,25 @@ internal sealed class WorkerConnection : IAsyncDisposable
         switch (FrameReader.ReadType(body))
         {
             case MessageType.Result:
-                handler.OnResult(this, FrameReader.ReadResult(body));
+                var result = FrameReader.ReadResult(body);
+                if (result.Id == ChannelRequestId && _channelOpened is { } opened)
+                {
+                    opened.TrySetResult();
+                    break;
+                }
+                handler.OnResult(this, result);
                 break;
             case MessageType.Error:
-                handler.OnError(this, FrameReader.ReadError(body));
+                var error = FrameReader.ReadError(body);
+                if (error.JobId == ChannelRequestId && _channelOpened is { } refused)
+                {
+                    refused.TrySetException(new WorkerFailedException($"worker {WorkerId} refused the channel: {error.Code}: {error.Message}"));
+                    break;
+                }
+                handler.OnError(this, error);
                 break;
+            case MessageType.Wake:
+                break; // the loop looks at the channel next anyway
             default:
                 throw new ProtocolException(ErrorCode.UnknownKind, $"worker {WorkerId} sent a message a coordinator does not accept");
         }
@@ -226,6 +359,13 @@ internal sealed class WorkerConnection : IAsyncDisposable
             // The loop is stuck in a handler; the socket is shut down, so it ends on its next read.
         }
         await _stream.DisposeAsync();
+        if (_channel is { } channel && Completion.IsCompleted && await _sendLock.WaitAsync(TimeSpan.FromSeconds(5)))
+        {
+            // Nobody reads the ring any more (the receive thread is done) and nobody writes it (the send lock).
+            _channelReady = false;
+            channel.Dispose();
+            _sendLock.Release();
+        }
         _sendLock.Dispose();
     }
 }

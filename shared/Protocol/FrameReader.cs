@@ -88,13 +88,18 @@ public static class FrameReader
     });
 
     /// <summary>Parses Attach.</summary>
-    public static AttachRequest ReadAttach(ReadOnlySequence<byte> body) => Parse(body, MessageType.Attach, 4, static (ref MessagePackReader r) =>
+    public static AttachRequest ReadAttach(ReadOnlySequence<byte> body) => Parse(body, MessageType.Attach, 4, ReadMapping);
+
+    /// <summary>Parses Channel (the fields of Attach).</summary>
+    public static AttachRequest ReadChannel(ReadOnlySequence<byte> body) => Parse(body, MessageType.Channel, 4, ReadMapping);
+
+    private static AttachRequest ReadMapping(ref MessagePackReader r)
     {
         ulong id = r.ReadUInt64();
-        string path = r.ReadString() ?? throw Malformed("Attach has a nil path.");
+        string path = r.ReadString() ?? throw Malformed("Attach and Channel need a path, not nil.");
         long size = r.ReadInt64();
         return new AttachRequest(id, path, size);
-    });
+    }
 
     /// <summary>Parses Job; the payload slices <paramref name="body"/>.</summary>
     public static JobRequest ReadJob(ReadOnlySequence<byte> body) => Parse(body, MessageType.Job, 5, static (ref MessagePackReader r) =>

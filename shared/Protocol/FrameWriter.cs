@@ -80,13 +80,25 @@ public sealed class FrameWriter
     }
 
     /// <summary>Writes Attach: <c>[7, job_id, path, size]</c>.</summary>
-    public void WriteAttach(AttachRequest attach)
+    public void WriteAttach(AttachRequest attach) => WriteMapping(MessageType.Attach, attach);
+
+    /// <summary>Writes Channel: <c>[8, job_id, path, size]</c>, the same fields as Attach.</summary>
+    public void WriteChannel(AttachRequest channel) => WriteMapping(MessageType.Channel, channel);
+
+    /// <summary>Writes Wake: <c>[9]</c>.</summary>
+    public void WriteWake()
     {
-        ArgumentNullException.ThrowIfNull(attach);
-        var writer = Begin(MessageType.Attach, 4);
-        writer.Write(attach.JobId);
-        writer.Write(attach.Path);
-        writer.Write(attach.Size);
+        var writer = Begin(MessageType.Wake, 1);
+        End(ref writer, 0);
+    }
+
+    private void WriteMapping(MessageType type, AttachRequest mapping)
+    {
+        ArgumentNullException.ThrowIfNull(mapping);
+        var writer = Begin(type, 4);
+        writer.Write(mapping.JobId);
+        writer.Write(mapping.Path);
+        writer.Write(mapping.Size);
         End(ref writer, 0);
     }
 

@@ -23,4 +23,10 @@ public enum MessageType
 
     /// <summary>Coordinator to worker: map a shared-memory region.</summary>
     Attach = 7,
+
+    /// <summary>Coordinator to worker: map a frame channel, a second path for small frames (docs/PROTOCOL.md, "Channel").</summary>
+    Channel = 8,
+
+    /// <summary>Either direction: frames wait in the channel for a peer that was asleep on the socket.</summary>
+    Wake = 9,
 }

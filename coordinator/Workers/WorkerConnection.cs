@@ -65,6 +65,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
     /// <summary>", exit code N" once the worker process has exited, else empty.</summary>
     public string ExitDescription => Process is { HasExited: true } process ? $" (exit code {process.ExitCode})" : string.Empty;
 
+    /// <summary>The frame channel once <see cref="OpenChannelAsync"/> created it, else null.</summary>
+    internal FrameChannel? Channel => Volatile.Read(ref _channel);
+
     /// <summary>Completes when the receive loop ends.</summary>
     public Task Completion => _receiving is null ? Task.CompletedTask : _received.Task;
 

@@ -63,6 +63,12 @@ public sealed unsafe class FrameChannel : IDisposable
     /// <summary>The region's size, announced in the Channel message.</summary>
     public long TotalBytes => _region.TotalBytes;
 
+    /// <summary>Frames this side has published on its outgoing ring so far.</summary>
+    public ulong Published => Volatile.Read(ref *_outgoing.Published);
+
+    /// <summary>Frames this side has taken from its incoming ring so far.</summary>
+    public ulong Taken => Volatile.Read(ref *_incoming.Consumed);
+
     /// <summary>The coordinator's side: creates a zeroed channel region in <paramref name="directory"/>.</summary>
     /// <exception cref="SharedMemoryException">The directory is missing or full.</exception>
     public static FrameChannel Create(string directory) => new(SharedRegion.Create(directory, DataBytes), coordinator: true);
@@ -72,10 +78,11 @@ public sealed unsafe class FrameChannel : IDisposable
     public static FrameChannel Open(string path, long totalBytes)
     {
         var region = SharedRegion.Open(path, totalBytes);
-        if (region.DataBytes != DataBytes)
+        long dataBytes = region.DataBytes;
+        if (dataBytes != DataBytes)
         {
             region.Dispose();
-            throw new SharedMemoryException($"'{path}' is a region of {region.DataBytes} data bytes, not a {DataBytes}-byte channel");
+            throw new SharedMemoryException($"'{path}' is a region of {dataBytes} data bytes, not a {DataBytes}-byte channel");
         }
         return new FrameChannel(region, coordinator: false);
     }

@@ -47,6 +47,10 @@ internal sealed class RawWorker : IAsyncDisposable, IReplyHandler
     public Task SendAsync(Action<FrameWriter> write) =>
         Connection.SendAsync(write, static (frames, w) => w(frames), TestHelpers.TimeoutToken());
 
+    /// <summary>Sends a small frame through the channel once one is open (<see cref="WorkerConnection.PostAsync"/>).</summary>
+    public Task PostAsync(Action<FrameWriter> write) =>
+        Connection.PostAsync(write, static (frames, w) => w(frames), TestHelpers.TimeoutToken());
+
     /// <summary>Sends bytes as they are: a frame, part of one, or garbage.</summary>
     public Task SendRawAsync(byte[] bytes) => SendAsync(frames => frames.Output.Write(bytes));
 

@@ -3,6 +3,7 @@ using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Shared.SharedMemory;
 using Xunit;
 
 namespace ProcessFarm.Tests.Integration;
@@ -153,5 +154,74 @@ public class WorkerProtocolTests
         await worker.SendAsync(f => f.WriteJob(1, JobKind.Fib, new JobParameters { N = 20 }));
         var reply = await worker.ReceiveAsync();
         Assert.Equal([0xcd, 0x1a, 0x6d], reply.Payload); // 6765 as uint 16
+    }
+
+    [Fact]
+    public async Task ChannelJob_AndItsReply_TravelThroughTheRings()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.Connection.OpenChannelAsync(SharedRegion.DefaultDirectory, TestHelpers.TimeoutToken());
+        var channel = worker.Connection.Channel!;
+
+        await worker.PostAsync(f => f.WriteJob(7, JobKind.Fib, new JobParameters { N = 20 }));
+        var reply = await worker.ReceiveAsync();
+
+        Assert.Equal((MessageType.Result, 7ul), (reply.Type, reply.Id));
+        Assert.Equal([0xcd, 0x1a, 0x6d], reply.Payload);
+        Assert.Equal((1ul, 1ul), (channel.Published, channel.Taken));
+    }
+
+    [Fact]
+    public async Task ChannelJobs_BeyondTheRing_SpillToTheSocket_AndEachIsAnsweredOnce()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.Connection.OpenChannelAsync(SharedRegion.DefaultDirectory, TestHelpers.TimeoutToken());
+        const int jobs = 2_000; // far more than a ring's slots, posted without waiting
+
+        for (ulong id = 1; id <= jobs; id++)
+        {
+            await worker.PostAsync(f => f.WriteJob(id, JobKind.Fib, new JobParameters { N = 1 + (int)(id % 20) }));
+        }
+        var ids = new HashSet<ulong>();
+        for (int i = 0; i < jobs; i++)
+        {
+            var reply = await worker.ReceiveAsync();
+            Assert.Equal(MessageType.Result, reply.Type);
+            Assert.True(ids.Add(reply.Id), $"job {reply.Id} answered twice");
+        }
+        Assert.Equal(jobs, ids.Count);
+        Assert.InRange(worker.Connection.Channel!.Taken, 1ul, (ulong)jobs); // replies came both ways
+    }
+
+    [Fact]
+    public async Task ChannelJob_WithBadParameters_GetsItsErrorThroughTheRing()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.Connection.OpenChannelAsync(SharedRegion.DefaultDirectory, TestHelpers.TimeoutToken());
+
+        await worker.PostAsync(f => f.WriteJob(4, JobKind.Lut, s_tile with { Offset = 0, Length = 120 })); // no region attached
+
+        var reply = await worker.ReceiveAsync();
+        Assert.Equal((MessageType.Error, 4ul), (reply.Type, reply.Id));
+        Assert.Equal(1ul, worker.Connection.Channel!.Taken);
+    }
+
+    [Fact]
+    public async Task Channel_BadPath_IsRegionInvalid()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.SendAsync(f => f.WriteChannel(new AttachRequest(3, "/nonexistent/channel", 40960)));
+        var reply = await worker.ReceiveAsync();
+        Assert.Equal((ErrorCode.RegionInvalid, 3ul), (reply.Error?.Code, reply.Id));
+    }
+
+    [Fact]
+    public async Task Wake_WithoutAChannel_IsHarmless()
+    {
+        await using var worker = await RawWorker.StartAsync();
+        await worker.SendAsync(f => f.WriteWake());
+        await worker.SendAsync(f => f.WriteJob(2, JobKind.Fib, new JobParameters { N = 10 }));
+        var reply = await worker.ReceiveAsync();
+        Assert.Equal((MessageType.Result, 2ul), (reply.Type, reply.Id));
     }
 }

@@ -67,6 +67,29 @@ public class FrameCodecTests
     }
 
     [Fact]
+    public void Channel_RoundTrips_AndIsNotAnAttach()
+    {
+        _writer.WriteChannel(new AttachRequest(ulong.MaxValue, "/proc/1/fd/10", 40960));
+
+        var body = SingleFrame();
+
+        Assert.Equal(MessageType.Channel, FrameReader.ReadType(body));
+        Assert.Equal(new AttachRequest(ulong.MaxValue, "/proc/1/fd/10", 40960), FrameReader.ReadChannel(body));
+        Assert.Throws<ProtocolException>(() => FrameReader.ReadAttach(body));
+    }
+
+    [Fact]
+    public void Wake_IsTheOneElementArray()
+    {
+        _writer.WriteWake();
+
+        var body = SingleFrame();
+
+        Assert.Equal([0x91, 0x09], body.ToArray()); // [9]
+        Assert.Equal(MessageType.Wake, FrameReader.ReadType(body));
+    }
+
+    [Fact]
     public void LutJobInRegion_RoundTrips()
     {
         var parameters = new JobParameters { Ev = 0.5, Gamma = 2.2, Width = 10, Rows = 4, Channels = 3, Offset = 4096, Length = 120 };

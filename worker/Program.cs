@@ -41,8 +41,8 @@ catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAc
     return (int)ExitCode.ConnectFailed;
 }
 
-// From here on the worker's one thread reads and writes the socket itself (spin, then sleep in poll): no event
-// loop hand-off between a job's arrival and its execution (docs/RESULTS.md, "Round-trip latency").
-using var socket = new DirectSocketStream(stream.SafePipeHandle) { SpinNanoseconds = WorkerSession.SpinNanoseconds };
+// From here on the worker's one thread reads and writes the socket itself: no event loop hand-off between a
+// job's arrival and its execution (docs/RESULTS.md, "Round-trip latency").
+using var socket = new DirectSocketStream(stream.SafePipeHandle);
 using var session = new WorkerSession(socket, options.WorkerId, secret, log);
 return (int)await session.RunAsync().ConfigureAwait(false);

@@ -19,8 +19,9 @@ internal sealed class WorkerSession : IDisposable
     private const int HandshakeTimeoutMs = 10_000;
 
     /// <summary>
-    /// How long the worker spins for the next frame before it sleeps: long enough to catch a coordinator that
-    /// answers one reply with the next job (a round trip is 5-20 us), short enough to cost nothing when idle.
+    /// How long the worker spins on its frame channel for the next descriptor before it sleeps: long enough to
+    /// catch a coordinator that answers one reply with the next job (a shm round trip is 2-5 us), short enough to
+    /// cost nothing when idle.
     /// </summary>
     public const long SpinNanoseconds = 50_000;
 
@@ -37,6 +38,7 @@ internal sealed class WorkerSession : IDisposable
     private readonly ArrayBufferWriter<byte> _channelReply = new(1024);
     private readonly FrameWriter _channelFrames;
     private FrameChannel? _channel;
+    private bool _betweenFrames = true;
 
     public WorkerSession(DirectSocketStream stream, uint workerId, byte[] secret, WorkerLog log)
     {
@@ -149,7 +151,9 @@ internal sealed class WorkerSession : IDisposable
                 {
                     return await FailAsync(e).ConfigureAwait(false); // a broken slot: the channel cannot be trusted
                 }
-                if (channel.Wait(_socket.Descriptor, SpinNanoseconds) == WaitReady.Doorbell)
+                // Spin for the next frame, not for the rest of a large one on the socket: that is a bulk transfer
+                // under way, and a spinning reader would take a core from the writer it waits for.
+                if (channel.Wait(_socket.Descriptor, _betweenFrames ? SpinNanoseconds : 0) == WaitReady.Doorbell)
                 {
                     continue;
                 }
@@ -178,6 +182,7 @@ internal sealed class WorkerSession : IDisposable
 
             // Consumed up to the first incomplete frame; examined everything so the next read waits for more.
             _input.AdvanceTo(buffer.Start, buffer.End);
+            _betweenFrames = buffer.IsEmpty;
             await _output.FlushAsync().ConfigureAwait(false);
             if (shutdown)
             {

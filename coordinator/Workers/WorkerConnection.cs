@@ -10,22 +10,25 @@ namespace ProcessFarm.Coordinator.Workers;
 
 /// <summary>
 /// Speaks the protocol with one worker over its pipe (the Broker half; <see cref="WorkerProcess"/> launches).
-/// One receive thread per connection reads the socket itself (<see cref="DirectSocketStream"/>: spin, then sleep
-/// in poll) and calls the reply handler on that thread; sends are serialized by a lock so frames never interleave.
+/// All traffic uses direct system calls (<see cref="DirectSocketStream"/>), never .NET's socket engine, whose
+/// event thread would otherwise wake for every incoming frame. One receive thread per connection reads the Hello
+/// and then every reply (spin, then sleep in poll) and calls the reply handler on that thread; sends are
+/// serialized by a lock so frames never interleave, and a send the socket cannot take at once finishes on the
+/// stream's writer thread.
 /// </summary>
 internal sealed class WorkerConnection : IAsyncDisposable
 {
     private readonly NamedPipeServerStream _stream;
     /// <summary>
-    /// How long the receive thread spins for the next reply before it sleeps (see <see cref="DirectSocketStream"/>):
-    /// a reply within a small job's round trip is picked up without a wake-up.
+    /// How long the receive thread spins on the frame channel for the next reply before it sleeps: a reply
+    /// within a small job's round trip is picked up without a wake-up.
     /// </summary>
     public const long ReceiveSpinNanoseconds = 50_000;
 
-    private readonly PipeReader _input;
+    private readonly DirectSocketStream _socket;
     private readonly PipeWriter _output;
+    private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private DirectSocketStream? _socket;
 
     /// <summary>The id of the Channel request; job ids of runs count up from 1 and never reach it.</summary>
     internal const ulong ChannelRequestId = ulong.MaxValue;
@@ -47,8 +50,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         _stream = stream;
         _log = log;
-        _input = PipeTransport.CreateReader(stream);
-        _output = PipeTransport.CreateWriter(stream);
+        _socket = new DirectSocketStream(stream.SafePipeHandle) { OffloadBlockedWrites = true };
+        _output = PipeTransport.CreateWriter(_socket);
         _frames = new FrameWriter(_output);
         _postFrames = new FrameWriter(_postBuffer);
     }
@@ -71,34 +74,18 @@ internal sealed class WorkerConnection : IAsyncDisposable
     /// <summary>Completes when the receive loop ends.</summary>
     public Task Completion => _receiving is null ? Task.CompletedTask : _received.Task;
 
-    /// <summary>Reads the worker's Hello.</summary>
+    /// <summary>Starts the receive thread, which reads the worker's Hello first.</summary>
     /// <exception cref="ProtocolException">The first frame is not a valid Hello, or the stream ended.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the socket is then shut down.</exception>
     public async Task<HelloMessage> ReadHelloAsync(CancellationToken cancellationToken)
     {
-        while (true)
+        if (_receiving is null)
         {
-            var read = await _input.ReadAsync(cancellationToken);
-            var buffer = read.Buffer;
-            if (FrameReader.TryReadFrame(ref buffer, out var body))
-            {
-                try
-                {
-                    Hello = FrameReader.ReadHello(body);
-                    // The receive thread reads the socket directly from here on, so nothing may wait in this
-                    // reader's buffer; a worker sends nothing after Hello until it has the Welcome.
-                    return buffer.IsEmpty ? Hello : throw new ProtocolException(ErrorCode.Malformed, "the peer sent more frames before the Welcome");
-                }
-                finally
-                {
-                    _input.AdvanceTo(buffer.Start);
-                }
-            }
-            if (read.IsCompleted)
-            {
-                throw new ProtocolException(ErrorCode.Malformed, "the peer closed the pipe before sending Hello");
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
+            _receiving = new Thread(Receive) { IsBackground = true, Name = "worker replies" };
+            _receiving.Start();
         }
+        using var cancel = cancellationToken.Register(static s => ((DirectSocketStream)s!).Shutdown(), _socket);
+        return await _hello.Task.WaitAsync(cancellationToken);
     }
 
     public Task SendWelcomeAsync(CancellationToken cancellationToken) =>
@@ -107,16 +94,15 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public Task SendErrorAsync(ErrorMessage error, CancellationToken cancellationToken) =>
         SendAsync(error, static (frames, e) => frames.WriteError(e), cancellationToken);
 
-    /// <summary>Starts the receive loop; replies go to <paramref name="handler"/>.</summary>
+    /// <summary>Routes replies to <paramref name="handler"/> from now on (after the Welcome).</summary>
+    /// <exception cref="InvalidOperationException">No Hello was read yet.</exception>
     public void Start(IReplyHandler handler)
     {
-        _handler = handler;
-        if (_receiving is null)
+        if (Hello is null)
         {
-            _socket = new DirectSocketStream(_stream.SafePipeHandle) { SpinNanoseconds = ReceiveSpinNanoseconds };
-            _receiving = new Thread(Receive) { IsBackground = true, Name = $"worker {WorkerId} replies" };
-            _receiving.Start();
+            throw new InvalidOperationException("ReadHelloAsync comes first");
         }
+        Volatile.Write(ref _handler, handler);
     }
 
     /// <summary>Routes replies to another handler (the next run).</summary>
@@ -234,31 +220,36 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     private void Receive()
     {
-        var input = PipeTransport.CreateReader(_socket!);
+        // This thread's own reference: the descriptor stays valid until it has let go, whatever disposal does.
+        bool added = false;
+        _stream.SafePipeHandle.DangerousAddRef(ref added);
+        var input = PipeTransport.CreateReader(_socket);
         Exception? error = null;
+        bool betweenFrames = true;
         try
         {
-            while (true)
+            // The Hello first (on the first turn only), then replies until the end of the stream.
+            while (Hello is not null || ReceiveHello(input))
             {
                 if (Volatile.Read(ref _channel) is { } channel)
                 {
                     // Replies in the channel first; then spin on both paths, and sleep on the socket once parked.
                     DrainChannel(channel);
-                    if (channel.Wait(_socket!.Descriptor, ReceiveSpinNanoseconds) == WaitReady.Doorbell)
+                    // Spin for the next reply, not for the rest of a large one on the socket (see WorkerSession).
+                    if (channel.Wait(_socket.Descriptor, betweenFrames ? ReceiveSpinNanoseconds : 0) == WaitReady.Doorbell)
                     {
                         continue;
                     }
                 }
 
-                // The socket stream completes every read synchronously on this thread.
-                var pending = input.ReadAsync();
-                var read = pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+                var read = ReadSynchronously(input);
                 var buffer = read.Buffer;
                 while (FrameReader.TryReadFrame(ref buffer, out var body))
                 {
                     Dispatch(body);
                 }
                 input.AdvanceTo(buffer.Start, buffer.End);
+                betweenFrames = buffer.IsEmpty;
                 if (read.IsCompleted)
                 {
                     if (!buffer.IsEmpty)
@@ -276,12 +267,58 @@ internal sealed class WorkerConnection : IAsyncDisposable
         finally
         {
             input.Complete(error);
-            _socket!.Dispose();
+            _stream.SafePipeHandle.DangerousRelease();
+            _hello.TrySetException(new ProtocolException(ErrorCode.Malformed, "the peer closed the pipe before sending Hello", error));
+        }
+        if (Hello is null)
+        {
+            _received.TrySetResult();
+            return; // nobody to tell: the pool refuses the connection
         }
         _log.WorkerDisconnected(WorkerId, error?.Message ?? "end of stream");
         _channelOpened?.TrySetException(new WorkerFailedException($"worker {WorkerId} disconnected{ExitDescription} before it mapped the channel"));
         Volatile.Read(ref _handler)?.OnDisconnected(this, error);
         _received.TrySetResult();
+    }
+
+    /// <summary>Reads the first frame, which must be Hello; false when the stream ended or held something else.</summary>
+    private bool ReceiveHello(PipeReader input)
+    {
+        while (true)
+        {
+            var read = ReadSynchronously(input);
+            var buffer = read.Buffer;
+            if (FrameReader.TryReadFrame(ref buffer, out var body))
+            {
+                try
+                {
+                    Hello = FrameReader.ReadHello(body);
+                }
+                catch (ProtocolException e)
+                {
+                    _hello.TrySetException(e);
+                    return false;
+                }
+                finally
+                {
+                    input.AdvanceTo(buffer.Start);
+                }
+                _hello.TrySetResult(Hello);
+                return true;
+            }
+            input.AdvanceTo(buffer.Start, buffer.End);
+            if (read.IsCompleted)
+            {
+                return false;
+            }
+        }
+    }
+
+    /// <summary>The socket stream completes every read synchronously on this thread.</summary>
+    private static ReadResult ReadSynchronously(PipeReader input)
+    {
+        var pending = input.ReadAsync();
+        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
     private void DrainChannel(FrameChannel channel)
@@ -307,8 +344,8 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     private void Dispatch(ReadOnlySequence<byte> body)
     {
-        var handler = Volatile.Read(ref _handler);
-        Debug.Assert(handler is not null, "Start sets a handler before the loop runs.");
+        var handler = Volatile.Read(ref _handler)
+            ?? throw new ProtocolException(ErrorCode.Malformed, $"worker {WorkerId} sent a frame before it was welcomed");
         switch (FrameReader.ReadType(body))
         {
             case MessageType.Result:
@@ -344,15 +381,17 @@ internal sealed class WorkerConnection : IAsyncDisposable
         }
         try
         {
-            await _output.CompleteAsync();
+            // Flushes what is still buffered (a Shutdown); a worker that takes nothing more does not hold us up.
+            await _output.CompleteAsync().AsTask().WaitAsync(TimeSpan.FromSeconds(2));
         }
-        catch (IOException)
+        catch (Exception e) when (e is IOException or TimeoutException or ObjectDisposedException)
         {
-            // Completing flushes what a failed send left behind; a dead worker cannot take it. Teardown goes on.
+            // A dead or stuck worker cannot take it. Teardown goes on.
         }
-        // Shutting the socket down wakes the receive thread to the end of the stream; the thread holds a reference
-        // to the handle, so the descriptor stays valid until it has let go.
-        _socket?.Shutdown();
+        // Shutting the socket down wakes the receive thread to the end of the stream (and fails a write still
+        // waiting for room); both threads hold a reference to the handle, so the descriptor stays valid until
+        // they have let go.
+        _socket.Shutdown();
         try
         {
             await Completion.WaitAsync(TimeSpan.FromSeconds(5));
@@ -361,6 +400,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             // The loop is stuck in a handler; the socket is shut down, so it ends on its next read.
         }
+        _socket.Dispose();
         await _stream.DisposeAsync();
         if (_channel is { } channel && Completion.IsCompleted && await _sendLock.WaitAsync(TimeSpan.FromSeconds(5)))
         {

@@ -191,8 +191,12 @@ PF_EXPORT int32_t pf_wait(int32_t fd, const uint64_t* doorbell, uint64_t seen, u
  */
 PF_EXPORT int64_t pf_socket_read(int32_t fd, uint8_t* buffer, int64_t length, int64_t spin_ns, int32_t timeout_ms);
 
-/* Writes all length bytes to a connected stream socket, sleeping in poll while its buffer is full. 0 or -errno. */
-PF_EXPORT int32_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t length);
+/*
+ * Writes length bytes to a connected stream socket. With wait != 0 it writes them all, sleeping in poll while
+ * the socket's buffer is full, and returns length; with wait == 0 it writes what fits now and returns that count
+ * (possibly 0). -errno on failure (-EPIPE once the peer is gone).
+ */
+PF_EXPORT int64_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t length, int32_t wait);
 
 /* shutdown(fd, SHUT_RDWR): wakes a thread sleeping in pf_wait or pf_socket_read on fd. 0 or -errno. */
 PF_EXPORT int32_t pf_socket_shutdown(int32_t fd);

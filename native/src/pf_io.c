@@ -9,12 +9,16 @@
 
 #include <errno.h>
 #include <poll.h>
+#include <sched.h>
 #include <sys/socket.h>
 #include <time.h>
 
 /* With a doorbell, zero-timeout polls of the fd happen every this many spin turns: a poll is a system call, a
  * doorbell check is a load from a cache line. Without one, every turn polls. */
 #define PF_FD_CHECK_INTERVAL 64
+
+/* While spinning, the core is offered to other runnable threads this often. */
+#define PF_YIELD_INTERVAL_NS 5000
 
 static int64_t pf_now_ns(void)
 {
@@ -60,7 +64,9 @@ PF_EXPORT int32_t pf_wait(int32_t fd, const uint64_t* doorbell, uint64_t seen, u
 {
     if (spin_ns > 0)
     {
-        int64_t deadline = pf_now_ns() + spin_ns;
+        int64_t now = pf_now_ns();
+        int64_t deadline = now + spin_ns;
+        int64_t next_yield = now + PF_YIELD_INTERVAL_NS;
         for (uint32_t turn = 1;; turn++)
         {
             if (pf_doorbell_rang(doorbell, seen))
@@ -74,9 +80,17 @@ PF_EXPORT int32_t pf_wait(int32_t fd, const uint64_t* doorbell, uint64_t seen, u
                 {
                     return readable > 0 ? PF_READY_FD : readable;
                 }
-                if (pf_now_ns() >= deadline)
+                now = pf_now_ns();
+                if (now >= deadline)
                 {
                     break;
+                }
+                if (now >= next_yield)
+                {
+                    /* If the peer we wait for is runnable on this very core, let it run: spinning over it would
+                     * only delay the reply until the spin gives up. Returns at once when nothing else waits. */
+                    sched_yield();
+                    next_yield = pf_now_ns() + PF_YIELD_INTERVAL_NS;
                 }
             }
             pf_cpu_relax();
@@ -145,19 +159,19 @@ PF_EXPORT int64_t pf_socket_read(int32_t fd, uint8_t* buffer, int64_t length, in
     }
 }
 
-PF_EXPORT int32_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t length)
+PF_EXPORT int64_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t length, int32_t wait)
 {
     if (buffer == NULL || length < 0)
     {
         return -EINVAL;
     }
-    while (length > 0)
+    int64_t written = 0;
+    while (written < length)
     {
-        ssize_t sent = send(fd, buffer, (size_t)length, MSG_DONTWAIT | MSG_NOSIGNAL);
+        ssize_t sent = send(fd, buffer + written, (size_t)(length - written), MSG_DONTWAIT | MSG_NOSIGNAL);
         if (sent >= 0)
         {
-            buffer += sent;
-            length -= sent;
+            written += sent;
             continue;
         }
         if (errno == EINTR)
@@ -168,13 +182,17 @@ PF_EXPORT int32_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t len
         {
             return -errno;
         }
+        if (!wait)
+        {
+            break;
+        }
         struct pollfd entry = { .fd = fd, .events = POLLOUT, .revents = 0 };
         if (poll(&entry, 1, -1) < 0 && errno != EINTR)
         {
             return -errno;
         }
     }
-    return 0;
+    return written;
 }
 
 PF_EXPORT int32_t pf_socket_shutdown(int32_t fd)

@@ -70,7 +70,7 @@ internal static partial class Interop
         internal static partial long SocketRead(int fd, byte* buffer, long length, long spinNs, int timeoutMs);
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_write")]
-        internal static partial int SocketWrite(int fd, byte* buffer, long length);
+        internal static partial long SocketWrite(int fd, byte* buffer, long length, int wait);
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_shutdown")]
         internal static partial int SocketShutdown(int fd);

@@ -56,19 +56,23 @@ public static unsafe class SocketIo
         };
     }
 
-    /// <summary>Writes all of <paramref name="buffer"/>.</summary>
+    /// <summary>Writes all of <paramref name="buffer"/>, sleeping in poll while the socket's buffer is full.</summary>
     /// <exception cref="IOException">The socket failed or the peer is gone.</exception>
-    public static void Write(int fd, ReadOnlySpan<byte> buffer)
+    public static void Write(int fd, ReadOnlySpan<byte> buffer) => _ = Send(fd, buffer, wait: true);
+
+    /// <summary>Writes what fits into the socket's buffer now, without waiting.</summary>
+    /// <returns>The bytes written, possibly 0.</returns>
+    /// <exception cref="IOException">The socket failed or the peer is gone.</exception>
+    public static int TryWrite(int fd, ReadOnlySpan<byte> buffer) => Send(fd, buffer, wait: false);
+
+    private static int Send(int fd, ReadOnlySpan<byte> buffer, bool wait)
     {
-        int result;
+        long result;
         fixed (byte* data = buffer)
         {
-            result = Interop.PfNative.SocketWrite(fd, data, buffer.Length);
+            result = Interop.PfNative.SocketWrite(fd, data, buffer.Length, wait ? 1 : 0);
         }
-        if (result < 0)
-        {
-            throw Failure("write to", -result);
-        }
+        return result >= 0 ? (int)result : throw Failure("write to", (int)-result);
     }
 
     /// <summary>Shuts both directions down, waking a thread that sleeps in <see cref="Wait"/> or <see cref="Read"/>.</summary>

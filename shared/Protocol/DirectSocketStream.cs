@@ -5,9 +5,10 @@ namespace ProcessFarm.Shared.Protocol;
 
 /// <summary>
 /// A stream over a connected Unix socket that reads and writes with direct system calls on the calling thread,
-/// spinning for <see cref="SpinNanoseconds"/> before it sleeps in poll (<see cref="SocketIo"/>). Its async
-/// methods complete synchronously: it is for a connection that owns a thread (the worker's serve loop, the
+/// sleeping in poll when there is nothing to read (<see cref="SocketIo"/>). Its reads
+/// complete synchronously: it is for a connection that owns a reading thread (the worker's serve loop, the
 /// coordinator's receive thread), where an event loop's hand-offs would cost more than the round trip itself.
+/// Nothing here registers the socket with .NET's socket engine, so no event thread wakes per message either.
 /// </summary>
 /// <remarks>
 /// The stream borrows its socket handle (a reference is held until disposal) and never closes it; its
@@ -17,6 +18,7 @@ public sealed class DirectSocketStream : Stream
 {
     private readonly SafeHandle _socket;
     private readonly int _fd;
+    private BlockedWriter? _blockedWriter;
     private int _disposed;
 
     /// <summary>Borrows <paramref name="socket"/>, whose handle is a socket descriptor.</summary>
@@ -32,8 +34,13 @@ public sealed class DirectSocketStream : Stream
     /// <summary>The socket descriptor, for waits that combine it with a doorbell.</summary>
     public int Descriptor => _fd;
 
-    /// <summary>How long a read spins on non-blocking attempts before it sleeps. 0 sleeps at once.</summary>
-    public long SpinNanoseconds { get; set; }
+    /// <summary>
+    /// When true, <see cref="WriteAsync(ReadOnlyMemory{byte}, CancellationToken)"/> writes what fits at once and
+    /// hands the rest of a write the socket cannot take yet to the stream's own writer thread, so an async caller
+    /// never blocks in poll; when false (default) the caller's thread waits. Either way one write at a time, as a
+    /// PipeWriter issues them.
+    /// </summary>
+    public bool OffloadBlockedWrites { get; init; }
 
     /// <inheritdoc/>
     public override bool CanTimeout => true;
@@ -60,7 +67,9 @@ public sealed class DirectSocketStream : Stream
     public override int Read(Span<byte> buffer)
     {
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        return SocketIo.Read(_fd, buffer, SpinNanoseconds, ReadTimeout);
+        // No spinning on the socket: a wake-up from poll costs less here than polling it from a loop, which
+        // competes with the peer and the kernel for the cores (docs/RESULTS.md, "Round-trip latency").
+        return SocketIo.Read(_fd, buffer, spinNs: 0, ReadTimeout);
     }
 
     /// <inheritdoc/>
@@ -106,8 +115,19 @@ public sealed class DirectSocketStream : Stream
         }
         try
         {
-            Write(buffer.Span);
-            return ValueTask.CompletedTask;
+            if (!OffloadBlockedWrites)
+            {
+                Write(buffer.Span);
+                return ValueTask.CompletedTask;
+            }
+            ObjectDisposedException.ThrowIf(_disposed != 0, this);
+            int written = SocketIo.TryWrite(_fd, buffer.Span);
+            if (written == buffer.Length)
+            {
+                return ValueTask.CompletedTask;
+            }
+            _blockedWriter ??= new BlockedWriter(_socket, _fd);
+            return new ValueTask(_blockedWriter.WriteAsync(buffer[written..]));
         }
         catch (Exception e) when (e is IOException or ObjectDisposedException)
         {
@@ -147,8 +167,77 @@ public sealed class DirectSocketStream : Stream
     {
         if (Interlocked.Exchange(ref _disposed, 1) == 0)
         {
+            _blockedWriter?.Stop();
             _socket.DangerousRelease();
         }
         base.Dispose(disposing);
+    }
+
+    /// <summary>
+    /// A thread that finishes writes the socket could not take at once, waiting in poll for room. It holds its own
+    /// reference to the handle; a write still waiting when the owner shuts the socket down fails and the thread ends.
+    /// </summary>
+    private sealed class BlockedWriter
+    {
+        private readonly SafeHandle _socket;
+        private readonly int _fd;
+        private readonly SemaphoreSlim _work = new(0);
+        private ReadOnlyMemory<byte> _pending;
+        private TaskCompletionSource? _done;
+        private volatile bool _stopping;
+
+        public BlockedWriter(SafeHandle socket, int fd)
+        {
+            bool added = false;
+            socket.DangerousAddRef(ref added);
+            _socket = socket;
+            _fd = fd;
+            new Thread(Run) { IsBackground = true, Name = "socket writer" }.Start();
+        }
+
+        public Task WriteAsync(ReadOnlyMemory<byte> rest)
+        {
+            var done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            _pending = rest;
+            _done = done;
+            _work.Release();
+            return done.Task;
+        }
+
+        public void Stop()
+        {
+            _stopping = true;
+            _work.Release();
+        }
+
+        private void Run()
+        {
+            try
+            {
+                while (true)
+                {
+                    _work.Wait();
+                    if (_stopping)
+                    {
+                        _done?.TrySetException(new ObjectDisposedException(nameof(DirectSocketStream)));
+                        return;
+                    }
+                    try
+                    {
+                        SocketIo.Write(_fd, _pending.Span);
+                        _done!.TrySetResult();
+                    }
+                    catch (IOException e)
+                    {
+                        _done!.TrySetException(e);
+                    }
+                }
+            }
+            finally
+            {
+                _socket.DangerousRelease();
+                _work.Dispose();
+            }
+        }
     }
 }

@@ -142,7 +142,8 @@ public sealed unsafe class FrameChannel : IDisposable
 
     /// <summary>
     /// Waits until a frame is published on the incoming ring or <paramref name="socket"/> is readable: spins for
-    /// <paramref name="spinNs"/>, then parks (sets this side's flag) and sleeps in poll.
+    /// <paramref name="spinNs"/>, then parks (sets this side's flag)
+    /// and sleeps in poll.
     /// </summary>
     public WaitReady Wait(int socket, long spinNs) =>
         SocketIo.Wait(socket, _incoming.Published, *_incoming.Consumed, _parked, spinNs, timeoutMs: -1);

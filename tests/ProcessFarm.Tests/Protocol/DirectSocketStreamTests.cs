@@ -9,24 +9,39 @@ namespace ProcessFarm.Tests.Protocol;
 public class DirectSocketStreamTests
 {
     [Theory]
-    [InlineData(0)]
-    [InlineData(50_000)]
-    public async Task Bytes_CrossBothWays_Whole(long spinNs)
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Bytes_CrossBothWays_Whole(bool offloadBlockedWrites)
     {
         var (a, b) = FrameChannelTests.SocketPair();
         using var _1 = a;
         using var _2 = b;
-        using var left = new DirectSocketStream(a.SafeHandle) { SpinNanoseconds = spinNs };
-        using var right = new DirectSocketStream(b.SafeHandle) { SpinNanoseconds = spinNs };
+        using var left = new DirectSocketStream(a.SafeHandle) { OffloadBlockedWrites = offloadBlockedWrites };
+        using var right = new DirectSocketStream(b.SafeHandle);
         byte[] sent = new byte[3 << 20]; // larger than the socket buffer: the writer must wait for the reader
         new Random(3).NextBytes(sent);
 
-        var writing = Task.Run(() => left.Write(sent));
+        var writing = Task.Run(async () => await left.WriteAsync(sent));
         byte[] received = new byte[sent.Length];
         await right.ReadExactlyAsync(received);
         await writing.WaitAsync(TimeSpan.FromSeconds(10));
 
         Assert.Equal(sent, received);
+    }
+
+    [Fact]
+    public async Task OffloadedWrite_ThatCannotFinish_ReturnsPending_WithoutBlockingTheCaller()
+    {
+        var (a, b) = FrameChannelTests.SocketPair();
+        using var _1 = a;
+        using var _2 = b;
+        using var stream = new DirectSocketStream(a.SafeHandle) { OffloadBlockedWrites = true };
+
+        var write = stream.WriteAsync(new byte[8 << 20]); // nobody reads: most of it must wait for room
+
+        Assert.False(write.IsCompleted);
+        stream.Shutdown(); // the owner's teardown fails the waiting write
+        await Assert.ThrowsAsync<IOException>(async () => await write.AsTask().WaitAsync(TimeSpan.FromSeconds(10)));
     }
 
     [Fact]

@@ -45,7 +45,7 @@ internal sealed class WorkerSession : IDisposable
         _socket = stream;
         _input = PipeTransport.CreateReader(stream);
         _output = PipeTransport.CreateWriter(stream);
-        _frames = new FrameWriter(_output);
+        _frames = new FrameWriter(_output, WriteDirect);
         _channelFrames = new FrameWriter(_channelReply);
         _executor = new JobExecutor();
         _workerId = workerId;
@@ -233,11 +233,24 @@ internal sealed class WorkerSession : IDisposable
         }
         if (wake || spilled)
         {
-            var flush = _output.FlushAsync();
-            if (!flush.IsCompleted)
-            {
-                flush.AsTask().GetAwaiter().GetResult(); // the socket stream writes synchronously; kept for safety
-            }
+            FlushSynchronously();
+        }
+    }
+
+    /// <summary>A large reply payload goes from where it lies (the receive buffer, the re-encoding) to the socket.</summary>
+    private void WriteDirect(ReadOnlySpan<byte> payload)
+    {
+        FlushSynchronously();
+        _socket.Write(payload);
+    }
+
+    /// <summary>The socket stream writes synchronously, so a flush completes on this thread.</summary>
+    private void FlushSynchronously()
+    {
+        var flush = _output.FlushAsync();
+        if (!flush.IsCompleted)
+        {
+            flush.AsTask().GetAwaiter().GetResult();
         }
     }
 

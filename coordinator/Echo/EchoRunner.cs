@@ -225,15 +225,17 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
     {
         ulong id = Interlocked.Increment(ref _nextId);
         _chunks[id] = (start, count);
-        return worker.SendAsync((this, id, start, count), static (frames, s) => s.Item1.WriteShare(frames, s.Item2, s.Item3, s.Item4), cancellationToken);
+        // Bytes need no serializing: the frame's header is written, the payload goes from the array to the socket.
+        var bytes = _payload!.Bytes is { } array ? array.AsMemory(start, count) : ReadOnlyMemory<byte>.Empty;
+        return worker.SendAsync((this, id, start, count), static (frames, s) => s.Item1.WriteShare(frames, s.Item2, s.Item3, s.Item4), bytes, cancellationToken);
     }
 
     private void WriteShare(FrameWriter frames, ulong id, int start, int count)
     {
         long started = Stopwatch.GetTimestamp();
-        if (_payload!.Bytes is { } bytes)
+        if (_payload!.Bytes is not null)
         {
-            frames.WriteJob(id, JobKind.Echo, default, bytes.AsSpan(start, count));
+            frames.BeginJob(id, JobKind.Echo, default, PayloadEncoding.Binary, count);
         }
         else
         {

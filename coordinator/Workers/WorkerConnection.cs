@@ -109,17 +109,41 @@ internal sealed class WorkerConnection : IAsyncDisposable
     public void SetHandler(IReplyHandler handler) => Volatile.Write(ref _handler, handler);
 
     /// <summary>Writes one or more frames under the send lock and flushes them.</summary>
-    public async Task SendAsync<TState>(TState state, Action<FrameWriter, TState> write, CancellationToken cancellationToken)
+    public Task SendAsync<TState>(TState state, Action<FrameWriter, TState> write, CancellationToken cancellationToken) =>
+        SendAsync(state, write, ReadOnlyMemory<byte>.Empty, cancellationToken);
+
+    /// <summary>
+    /// Writes a frame whose last element is a bin payload: <paramref name="write"/> writes everything up to and
+    /// including the bin header, and <paramref name="payload"/> then goes from where it lies straight to the
+    /// socket, not through the writer's buffers (one copy fewer).
+    /// </summary>
+    public async Task SendAsync<TState>(TState state, Action<FrameWriter, TState> write, ReadOnlyMemory<byte> payload, CancellationToken cancellationToken)
     {
         await _sendLock.WaitAsync(cancellationToken);
         try
         {
             write(_frames, state);
             await FlushAsync(cancellationToken);
+            if (!payload.IsEmpty)
+            {
+                await WriteDirectAsync(payload);
+            }
         }
         finally
         {
             _sendLock.Release();
+        }
+    }
+
+    private async Task WriteDirectAsync(ReadOnlyMemory<byte> payload)
+    {
+        try
+        {
+            await _socket.WriteAsync(payload);
+        }
+        catch (IOException e)
+        {
+            throw new WorkerFailedException($"worker {WorkerId} is gone{ExitDescription}: {e.Message}", e);
         }
     }
 

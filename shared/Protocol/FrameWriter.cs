@@ -21,14 +21,34 @@ public sealed class FrameWriter
     private static readonly byte[] s_kindFile = "file"u8.ToArray();
 
     private readonly IBufferWriter<byte> _output;
+    private readonly PayloadBypass? _bypass;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
 
     /// <summary>Writes frames to <paramref name="output"/>.</summary>
     public FrameWriter(IBufferWriter<byte> output)
+        : this(output, null)
+    {
+    }
+
+    /// <summary>
+    /// Writes frames to <paramref name="output"/>; payloads of <see cref="BypassThresholdBytes"/> or more go to
+    /// <paramref name="bypass"/> instead of being copied into the output's buffers.
+    /// </summary>
+    public FrameWriter(IBufferWriter<byte> output, PayloadBypass? bypass)
     {
         ArgumentNullException.ThrowIfNull(output);
         _output = output;
+        _bypass = bypass;
     }
+
+    /// <summary>
+    /// Writes payload bytes straight to the transport, after first sending everything the output holds so the
+    /// stream stays in order: a copy saved for a large payload (a worker echoing what it received, say).
+    /// </summary>
+    public delegate void PayloadBypass(ReadOnlySpan<byte> payload);
+
+    /// <summary>Payloads from this size on take the bypass, when there is one.</summary>
+    public const int BypassThresholdBytes = 64 * 1024;
 
     /// <summary>The output frames go to.</summary>
     public IBufferWriter<byte> Output => _output;
@@ -136,6 +156,11 @@ public sealed class FrameWriter
     /// </summary>
     public void WritePayload(ReadOnlySpan<byte> payload)
     {
+        if (_bypass is not null && payload.Length >= BypassThresholdBytes)
+        {
+            _bypass(payload);
+            return;
+        }
         while (!payload.IsEmpty)
         {
             var span = _output.GetSpan(Math.Min(payload.Length, PipeTransport.BufferBytes));

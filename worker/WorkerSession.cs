@@ -87,6 +87,11 @@ internal sealed class WorkerSession : IDisposable
             _log.Error("the coordinator did not answer the handshake in time");
             return ExitCode.HandshakeRefused;
         }
+        catch (ProtocolException e)
+        {
+            _log.Error($"the coordinator's answer to Hello is not a valid frame: {e.Message}");
+            return ExitCode.HandshakeRefused;
+        }
         finally
         {
             _socket.ReadTimeout = Timeout.Infinite;

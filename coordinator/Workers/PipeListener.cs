@@ -18,7 +18,8 @@ namespace ProcessFarm.Coordinator.Workers;
 internal sealed class PipeListener : IDisposable
 {
     private const string DirectoryPrefix = "processfarm-";
-    private int _created;
+    private readonly Lock _gate = new();
+    private NamedPipeServerStream? _keeper;
     private int _unlinked;
 
     private PipeListener(string directory)
@@ -52,19 +53,26 @@ internal sealed class PipeListener : IDisposable
         return new PipeListener(directory);
     }
 
-    /// <summary>A server instance waiting for one worker; the first one creates the socket.</summary>
+    /// <summary>A server instance waiting for one worker; the first call also creates the socket.</summary>
     public NamedPipeServerStream CreateServer()
     {
-        bool first = Interlocked.Exchange(ref _created, 1) == 0;
-        var options = PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly | (first ? PipeOptions.FirstPipeInstance : PipeOptions.None);
-        var server = new NamedPipeServerStream(PipePath, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances, PipeTransmissionMode.Byte, options);
-        if (first)
+        lock (_gate)
         {
-            // The directory already keeps others out; the socket itself needs no more than its owner either.
-            File.SetUnixFileMode(PipePath, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+            if (_keeper is null)
+            {
+                // .NET shares one listening socket among a name's server instances and closes it when the last
+                // instance is accepted or disposed, resetting connections still in its backlog (a worker that
+                // connected while a refused intruder's instance went away). This instance never accepts and keeps
+                // the socket open until Unlink.
+                _keeper = NewServer(PipeOptions.FirstPipeInstance);
+                File.SetUnixFileMode(PipePath, UnixFileMode.UserRead | UnixFileMode.UserWrite); // the directory keeps others out already
+            }
+            return NewServer(PipeOptions.None);
         }
-        return server;
     }
+
+    private NamedPipeServerStream NewServer(PipeOptions first) =>
+        new(PipePath, PipeDirection.InOut, NamedPipeServerStream.MaxAllowedServerInstances, PipeTransmissionMode.Byte, PipeOptions.Asynchronous | PipeOptions.CurrentUserOnly | first);
 
     /// <summary>Removes the socket file and the directory; accepted connections are unaffected. Idempotent.</summary>
     public void Unlink()
@@ -75,6 +83,10 @@ internal sealed class PipeListener : IDisposable
         }
         TryDelete(() => File.Delete(PipePath));
         TryDelete(() => Directory.Delete(DirectoryPath, recursive: true));
+        lock (_gate)
+        {
+            _keeper?.Dispose();
+        }
     }
 
     public void Dispose() => Unlink();

@@ -198,6 +198,16 @@ PF_EXPORT int64_t pf_socket_read(int32_t fd, uint8_t* buffer, int64_t length, in
  */
 PF_EXPORT int64_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t length, int32_t wait);
 
+/*
+ * Connects a new stream socket (close-on-exec) to the Unix socket at path, retrying while it does not exist yet
+ * or refuses, for up to timeout_ms, and checks that its owner (SO_PEERCRED) is this process's user. Returns the
+ * descriptor, or -ETIMEDOUT, -EACCES (another user's socket), -ENAMETOOLONG or another -errno.
+ */
+PF_EXPORT int32_t pf_socket_connect(const char* path, int32_t timeout_ms);
+
+/* close(fd). 0 or -errno. */
+PF_EXPORT int32_t pf_socket_close(int32_t fd);
+
 /* shutdown(fd, SHUT_RDWR): wakes a thread sleeping in pf_wait or pf_socket_read on fd. 0 or -errno. */
 PF_EXPORT int32_t pf_socket_shutdown(int32_t fd);
 

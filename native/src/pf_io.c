@@ -10,7 +10,10 @@
 #include <errno.h>
 #include <poll.h>
 #include <sched.h>
+#include <string.h>
 #include <sys/socket.h>
+#include <sys/un.h>
+#include <unistd.h>
 #include <time.h>
 
 /* With a doorbell, zero-timeout polls of the fd happen every this many spin turns: a poll is a system call, a
@@ -198,4 +201,51 @@ PF_EXPORT int64_t pf_socket_write(int32_t fd, const uint8_t* buffer, int64_t len
 PF_EXPORT int32_t pf_socket_shutdown(int32_t fd)
 {
     return shutdown(fd, SHUT_RDWR) == 0 ? 0 : -errno;
+}
+
+PF_EXPORT int32_t pf_socket_connect(const char* path, int32_t timeout_ms)
+{
+    struct sockaddr_un address = { .sun_family = AF_UNIX };
+    if (path == NULL || strlen(path) >= sizeof address.sun_path)
+    {
+        return -ENAMETOOLONG;
+    }
+    strcpy(address.sun_path, path);
+    int64_t deadline = pf_now_ns() + (int64_t)timeout_ms * 1000000;
+    for (;;)
+    {
+        int fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0);
+        if (fd < 0)
+        {
+            return -errno;
+        }
+        if (connect(fd, (const struct sockaddr*)&address, sizeof address) == 0)
+        {
+            struct ucred peer;
+            socklen_t length = sizeof peer;
+            if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0 || peer.uid != geteuid())
+            {
+                close(fd);
+                return -EACCES;
+            }
+            return fd;
+        }
+        int error = errno;
+        close(fd);
+        if (error != ENOENT && error != ECONNREFUSED && error != EAGAIN && error != EINTR)
+        {
+            return -error;
+        }
+        if (pf_now_ns() >= deadline)
+        {
+            return -ETIMEDOUT;
+        }
+        struct timespec pause = { .tv_sec = 0, .tv_nsec = 2000000 };
+        nanosleep(&pause, NULL);
+    }
+}
+
+PF_EXPORT int32_t pf_socket_close(int32_t fd)
+{
+    return close(fd) == 0 ? 0 : -errno;
 }

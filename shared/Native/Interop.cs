@@ -72,6 +72,12 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_write")]
         internal static partial long SocketWrite(int fd, byte* buffer, long length, int wait);
 
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_connect", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int SocketConnect(string path, int timeoutMs);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_close")]
+        internal static partial int SocketClose(int fd);
+
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_shutdown")]
         internal static partial int SocketShutdown(int fd);
     }

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.IO.Pipelines;
 using System.IO.Pipes;
 using ProcessFarm.Coordinator.Workers;
@@ -21,17 +22,27 @@ public class HandshakeTests
         var options = new WorkerPoolOptions
         {
             Secret = secret,
-            OnListening = path => _ = Task.Run(async () =>
+            OnListening = path =>
             {
-                try
+                // Connected before the pool spawns its worker, so the intruder is first in the accept queue: a
+                // worker accepted first would complete the pool, which then stops listening and resets the rest.
+                var client = new NamedPipeClientStream(".", path, PipeDirection.InOut, System.IO.Pipes.PipeOptions.Asynchronous | System.IO.Pipes.PipeOptions.CurrentUserOnly);
+                client.Connect(TimeSpan.FromSeconds(10));
+                _ = Task.Run(async () =>
                 {
-                    intruder.TrySetResult(await IntrudeAsync(path, knowsSecret ? secret : new byte[ProtocolLimits.SecretBytes], version));
-                }
-                catch (Exception e)
-                {
-                    intruder.TrySetException(e);
-                }
-            }),
+                    try
+                    {
+                        await using (client)
+                        {
+                            intruder.TrySetResult(await IntrudeAsync(client, knowsSecret ? secret : new byte[ProtocolLimits.SecretBytes], version));
+                        }
+                    }
+                    catch (Exception e)
+                    {
+                        intruder.TrySetException(e);
+                    }
+                });
+            },
         };
 
         await using (var pool = await WorkerPool.StartAsync(1, options, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout())
@@ -64,10 +75,28 @@ public class HandshakeTests
         Assert.Equal(4, process.ExitCode); // HandshakeRefused
     }
 
-    private static async Task<ErrorMessage> IntrudeAsync(string path, byte[] secret, uint version)
+    [Theory]
+    [InlineData(new byte[] { 0, 0, 0, 2, 0x92, 0x02, 0x01 })] // the length says 2, the array wants 3 bytes
+    [InlineData(new byte[] { 0x7f, 0xff, 0xff, 0xff })] // a length far above the limit
+    public async Task WorkerGivenAMalformedAnswer_ExitsWithHandshakeRefused_NotACrash(byte[] answer)
     {
-        await using var client = new NamedPipeClientStream(".", path, PipeDirection.InOut, System.IO.Pipes.PipeOptions.Asynchronous | System.IO.Pipes.PipeOptions.CurrentUserOnly);
-        await client.ConnectAsync(TestHelpers.TimeoutToken());
+        string worker = WorkerLocator.Find(null, out _)!;
+        using var listener = PipeListener.Create();
+        var server = listener.CreateServer();
+        byte[] secret = new byte[ProtocolLimits.SecretBytes];
+        using var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, CoordinatorLog.Silent);
+        await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+        await using var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
+        await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+
+        await connection.SendAsync(answer, static (frames, a) => frames.Output.Write(a), TestHelpers.TimeoutToken());
+
+        await process.Exited.DefaultTimeout();
+        Assert.Equal(4, process.ExitCode); // HandshakeRefused, not the runtime's crash code
+    }
+
+    private static async Task<ErrorMessage> IntrudeAsync(NamedPipeClientStream client, byte[] secret, uint version)
+    {
         var writer = PipeWriter.Create(client);
         new FrameWriter(writer).WriteHello(new HelloMessage(version, 0, Environment.ProcessId, secret, "none"));
         await writer.FlushAsync();

@@ -53,11 +53,14 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
     public static async Task<EchoMeasurement> MeasureThreadsAsync(EchoPayload payload, int repeat)
     {
         double[] samples = new double[repeat];
-        for (int r = 0; r < repeat; r++)
+        for (int r = -WarmUpRounds; r < repeat; r++)
         {
             long started = Stopwatch.GetTimestamp();
             var back = await Task.Run(() => payload); // a reference there and back: nothing is copied
-            samples[r] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            if (r >= 0)
+            {
+                samples[r] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            }
             if (!ReferenceEquals(back, payload))
             {
                 throw new InvalidOperationException("threads echo returned another object");
@@ -76,7 +79,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
         // re-encoding and deserializing overlap instead of running one after another on 100 MB frames.
         int unit = payload.Bytes is not null ? ChunkBytes : ChunkItems;
         var pieces = _pool.Workers.Select((_, i) => Pieces(Share(payload.Bytes?.Length ?? payload.Items!.Length, i, Workers), unit).ToList()).ToList();
-        for (int r = 0; r < repeat; r++)
+        for (int r = -WarmUpRounds; r < repeat; r++)
         {
             Reset(pieces.Sum(p => p.Count));
             long started = Stopwatch.GetTimestamp();
@@ -89,6 +92,10 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
                 }
             }, cancellationToken)));
             await _done.Task.WaitAsync(cancellationToken);
+            if (r < 0)
+            {
+                continue;
+            }
             samples[r] = Stopwatch.GetElapsedTime(started).TotalSeconds;
             serialize[r] = Stopwatch.GetElapsedTime(0, _serializeTicks).TotalSeconds;
             deserialize[r] = Stopwatch.GetElapsedTime(0, _deserializeTicks).TotalSeconds;
@@ -119,7 +126,7 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
         await _done.Task.WaitAsync(cancellationToken);
 
         double[] samples = new double[repeat];
-        for (int r = 0; r < repeat; r++)
+        for (int r = -WarmUpRounds; r < repeat; r++)
         {
             Reset();
             long started = Stopwatch.GetTimestamp();
@@ -131,7 +138,10 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
                 await workers[i].PostAsync((++_nextId, parameters), static (f, s) => f.WriteJob(s.Item1, JobKind.Echo, s.parameters), cancellationToken);
             }
             await _done.Task.WaitAsync(cancellationToken);
-            samples[r] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            if (r >= 0)
+            {
+                samples[r] = Stopwatch.GetElapsedTime(started).TotalSeconds;
+            }
         }
         return new EchoMeasurement("shm", payload.Kind, payload.DataBytes, payload.ItemCount, samples) { RegionWriteSeconds = writeSeconds };
     }
@@ -206,6 +216,12 @@ internal sealed class EchoRunner : IAsyncDisposable, IReplyHandler
         data.CopyTo(region.GetSpan(0, data.Length));
         return data.Length;
     }
+
+    /// <summary>
+    /// Unmeasured round trips before the measured ones, in every mode: the first touches fresh pages (the reply
+    /// buffers, the pools' segments) and runs code not yet at its final tier.
+    /// </summary>
+    public const int WarmUpRounds = 1;
 
     /// <summary>Bytes per frame for a bytes payload in pipe mode.</summary>
     public const int ChunkBytes = 1 << 20;

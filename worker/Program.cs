@@ -49,5 +49,5 @@ using (connection)
 using (var socket = new DirectSocketStream(connection))
 using (var session = new WorkerSession(socket, options.WorkerId, secret, log))
 {
-    return (int)session.RunAsync().GetAwaiter().GetResult();
+    return (int)session.Run();
 }

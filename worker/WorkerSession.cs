@@ -11,7 +11,8 @@ namespace ProcessFarm.Worker;
 /// One connection to the coordinator: handshake, then read frames and answer each until Shutdown or the end of
 /// the stream. All of it runs on one thread: a worker serves one job at a time, and the coordinator keeps a few
 /// in flight so the next job is already in the socket while this one runs. The socket is a
-/// <see cref="DirectSocketStream"/>, so every await here completes synchronously on that thread.
+/// <see cref="DirectSocketStream"/>, whose reads and writes complete on the calling thread, so the session is
+/// plain synchronous code over System.IO.Pipelines (no async state machines to compile at start-up either).
 /// </summary>
 internal sealed class WorkerSession : IDisposable
 {
@@ -54,17 +55,17 @@ internal sealed class WorkerSession : IDisposable
         _faults = FaultInjection.FromEnvironment(workerId);
     }
 
-    public async Task<ExitCode> RunAsync()
+    public ExitCode Run()
     {
         try
         {
-            var handshake = await HandshakeAsync().ConfigureAwait(false);
+            var handshake = Handshake();
             if (handshake != ExitCode.Success)
             {
                 return handshake;
             }
             JobExecutor.WarmUp();
-            return await ServeAsync().ConfigureAwait(false);
+            return Serve();
         }
         catch (IOException)
         {
@@ -72,15 +73,15 @@ internal sealed class WorkerSession : IDisposable
         }
     }
 
-    private async Task<ExitCode> HandshakeAsync()
+    private ExitCode Handshake()
     {
         _frames.WriteHello(new HelloMessage(ProtocolLimits.Version, _workerId, Environment.ProcessId, _secret, LookupTable.BestKernel.ToString()));
-        await _output.FlushAsync().ConfigureAwait(false);
+        PipeTransport.FlushBlocking(_output);
 
         _socket.ReadTimeout = HandshakeTimeoutMs;
         try
         {
-            return await ReadHandshakeReplyAsync().ConfigureAwait(false);
+            return ReadHandshakeReply();
         }
         catch (TimeoutException)
         {
@@ -98,11 +99,11 @@ internal sealed class WorkerSession : IDisposable
         }
     }
 
-    private async Task<ExitCode> ReadHandshakeReplyAsync()
+    private ExitCode ReadHandshakeReply()
     {
         while (true)
         {
-            var read = await _input.ReadAsync().ConfigureAwait(false);
+            var read = PipeTransport.ReadBlocking(_input);
             var buffer = read.Buffer;
             if (FrameReader.TryReadFrame(ref buffer, out var body))
             {
@@ -141,7 +142,7 @@ internal sealed class WorkerSession : IDisposable
         }
     }
 
-    private async Task<ExitCode> ServeAsync()
+    private ExitCode Serve()
     {
         while (true)
         {
@@ -154,7 +155,7 @@ internal sealed class WorkerSession : IDisposable
                 }
                 catch (ProtocolException e)
                 {
-                    return await FailAsync(e).ConfigureAwait(false); // a broken slot: the channel cannot be trusted
+                    return Fail(e); // a broken slot: the channel cannot be trusted
                 }
                 // Spin for the next frame, not for the rest of a large one on the socket: that is a bulk transfer
                 // under way, and a spinning reader would take a core from the writer it waits for.
@@ -164,7 +165,7 @@ internal sealed class WorkerSession : IDisposable
                 }
             }
 
-            var read = await _input.ReadAsync().ConfigureAwait(false);
+            var read = PipeTransport.ReadBlocking(_input);
             var buffer = read.Buffer;
             bool shutdown = false;
             try
@@ -175,20 +176,20 @@ internal sealed class WorkerSession : IDisposable
                     shutdown = !Handle(body, _frames);
                     if (_output.UnflushedBytes >= FlushThresholdBytes)
                     {
-                        await _output.FlushAsync().ConfigureAwait(false);
+                        PipeTransport.FlushBlocking(_output);
                     }
                 }
             }
             catch (ProtocolException e) when (e.Code == ErrorCode.FrameTooLarge)
             {
                 // The stream cannot be resynchronised after a bad length: say why and close.
-                return await FailAsync(e).ConfigureAwait(false);
+                return Fail(e);
             }
 
             // Consumed up to the first incomplete frame; examined everything so the next read waits for more.
             _input.AdvanceTo(buffer.Start, buffer.End);
             _betweenFrames = buffer.IsEmpty;
-            await _output.FlushAsync().ConfigureAwait(false);
+            PipeTransport.FlushBlocking(_output);
             if (shutdown)
             {
                 return ExitCode.Success;
@@ -238,25 +239,15 @@ internal sealed class WorkerSession : IDisposable
         }
         if (wake || spilled)
         {
-            FlushSynchronously();
+            PipeTransport.FlushBlocking(_output);
         }
     }
 
     /// <summary>A large reply payload goes from where it lies (the receive buffer, the re-encoding) to the socket.</summary>
     private void WriteDirect(ReadOnlySpan<byte> payload)
     {
-        FlushSynchronously();
+        PipeTransport.FlushBlocking(_output);
         _socket.Write(payload);
-    }
-
-    /// <summary>The socket stream writes synchronously, so a flush completes on this thread.</summary>
-    private void FlushSynchronously()
-    {
-        var flush = _output.FlushAsync();
-        if (!flush.IsCompleted)
-        {
-            flush.AsTask().GetAwaiter().GetResult();
-        }
     }
 
     private int TakeFromChannel(FrameChannel channel)
@@ -271,10 +262,10 @@ internal sealed class WorkerSession : IDisposable
         }
     }
 
-    private async Task<ExitCode> FailAsync(ProtocolException e)
+    private ExitCode Fail(ProtocolException e)
     {
         _frames.WriteError(new ErrorMessage(null, e.Code, e.Message));
-        await _output.FlushAsync().ConfigureAwait(false);
+        PipeTransport.FlushBlocking(_output);
         _log.Error(e.Message);
         return ExitCode.ProtocolError;
     }

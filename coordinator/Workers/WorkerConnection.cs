@@ -266,7 +266,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
                     }
                 }
 
-                var read = ReadSynchronously(input);
+                var read = PipeTransport.ReadBlocking(input);
                 var buffer = read.Buffer;
                 while (FrameReader.TryReadFrame(ref buffer, out var body))
                 {
@@ -310,7 +310,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         while (true)
         {
-            var read = ReadSynchronously(input);
+            var read = PipeTransport.ReadBlocking(input);
             var buffer = read.Buffer;
             if (FrameReader.TryReadFrame(ref buffer, out var body))
             {
@@ -336,13 +336,6 @@ internal sealed class WorkerConnection : IAsyncDisposable
                 return false;
             }
         }
-    }
-
-    /// <summary>The socket stream completes every read synchronously on this thread.</summary>
-    private static ReadResult ReadSynchronously(PipeReader input)
-    {
-        var pending = input.ReadAsync();
-        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
     }
 
     private void DrainChannel(FrameChannel channel)

@@ -26,6 +26,25 @@ public static class PipeTransport
     public static PipeWriter CreateWriter(Stream stream) =>
         PipeWriter.Create(stream, new StreamPipeWriterOptions(minimumBufferSize: MinimumWriteSegmentBytes, leaveOpen: true));
 
+    /// <summary>
+    /// Reads on the calling thread. Over a <see cref="DirectSocketStream"/> the read completes synchronously (its
+    /// reads do); over any other stream this blocks the thread until it does. For a loop that owns its thread.
+    /// </summary>
+    public static ReadResult ReadBlocking(PipeReader reader)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        var pending = reader.ReadAsync();
+        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
+    /// <summary>Flushes on the calling thread; the counterpart of <see cref="ReadBlocking"/> for a writer.</summary>
+    public static FlushResult FlushBlocking(PipeWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        var pending = writer.FlushAsync();
+        return pending.IsCompleted ? pending.Result : pending.AsTask().GetAwaiter().GetResult();
+    }
+
     private static int ReadBufferBytes() =>
         int.TryParse(Environment.GetEnvironmentVariable("PROCESSFARM_PIPE_BUFFER"), out int bytes) && bytes >= 4096 ? bytes : 1 << 20;
 }

@@ -71,6 +71,9 @@ internal static class TuneCommand
         string? input = parse.GetValue(s_input);
 
         using var source = LoadSource(input, parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry);
+        // The baseline first, on an idle machine: the worker binary started with nothing to do.
+        string? workerPath = WorkerLocator.Find(poolOptions.WorkerPath, out _);
+        double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
         TuneResult? result = null;
         await Terminal.RunWithProgressAsync(error, "tune", modes.Length * counts.Length, async step =>
         {
@@ -85,8 +88,6 @@ internal static class TuneCommand
                 step,
                 cancellationToken);
         });
-        string? workerPath = WorkerLocator.Find(poolOptions.WorkerPath, out _);
-        double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
         var report = new TuneReport(input is null ? "the built-in sample" : input, source.Geometry, repeat, result!, bareStartMs);
 
         var output = parse.InvocationConfiguration.Output;

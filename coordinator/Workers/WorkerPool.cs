@@ -204,8 +204,8 @@ internal sealed class WorkerPool : IAsyncDisposable
                 return null;
             }
             connection.Process = processes[hello.WorkerId];
+            connection.Start(new IdleReplyHandler(log)); // before the Welcome: whatever the worker sends next has a taker
             await connection.SendWelcomeAsync(cancellationToken);
-            connection.Start(new IdleReplyHandler(log));
             return connection;
         }
         catch (Exception e) when (e is ProtocolException or IOException)

@@ -1,5 +1,4 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Pipes;
 using ProcessFarm.Shared.Native;
@@ -18,33 +17,36 @@ namespace ProcessFarm.Coordinator.Workers;
 /// </summary>
 internal sealed class WorkerConnection : IAsyncDisposable
 {
-    private readonly NamedPipeServerStream _stream;
     /// <summary>
     /// How long the receive thread spins on the frame channel for the next reply before it sleeps: a reply
     /// within a small job's round trip is picked up without a wake-up.
     /// </summary>
     public const long ReceiveSpinNanoseconds = 50_000;
 
-    private readonly DirectSocketStream _socket;
-    private readonly PipeWriter _output;
-    private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
-    private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
-
     /// <summary>The id of the Channel request; job ids of runs count up from 1 and never reach it.</summary>
     internal const ulong ChannelRequestId = ulong.MaxValue;
 
-    private readonly ArrayBufferWriter<byte> _postBuffer = new(FrameChannel.MaxFrameBytes);
-    private readonly FrameWriter _postFrames;
-    private readonly byte[] _slot = new byte[FrameChannel.MaxFrameBytes];
-    private FrameChannel? _channel;
-    private TaskCompletionSource? _channelOpened;
-    private bool _channelReady;
+    private readonly NamedPipeServerStream _stream;
+    private readonly DirectSocketStream _socket;
+    private readonly PipeWriter _output;
     private readonly FrameWriter _frames;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
     private readonly CoordinatorLog _log;
+    private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReplyHandler? _handler;
     private Thread? _receiving;
     private int _disposed;
+
+    // The frame channel (shm descriptors): frames are staged in _postBuffer before they go into a slot, and the
+    // receive thread copies each reply out of its slot into _slot.
+    private readonly ArrayBufferWriter<byte> _postBuffer = new(FrameChannel.MaxFrameBytes);
+    private readonly FrameWriter _postFrames;
+    private readonly byte[] _slot = new byte[FrameChannel.MaxFrameBytes];
+    private readonly SemaphoreSlim _channelGate = new(1, 1);
+    private FrameChannel? _channel;
+    private TaskCompletionSource? _channelOpened;
+    private bool _channelReady;
 
     public WorkerConnection(NamedPipeServerStream stream, CoordinatorLog log)
     {
@@ -188,16 +190,29 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     /// <summary>
     /// Creates this connection's frame channel in <paramref name="directory"/> and has the worker map it; from
-    /// then on <see cref="PostAsync"/> uses it. Does nothing when the channel is open already.
+    /// then on <see cref="PostAsync"/> uses it. Does nothing when a channel was created already (callers racing
+    /// to open it wait for the first); if that one failed, sends keep to the socket.
     /// </summary>
     /// <exception cref="SharedMemoryException">The channel's file cannot be created.</exception>
     /// <exception cref="WorkerFailedException">The worker refused the channel or is gone.</exception>
     public async Task OpenChannelAsync(string directory, CancellationToken cancellationToken)
     {
-        if (Volatile.Read(ref _channel) is not null)
+        await _channelGate.WaitAsync(cancellationToken);
+        try
         {
-            return;
+            if (Volatile.Read(ref _channel) is null)
+            {
+                await CreateChannelAsync(directory, cancellationToken);
+            }
         }
+        finally
+        {
+            _channelGate.Release();
+        }
+    }
+
+    private async Task CreateChannelAsync(string directory, CancellationToken cancellationToken)
+    {
         var channel = FrameChannel.Create(directory);
         var opened = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         _channelOpened = opened;
@@ -427,5 +442,6 @@ internal sealed class WorkerConnection : IAsyncDisposable
             _sendLock.Release();
         }
         _sendLock.Dispose();
+        _channelGate.Dispose();
     }
 }

@@ -45,6 +45,31 @@ public class ModeEquivalenceTests
         }
     }
 
+    [Theory]
+    [InlineData("shm", true)]
+    [InlineData("pipe", false)]
+    public async Task ShmDescriptors_GoThroughEachWorkersChannel_PipeTilesDoNot(string mode, bool channel)
+    {
+        var geometry = new ImageGeometry(200, 120, 3);
+        await using var engine = (WorkerEngine)Create(ExecutionModes.Parse(mode), 2);
+
+        await RunAsync(engine, geometry, 8); // 15 tiles over 2 workers
+
+        Assert.All(engine.Pool!.Workers, worker =>
+        {
+            if (channel)
+            {
+                Assert.NotNull(worker.Channel);
+                Assert.True(worker.Channel.Published >= 1, $"worker {worker.WorkerId} got no descriptor through its channel");
+                Assert.True(worker.Channel.Taken >= 1, $"worker {worker.WorkerId} sent no reply through its channel");
+            }
+            else
+            {
+                Assert.Null(worker.Channel);
+            }
+        });
+    }
+
     internal static IExecutionEngine Create(ExecutionMode mode, int workers) => mode switch
     {
         ExecutionMode.Pipe or ExecutionMode.Shm => new WorkerEngine(mode, workers, new WorkerPoolOptions(), CoordinatorLog.Silent),

@@ -83,6 +83,10 @@ internal sealed class WorkerConnection : IAsyncDisposable
     {
         if (_receiving is null)
         {
+            // The thread's own reference, taken here where a disposed handle throws to the caller: the descriptor
+            // stays valid until the thread has let go, whatever disposal does meanwhile.
+            bool added = false;
+            _stream.SafePipeHandle.DangerousAddRef(ref added);
             _receiving = new Thread(Receive) { IsBackground = true, Name = "worker replies" };
             _receiving.Start();
         }
@@ -259,9 +263,6 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     private void Receive()
     {
-        // This thread's own reference: the descriptor stays valid until it has let go, whatever disposal does.
-        bool added = false;
-        _stream.SafePipeHandle.DangerousAddRef(ref added);
         var input = PipeTransport.CreateReader(_socket);
         Exception? error = null;
         bool betweenFrames = true;

@@ -176,7 +176,8 @@ typedef enum pf_ready
 /*
  * Waits until fd is readable (data, end of stream or an error condition) or, when doorbell is not NULL, until
  * *doorbell differs from seen. Spins for spin_ns first: the doorbell on every turn, the fd with a zero-timeout
- * poll every 64th turn (every turn without a doorbell). Then, when parked is not NULL, stores 1 into *parked,
+ * poll every 64th turn (every turn without a doorbell), offering the core to other runnable threads
+ * (sched_yield) every 5 us. Then, when parked is not NULL, stores 1 into *parked,
  * issues a full fence and checks the doorbell once more before sleeping in poll, and stores 0 on return: a
  * producer that publishes to the doorbell, fences, and then sees *parked == 1 must wake this thread through fd
  * (docs/PROTOCOL.md, "Channel"). timeout_ms < 0 sleeps without limit. Returns a pf_ready value or -errno.

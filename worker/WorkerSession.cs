@@ -213,14 +213,8 @@ internal sealed class WorkerSession : IDisposable
     {
         bool wake = false;
         bool spilled = false;
-        int length;
-        while ((length = TakeFromChannel(channel)) > 0)
+        while (channel.TryTakeFrame(_slot, out var body))
         {
-            var frame = new ReadOnlySequence<byte>(_slot, 0, length);
-            if (!FrameReader.TryReadFrame(ref frame, out var body))
-            {
-                throw new ProtocolException(ErrorCode.Malformed, "a channel slot holds an incomplete frame");
-            }
             _channelReply.ResetWrittenCount();
             Handle(body, _channelFrames);
             if (channel.TryPublish(_channelReply.WrittenSpan))
@@ -248,18 +242,6 @@ internal sealed class WorkerSession : IDisposable
     {
         PipeTransport.FlushBlocking(_output);
         _socket.Write(payload);
-    }
-
-    private int TakeFromChannel(FrameChannel channel)
-    {
-        try
-        {
-            return channel.TryTake(_slot);
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ProtocolException(ErrorCode.Malformed, e.Message, e);
-        }
     }
 
     private ExitCode Fail(ProtocolException e)

@@ -356,22 +356,9 @@ internal sealed class WorkerConnection : IAsyncDisposable
 
     private void DrainChannel(FrameChannel channel)
     {
-        int length;
-        try
+        while (channel.TryTakeFrame(_slot, out var body))
         {
-            while ((length = channel.TryTake(_slot)) > 0)
-            {
-                var frame = new ReadOnlySequence<byte>(_slot, 0, length);
-                if (!FrameReader.TryReadFrame(ref frame, out var body))
-                {
-                    throw new ProtocolException(ErrorCode.Malformed, $"worker {WorkerId} left an incomplete frame in a channel slot");
-                }
-                Dispatch(body);
-            }
-        }
-        catch (InvalidDataException e)
-        {
-            throw new ProtocolException(ErrorCode.Malformed, $"worker {WorkerId}: {e.Message}", e);
+            Dispatch(body);
         }
     }
 

@@ -31,7 +31,7 @@ public static unsafe class SocketIo
     public static WaitReady Wait(int fd, ulong* doorbell, ulong seen, uint* parked, long spinNs, int timeoutMs)
     {
         int result = Interop.PfNative.Wait(fd, doorbell, seen, parked, spinNs, timeoutMs);
-        return result >= 0 ? (WaitReady)result : throw Failure("wait on", -result);
+        return result >= 0 ? (WaitReady)result : throw Failure("wait on the socket", -result);
     }
 
     /// <summary>Reads up to <paramref name="buffer"/>'s length; 0 at the end of the stream.</summary>
@@ -52,7 +52,7 @@ public static unsafe class SocketIo
         {
             >= 0 => (int)read,
             -ErrnoTimedOut => throw new TimeoutException($"nothing arrived on the socket within {timeoutMs} ms"),
-            _ => throw Failure("read from", (int)-read),
+            _ => throw Failure("read from the socket", (int)-read),
         };
     }
 
@@ -72,7 +72,7 @@ public static unsafe class SocketIo
         {
             result = Interop.PfNative.SocketWrite(fd, data, buffer.Length, wait ? 1 : 0);
         }
-        return result >= 0 ? (int)result : throw Failure("write to", (int)-result);
+        return result >= 0 ? (int)result : throw Failure("write to the socket", (int)-result);
     }
 
     /// <summary>
@@ -91,7 +91,7 @@ public static unsafe class SocketIo
             >= 0 => new SocketHandle(result),
             -ErrnoTimedOut => throw new TimeoutException($"nothing accepted a connection within {timeoutMs} ms"),
             -ErrnoAccess => throw new UnauthorizedAccessException("the socket belongs to another user"),
-            _ => throw Failure("connect", -result),
+            _ => throw Failure("connect to the socket", -result),
         };
     }
 
@@ -114,6 +114,6 @@ public static unsafe class SocketIo
         protected override bool ReleaseHandle() => Interop.PfNative.SocketClose((int)handle) == 0;
     }
 
-    private static IOException Failure(string verb, int errno) =>
-        new($"cannot {verb} {(verb == "connect" ? "to " : string.Empty)}the socket: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
+    private static IOException Failure(string what, int errno) =>
+        new($"cannot {what}: {Marshal.GetPInvokeErrorMessage(errno)}", errno);
 }

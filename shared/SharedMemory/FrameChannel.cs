@@ -1,5 +1,7 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using ProcessFarm.Shared.Native;
+using ProcessFarm.Shared.Protocol;
 
 namespace ProcessFarm.Shared.SharedMemory;
 
@@ -138,6 +140,28 @@ public sealed unsafe class FrameChannel : IDisposable
         new ReadOnlySpan<byte>(slot, length).CopyTo(destination);
         Volatile.Write(ref *_incoming.Consumed, consumed + 1); // release: done reading the slot
         return length;
+    }
+
+    /// <summary>
+    /// Takes the next incoming frame into <paramref name="buffer"/> (at least <see cref="MaxFrameBytes"/> long) and
+    /// gives its body, as <see cref="FrameReader.TryReadFrame"/> would from the socket.
+    /// </summary>
+    /// <returns>False when the ring is empty.</returns>
+    /// <exception cref="ProtocolException">The slot's length prefix does not fit the slot (<see cref="ErrorCode.Malformed"/>).</exception>
+    public bool TryTakeFrame(byte[] buffer, out ReadOnlySequence<byte> body)
+    {
+        int length;
+        try
+        {
+            length = TryTake(buffer);
+        }
+        catch (InvalidDataException e)
+        {
+            throw new ProtocolException(ErrorCode.Malformed, e.Message, e);
+        }
+        // TryTake checked the prefix against the bytes it copied: the body is the rest.
+        body = length == 0 ? default : new ReadOnlySequence<byte>(buffer, 4, length - 4);
+        return length != 0;
     }
 
     /// <summary>

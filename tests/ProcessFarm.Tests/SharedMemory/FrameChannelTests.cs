@@ -1,6 +1,8 @@
+using System.Buffers;
 using System.Buffers.Binary;
 using System.Net.Sockets;
 using ProcessFarm.Shared.Native;
+using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
 using Xunit;
 
@@ -75,6 +77,22 @@ public sealed class FrameChannelTests : IDisposable
         Assert.True(_coordinator.TryPublish(lying));
 
         Assert.Throws<InvalidDataException>(() => _worker.TryTake(new byte[FrameChannel.MaxFrameBytes]));
+    }
+
+    [Fact]
+    public void TryTakeFrame_GivesTheBody_AndACorruptSlotIsMalformed()
+    {
+        byte[] slot = new byte[FrameChannel.MaxFrameBytes];
+        Assert.False(_worker.TryTakeFrame(slot, out _));
+
+        Assert.True(_coordinator.TryPublish(Frame(5, fill: 3)));
+        Assert.True(_worker.TryTakeFrame(slot, out var body));
+        Assert.Equal(new byte[] { 3, 3, 3, 3, 3 }, body.ToArray());
+
+        byte[] lying = Frame(8, fill: 1);
+        BinaryPrimitives.WriteUInt32BigEndian(lying, 10_000);
+        Assert.True(_coordinator.TryPublish(lying));
+        Assert.Equal(ErrorCode.Malformed, Assert.Throws<ProtocolException>(() => _worker.TryTakeFrame(slot, out _)).Code);
     }
 
     [Fact]

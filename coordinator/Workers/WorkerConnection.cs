@@ -108,7 +108,7 @@ internal sealed class WorkerConnection : IAsyncDisposable
         {
             throw new InvalidOperationException("ReadHelloAsync comes first");
         }
-        Volatile.Write(ref _handler, handler);
+        SetHandler(handler);
     }
 
     /// <summary>Routes replies to another handler (the next run).</summary>

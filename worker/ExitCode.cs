@@ -20,4 +20,7 @@ internal enum ExitCode
 
     /// <summary>The coordinator broke the protocol beyond recovery (a frame over the size limit).</summary>
     ProtocolError = 5,
+
+    /// <summary>The coordinator (the --parent process) was already gone when the worker started.</summary>
+    ParentGone = 6,
 }

@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.InteropServices;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Worker;
@@ -11,6 +12,16 @@ if (options is null)
     Console.Error.WriteLine(WorkerOptions.Usage);
     return (int)ExitCode.UsageError;
 }
+
+// Die with the coordinator, even one killed before this worker connects (SIGKILL leaves no end of stream to see).
+if (options.ParentProcessId is int parent && !ParentProcess.BindTo(parent))
+{
+    return (int)ExitCode.ParentGone;
+}
+
+// Ctrl+C in a terminal signals the whole process group, workers included. The coordinator decides when its
+// workers stop (Shutdown, or the end of their socket), so a worker ignores it instead of dying mid-job.
+using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);
 
 // The secret arrives on stdin, never on the command line, which other users can read.
 string? secretLine = Console.In.ReadLine();
@@ -29,7 +40,9 @@ if (secret.Length != ProtocolLimits.SecretBytes)
     return (int)ExitCode.UsageError;
 }
 
-var log = new WorkerLog(options.WorkerId);
+var log = new WorkerLog();
+var faults = FaultInjection.FromEnvironment(options.WorkerId);
+faults.OnStart();
 SocketIo.SocketHandle connection;
 try
 {
@@ -47,7 +60,7 @@ catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAc
 // job's arrival and its execution (docs/RESULTS.md, "Round-trip latency").
 using (connection)
 using (var socket = new DirectSocketStream(connection))
-using (var session = new WorkerSession(socket, options.WorkerId, secret, log))
+using (var session = new WorkerSession(socket, options.WorkerId, secret, log, faults))
 {
     return (int)session.Run();
 }

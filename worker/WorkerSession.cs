@@ -17,6 +17,7 @@ namespace ProcessFarm.Worker;
 internal sealed class WorkerSession : IDisposable
 {
     private const int FlushThresholdBytes = 1 << 20;
+    private static readonly OperationCanceledException s_closed = new("the session is over");
     private const int HandshakeTimeoutMs = 10_000;
 
     /// <summary>
@@ -41,7 +42,7 @@ internal sealed class WorkerSession : IDisposable
     private FrameChannel? _channel;
     private bool _betweenFrames = true;
 
-    public WorkerSession(DirectSocketStream stream, uint workerId, byte[] secret, WorkerLog log)
+    public WorkerSession(DirectSocketStream stream, uint workerId, byte[] secret, WorkerLog log, FaultInjection faults)
     {
         _socket = stream;
         _input = PipeTransport.CreateReader(stream);
@@ -52,7 +53,7 @@ internal sealed class WorkerSession : IDisposable
         _workerId = workerId;
         _secret = secret;
         _log = log;
-        _faults = FaultInjection.FromEnvironment(workerId);
+        _faults = faults;
     }
 
     public ExitCode Run()
@@ -260,10 +261,12 @@ internal sealed class WorkerSession : IDisposable
             switch (FrameReader.ReadType(body))
             {
                 case MessageType.Job:
-                    _faults.OnJob();
-                    _executor.Execute(FrameReader.ReadJob(body), replies);
+                    var job = FrameReader.ReadJob(body);
+                    _faults.OnJob(job.Parameters.Input);
+                    _executor.Execute(job, replies);
                     return true;
                 case MessageType.Attach:
+                    _faults.OnAttach();
                     _executor.Attach(FrameReader.ReadAttach(body), replies);
                     return true;
                 case MessageType.Channel:
@@ -324,6 +327,8 @@ internal sealed class WorkerSession : IDisposable
         _channel?.Dispose();
         _executor.Dispose();
         _input.Complete();
-        _output.Complete();
+        // Completing with an exception discards what is still buffered instead of flushing it: every reply was
+        // flushed already, and a coordinator that is gone would turn that flush into an unhandled IOException.
+        _output.Complete(s_closed);
     }
 }

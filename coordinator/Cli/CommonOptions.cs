@@ -61,20 +61,26 @@ internal static class CommonOptions
     public static readonly Option<int> InFlight = Positive(new Option<int>("--inflight")
     {
         Description = "Tiles each worker may have outstanding (pipe and shm modes)",
-        DefaultValueFactory = _ => WorkerEngine.DefaultInFlight,
+        DefaultValueFactory = _ => SupervisorOptions.Default.InFlight,
     }, max: 64);
 
     public static readonly Option<int> JobTimeoutMs = Positive(new Option<int>("--job-timeout-ms")
     {
-        Description = "A worker holding one tile longer than this is killed and replaced (pipe and shm modes)",
-        DefaultValueFactory = _ => (int)TileRunOptions.Default.JobTimeout.TotalMilliseconds,
+        Description = "A worker holding one job (a tile, a file) longer than this is killed and replaced, and the job goes to another worker",
+        DefaultValueFactory = _ => (int)SupervisorOptions.Default.JobTimeout.TotalMilliseconds,
     }, max: int.MaxValue);
 
     public static readonly Option<int> MaxRestarts = new("--max-restarts")
     {
-        Description = "Workers that may be replaced per run before it fails (pipe and shm modes)",
-        DefaultValueFactory = _ => TileRunOptions.Default.MaxRestarts,
+        Description = "Worker deaths a run survives, each worker replaced; one more fails the run (deaths caused by a job that fails alone do not count)",
+        DefaultValueFactory = _ => SupervisorOptions.Default.MaxRestarts,
     };
+
+    public static readonly Option<int> MaxJobAttempts = Positive(new Option<int>("--max-job-attempts")
+    {
+        Description = "A job (a tile, a file) whose worker died this many times fails alone instead of being tried again",
+        DefaultValueFactory = _ => SupervisorOptions.Default.MaxJobAttempts,
+    }, max: 100);
 
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
@@ -177,12 +183,22 @@ internal static class CommonOptions
     public static IExecutionEngine CreateEngine(ExecutionMode mode, int workers, ParseResult parse, CoordinatorLog log) => mode switch
     {
         ExecutionMode.Serial or ExecutionMode.Threads => new InProcessEngine(mode, workers),
-        _ => new WorkerEngine(
-            mode,
-            workers,
-            new WorkerPoolOptions { WorkerPath = parse.GetValue(WorkerPath) },
-            log,
-            new TileRunOptions(parse.GetValue(InFlight), TimeSpan.FromMilliseconds(parse.GetValue(JobTimeoutMs)), parse.GetValue(MaxRestarts)),
-            parse.GetValue(ShmDirectory)!),
+        _ => WorkerEngine.Create(mode, workers, Supervision(parse), log, parse.GetValue(ShmDirectory)!),
     };
+
+    /// <summary>How the command's workers are supervised: the flags the command has, defaults for the others.</summary>
+    public static SupervisorOptions Supervision(ParseResult parse)
+    {
+        var command = parse.CommandResult.Command;
+        T Get<T>(Option<T> option, T otherwise) => command.Options.Contains(option) ? parse.GetValue(option)! : otherwise;
+        var defaults = SupervisorOptions.Default;
+        return defaults with
+        {
+            WorkerPath = Get(WorkerPath, null),
+            InFlight = Get(InFlight, defaults.InFlight),
+            JobTimeout = TimeSpan.FromMilliseconds(Get(JobTimeoutMs, (int)defaults.JobTimeout.TotalMilliseconds)),
+            MaxRestarts = Get(MaxRestarts, defaults.MaxRestarts),
+            MaxJobAttempts = Get(MaxJobAttempts, defaults.MaxJobAttempts),
+        };
+    }
 }

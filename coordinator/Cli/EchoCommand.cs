@@ -101,7 +101,7 @@ internal static class EchoCommand
         var results = new List<EchoMeasurement>();
         var latency = new List<LatencyMeasurement>();
         EchoRunner? runner = modes.Any(m => m != "threads")
-            ? await EchoRunner.StartAsync(parse.GetValue(workersOption), new WorkerPoolOptions { WorkerPath = parse.GetValue(CommonOptions.WorkerPath) }, parse.GetValue(CommonOptions.ShmDirectory)!, log, cancellationToken)
+            ? await EchoRunner.StartAsync(parse.GetValue(workersOption), CommonOptions.Supervision(parse), parse.GetValue(CommonOptions.ShmDirectory)!, log, cancellationToken)
             : null;
         try
         {

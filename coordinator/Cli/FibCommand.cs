@@ -61,7 +61,7 @@ internal static class FibCommand
         }
         if (mode is "processes" or "all")
         {
-            results.Add(await FibRunner.RunProcessesAsync(n, copies, new WorkerPoolOptions { WorkerPath = parse.GetValue(CommonOptions.WorkerPath) }, log, cancellationToken));
+            results.Add(await FibRunner.RunProcessesAsync(n, copies, CommonOptions.Supervision(parse), log, cancellationToken));
         }
 
         var output = parse.InvocationConfiguration.Output;

@@ -77,7 +77,7 @@ internal static class ProcessCommand
         var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
         {
             s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
-            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
@@ -132,8 +132,7 @@ internal static class ProcessCommand
             new LutParameters(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma)),
             parse.GetValue(s_quality),
             parse.GetValue(CommonOptions.MaxPixels),
-            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files,
-            parse.GetValue(CommonOptions.MaxRestarts));
+            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files);
 
         var error = parse.InvocationConfiguration.Error;
         var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));

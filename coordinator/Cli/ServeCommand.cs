@@ -47,7 +47,7 @@ internal static class ServeCommand
         var command = new Command("serve", "Serve the interactive exposure/gamma preview (sliders, mode and worker pickers) on a local web page")
         {
             s_image, s_port, s_host, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, CommonOptions.MaxPixels, CommonOptions.SampleSize,
-            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;

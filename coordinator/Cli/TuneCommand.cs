@@ -67,12 +67,12 @@ internal static class TuneCommand
         int[] counts = parse.GetValue(s_workers) is { Length: > 0 } given ? given : [.. Enumerable.Range(1, parse.GetValue(s_maxWorkers))];
         var modes = parse.GetValue(s_modes)!;
         int repeat = parse.GetValue(s_repeat);
-        var poolOptions = new WorkerPoolOptions { WorkerPath = parse.GetValue(CommonOptions.WorkerPath) };
+        var supervision = CommonOptions.Supervision(parse);
         string? input = parse.GetValue(s_input);
 
         using var source = LoadSource(input, parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry);
         // The baseline first, on an idle machine: the worker binary started with nothing to do.
-        string? workerPath = WorkerLocator.Find(poolOptions.WorkerPath, out _);
+        string? workerPath = WorkerLocator.Find(supervision.WorkerPath, out _);
         double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
         TuneResult? result = null;
         await Terminal.RunWithProgressAsync(error, "tune", modes.Length * counts.Length, async step =>
@@ -84,7 +84,7 @@ internal static class TuneCommand
                 repeat,
                 (mode, workers) => mode == ExecutionMode.Threads || mode == ExecutionMode.Serial
                     ? new InProcessEngine(mode, workers)
-                    : new WorkerEngine(mode, workers, poolOptions, log, shmDirectory: parse.GetValue(CommonOptions.ShmDirectory)!),
+                    : WorkerEngine.Create(mode, workers, supervision, log, parse.GetValue(CommonOptions.ShmDirectory)!),
                 step,
                 cancellationToken);
         });

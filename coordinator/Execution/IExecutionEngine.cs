@@ -17,6 +17,12 @@ internal interface IExecutionEngine : IAsyncDisposable
     /// </summary>
     int PixelCopies { get; }
 
+    /// <summary>What the workers went through so far (deaths, replacements, re-runs); null for in-process modes.</summary>
+    Workers.SupervisorStats? WorkerStats { get; }
+
+    /// <summary>How long the workers took to start, from the first spawn until all were ready; 0 for in-process modes.</summary>
+    double WorkerStartMs { get; }
+
     /// <summary>Starts whatever the mode needs before the first run (worker processes); idempotent.</summary>
     Task StartAsync(CancellationToken cancellationToken);
 

@@ -26,6 +26,10 @@ internal sealed class InProcessEngine : IExecutionEngine
 
     public int PixelCopies => 0;
 
+    public Workers.SupervisorStats? WorkerStats => null;
+
+    public double WorkerStartMs => 0;
+
     public Task StartAsync(CancellationToken cancellationToken) => Task.CompletedTask;
 
     public PixelBuffer CreateImage(ImageGeometry geometry) => PixelBuffer.Allocate(geometry);

@@ -1,135 +1,82 @@
 using System.Diagnostics;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
-using ProcessFarm.Shared.Protocol;
-using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Execution;
 
 /// <summary>
-/// The pipe and shm modes: a warm pool of worker processes. In pipe mode tiles travel as bin frames; in shm mode
-/// the image lives in a <see cref="SharedRegion"/> every worker maps, and only descriptors travel.
+/// The worker modes: a <see cref="WorkerSupervisor"/> that keeps N worker processes for the whole command, and a
+/// <see cref="ITileTransport"/> that says how tiles reach them (pipe: in the frames; shm: in a shared region).
 /// </summary>
 internal sealed class WorkerEngine : IExecutionEngine
 {
-    /// <summary>Tiles each worker may have outstanding: one running, one waiting in the socket.</summary>
-    public const int DefaultInFlight = 2;
-
-    private readonly WorkerPoolOptions _poolOptions;
+    private readonly ITileTransport _transport;
+    private readonly SupervisorOptions _options;
     private readonly CoordinatorLog _log;
-    private readonly TileRunOptions _runOptions;
-    private readonly string _shmDirectory;
-    private WorkerPool? _pool;
+    private WorkerSupervisor? _supervisor;
     private Task? _starting;
-    private SharedRegion? _region;
-    private PixelBuffer? _output;
-    private long _outputOffset;
-    private bool _regionAttached;
+    private int _preparedVersion = -1;
 
-    public WorkerEngine(ExecutionMode mode, int workers, WorkerPoolOptions poolOptions, CoordinatorLog log, TileRunOptions? runOptions = null, string shmDirectory = SharedRegion.DefaultDirectory)
+    public WorkerEngine(ITileTransport transport, int workers, SupervisorOptions options, CoordinatorLog log)
     {
-        if (mode is not (ExecutionMode.Pipe or ExecutionMode.Shm))
-        {
-            throw new ArgumentOutOfRangeException(nameof(mode), mode, "worker modes are pipe and shm");
-        }
-        Mode = mode;
+        ArgumentNullException.ThrowIfNull(transport);
+        ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
+        options.Validate();
+        _transport = transport;
         Workers = workers;
-        _poolOptions = poolOptions;
+        _options = options;
         _log = log;
-        _runOptions = runOptions ?? TileRunOptions.Default;
-        ArgumentOutOfRangeException.ThrowIfLessThan(_runOptions.InFlight, 1);
-        _shmDirectory = shmDirectory;
     }
 
-    public ExecutionMode Mode { get; }
+    /// <summary>The engine for <paramref name="mode"/> (pipe or shm).</summary>
+    public static WorkerEngine Create(ExecutionMode mode, int workers, SupervisorOptions options, CoordinatorLog log, string shmDirectory = Shared.SharedMemory.SharedRegion.DefaultDirectory) => mode switch
+    {
+        ExecutionMode.Pipe => new WorkerEngine(new PipeTileTransport(), workers, options, log),
+        ExecutionMode.Shm => new WorkerEngine(new ShmTileTransport(shmDirectory), workers, options, log),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "worker modes are pipe and shm"),
+    };
+
+    public ExecutionMode Mode => _transport.Mode;
 
     public int Workers { get; }
 
-    /// <summary>
-    /// pipe: into the frame, the send and receive copies of the socket (twice: there and back), back into the
-    /// image = 6. The worker's LUT writes straight from its receive buffer into its reply and is not a copy.
-    /// shm: none.
-    /// </summary>
-    public int PixelCopies => Mode == ExecutionMode.Pipe ? 6 : 0;
+    public int PixelCopies => _transport.PixelCopies;
 
-    /// <summary>The pool once started; null before.</summary>
-    public WorkerPool? Pool => _pool;
+    public SupervisorStats? WorkerStats => _supervisor?.Stats;
 
-    /// <summary>Starts the pool once: every caller, concurrent or later, awaits the same start.</summary>
-    public Task StartAsync(CancellationToken cancellationToken) => _starting ??= StartPoolAsync(cancellationToken);
+    public double WorkerStartMs => _supervisor?.StartupMs ?? 0;
 
-    private async Task StartPoolAsync(CancellationToken cancellationToken) =>
-        _pool = await WorkerPool.StartAsync(Workers, _poolOptions, _log, cancellationToken);
+    /// <summary>The supervisor once started; null before.</summary>
+    public WorkerSupervisor? Supervisor => _supervisor;
 
-    public PixelBuffer CreateImage(ImageGeometry geometry)
-    {
-        geometry.Validate();
-        if (Mode == ExecutionMode.Pipe)
-        {
-            return PixelBuffer.Allocate(geometry);
-        }
-        _output?.Dispose();
-        _region?.Dispose();
-        _region = null;
-        _regionAttached = false;
-        // Two halves: the decoded source and the output. Workers read one and write the other, so a tile whose
-        // worker dies half-way is simply run again; the LUT is a transform, not a copy, so this costs no copies.
-        _outputOffset = (geometry.ByteLength + 4095) / 4096 * 4096;
-        _region = SharedRegion.Create(_shmDirectory, _outputOffset + geometry.ByteLength);
-        unsafe
-        {
-            _output = PixelBuffer.Wrap(_region.Data + _outputOffset, geometry);
-            return PixelBuffer.Wrap(_region.Data, geometry);
-        }
-    }
+    /// <summary>Starts the workers once: every caller, concurrent or later, awaits the same start.</summary>
+    public Task StartAsync(CancellationToken cancellationToken) => _starting ??= StartWorkersAsync(cancellationToken);
 
-    public PixelBuffer ResultOf(PixelBuffer image) => Mode == ExecutionMode.Shm ? _output ?? image : image;
+    private async Task StartWorkersAsync(CancellationToken cancellationToken) =>
+        _supervisor = await WorkerSupervisor.StartAsync(Workers, _options, _log, cancellationToken).ConfigureAwait(false);
+
+    public PixelBuffer CreateImage(ImageGeometry geometry) => _transport.CreateImage(geometry);
+
+    public PixelBuffer ResultOf(PixelBuffer image) => _transport.ResultOf(image);
 
     public async Task<EngineRunStats> RunAsync(PixelBuffer image, TileLayout layout, LutParameters parameters, CancellationToken cancellationToken)
     {
-        await StartAsync(cancellationToken);
+        await StartAsync(cancellationToken).ConfigureAwait(false);
+        var supervisor = _supervisor!;
         double setupMs = 0;
-        if (Mode == ExecutionMode.Shm && !_regionAttached)
+        int version = _transport.PreparationVersion;
+        if (version != _preparedVersion)
         {
+            // Prepared now rather than before each worker's first tile, so that the cost (mapping and faulting in
+            // the region) is measured apart from the tiles; replacements prepare themselves.
             long started = Stopwatch.GetTimestamp();
-            await AttachRegionAsync(cancellationToken);
+            supervisor.SetPreparation(_transport.CreatePreparation(supervisor));
+            await supervisor.PrepareAllAsync(cancellationToken).ConfigureAwait(false);
+            _preparedVersion = version;
             setupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
-        long? outputOffset = Mode == ExecutionMode.Shm ? _outputOffset : null;
-        var run = new TileRun(_pool!, image, layout, parameters, outputOffset, _runOptions, Mode == ExecutionMode.Shm ? AttachAsync : null, _log);
-        var stats = await run.RunAsync(cancellationToken);
+        var stats = await TileBatch.RunAsync(supervisor, _transport, image, layout, parameters, cancellationToken).ConfigureAwait(false);
         return stats with { SetupMs = setupMs };
-    }
-
-    private async Task AttachRegionAsync(CancellationToken cancellationToken)
-    {
-        await Task.WhenAll(_pool!.Workers.Select(async worker =>
-        {
-            try
-            {
-                await AttachAsync(worker, cancellationToken);
-            }
-            catch (WorkerFailedException e)
-            {
-                // A worker that died since start-up: the run's first job to it fails, and the run replaces it.
-                _log.WorkerOutput(worker.WorkerId, $"not attached: {e.Message}");
-            }
-        }));
-        _regionAttached = true;
-    }
-
-    /// <summary>
-    /// Maps the current region into one worker (all of them before a run; a replacement on its own), after the
-    /// frame channel its descriptors travel through.
-    /// </summary>
-    private async Task AttachAsync(WorkerConnection worker, CancellationToken cancellationToken)
-    {
-        var region = _region ?? throw new InvalidOperationException("CreateImage must allocate the region before a shm run.");
-        await worker.OpenChannelAsync(_shmDirectory, cancellationToken);
-        var attach = new AttachRun(1);
-        worker.SetHandler(attach);
-        await worker.SendAsync(new AttachRequest(worker.WorkerId, region.AttachPath, region.TotalBytes), static (frames, a) => frames.WriteAttach(a), cancellationToken);
-        await attach.Completion.WaitAsync(cancellationToken);
     }
 
     public async ValueTask DisposeAsync()
@@ -137,37 +84,12 @@ internal sealed class WorkerEngine : IExecutionEngine
         if (_starting is { IsCompleted: false })
         {
             // A start still under way (the run failed before needing it): let it finish so its processes are ours to stop.
-            await _starting.ContinueWith(static _ => { }, TaskScheduler.Default);
+            await _starting.ContinueWith(static _ => { }, TaskScheduler.Default).ConfigureAwait(false);
         }
-        if (_pool is not null)
+        if (_supervisor is not null)
         {
-            await _pool.DisposeAsync();
+            await _supervisor.DisposeAsync().ConfigureAwait(false);
         }
-        _output?.Dispose();
-        _region?.Dispose();
-    }
-
-    /// <summary>Collects one Attach reply per worker.</summary>
-    private sealed class AttachRun(int workers) : IReplyHandler
-    {
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _remaining = workers;
-
-        public Task Completion => _done.Task;
-
-        public void OnResult(WorkerConnection worker, in JobResult result)
-        {
-            if (Interlocked.Decrement(ref _remaining) == 0)
-            {
-                _done.TrySetResult();
-            }
-        }
-
-        // An Error reply is deterministic (the region is wrong), so it ends the run; a dead worker can be replaced.
-        public void OnError(WorkerConnection worker, ErrorMessage error) =>
-            _done.TrySetException(Cli.CommandLineException.Environment($"worker {worker.WorkerId} cannot map the shared region: {error.Message}"));
-
-        public void OnDisconnected(WorkerConnection worker, Exception? error) =>
-            _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} disconnected while attaching the region{worker.ExitDescription}: {error?.Message ?? "end of stream"}"));
+        _transport.Dispose();
     }
 }

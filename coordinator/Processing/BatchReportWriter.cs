@@ -17,6 +17,10 @@ internal static class BatchReportWriter
         output.WriteLine(string.Create(c, $"batch    {report.Files.Count} files -> {report.OutputDirectory}"));
         output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {(report.Mode is "pipe" or "shm" ? "worker processes" : report.Mode == "serial" ? "thread" : "threads")}, strategy {Describe(report)}"));
         output.WriteLine(string.Create(c, $"done     {report.Succeeded} written, {report.Failed} failed; {report.Megapixels:0.0} MP in {report.WallMs / 1e3:0.000} s = {report.Megapixels / (report.WallMs / 1e3):0.0} MP/s{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms included)") : string.Empty)}"));
+        if (report.Faults is { Deaths: > 0 } faults)
+        {
+            output.WriteLine(string.Create(c, $"faults   {Faults.Describe(faults.Deaths, faults.Replacements, faults.JobsRetried, "file")}"));
+        }
         foreach (var file in report.Files.Where(f => !f.Ok))
         {
             output.WriteLine(string.Create(c, $"failed   {file.Input}: {file.Error}"));
@@ -35,6 +39,9 @@ internal static class BatchReportWriter
         megapixels = report.Megapixels,
         wall_ms = report.WallMs,
         worker_start_ms = report.WorkerStartMs,
+        worker_deaths = report.Faults?.Deaths ?? 0,
+        workers_replaced = report.Faults?.Replacements ?? 0,
+        files_retried = report.Faults?.JobsRetried ?? 0,
         files = report.Files.Select(f => new { input = f.Input, output = f.Ok ? f.Output : null, ok = f.Ok, error = f.Error, width = f.Width, height = f.Height, ms = f.Ms }),
     }, s_json));
 

@@ -49,8 +49,10 @@ internal sealed class BatchRunner
             await runner.RunAsync(cancellationToken);
         });
         double wallMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        return new BatchReport(engine.Mode.Name(), engine.Workers, request.Strategy, request.OutputDirectory, [.. runner._results.Select(r => r!)], wallMs,
-            engine is WorkerEngine { Pool: { } pool } ? pool.StartupMs : 0);
+        return new BatchReport(engine.Mode.Name(), engine.Workers, request.Strategy, request.OutputDirectory, [.. runner._results.Select(r => r!)], wallMs, engine.WorkerStartMs)
+        {
+            Faults = engine.WorkerStats,
+        };
     }
 
     private async Task RunAsync(CancellationToken cancellationToken)
@@ -62,7 +64,7 @@ internal sealed class BatchRunner
         else if (_engine is WorkerEngine workers)
         {
             await workers.StartAsync(cancellationToken);
-            await new FileDispatch(this, workers.Pool!, cancellationToken).RunAsync();
+            await RunFilesOnWorkersAsync(workers.Supervisor!, cancellationToken);
         }
         else
         {
@@ -130,140 +132,74 @@ internal sealed class BatchRunner
     }
 
     /// <summary>
-    /// Files over the worker pool: one file job per worker at a time (a file is hundreds of milliseconds of work,
-    /// so one in flight keeps a worker busy). A bad file is that file's error; a worker that dies fails the file it
-    /// held and is replaced (up to the pool's restart budget) so the rest of the batch goes on.
+    /// Files over the workers: one file job per worker at a time (a file is hundreds of milliseconds of work, so
+    /// one in flight keeps a worker busy). A bad file is that file's error. A worker that dies is replaced by the
+    /// supervisor and the file it held goes to another worker; a file that kills every worker it meets fails alone.
     /// </summary>
-    private sealed class FileDispatch(BatchRunner batch, WorkerPool pool, CancellationToken cancellationToken) : IReplyHandler
+    private async Task RunFilesOnWorkersAsync(WorkerSupervisor supervisor, CancellationToken cancellationToken)
     {
-        private readonly ConcurrentQueue<int> _queue = new(Enumerable.Range(0, batch._request.Files.Count));
-        private readonly ConcurrentDictionary<WorkerConnection, (int Index, long Started)> _current = new();
-        private readonly TaskCompletionSource _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _remaining = batch._request.Files.Count;
-        private int _alive;
-        private int _replacements;
-
-        public async Task RunAsync()
+        var set = new JobSet();
+        for (int i = 0; i < _request.Files.Count; i++)
         {
-            foreach (var worker in pool.Workers)
-            {
-                Interlocked.Increment(ref _alive);
-                worker.SetHandler(this);
-            }
-            foreach (var worker in pool.Workers)
-            {
-                SendNext(worker);
-            }
-            await _done.Task.WaitAsync(cancellationToken);
+            set.Add(new FileJob(this, set, i));
         }
+        supervisor.Submit(set);
+        await set.WaitAsync(cancellationToken);
+    }
 
-        public void OnResult(WorkerConnection worker, in JobResult result)
-        {
-            if (!_current.TryRemove(worker, out var job))
-            {
-                return;
-            }
-            var (input, output) = batch._request.Files[job.Index];
-            var (width, height) = ReadSize(result);
-            Finish(job.Index, BatchFileResult.Succeeded(input, output, width, height, Stopwatch.GetElapsedTime(job.Started).TotalMilliseconds));
-            SendNext(worker);
-        }
+    /// <summary>One whole file on a worker: only its two paths travel.</summary>
+    private sealed class FileJob(BatchRunner batch, JobSet set, int index) : WorkerJob(set)
+    {
+        public override bool Exclusive => true;
 
-        public void OnError(WorkerConnection worker, ErrorMessage error)
-        {
-            if (!_current.TryRemove(worker, out var job))
-            {
-                return;
-            }
-            var (input, output) = batch._request.Files[job.Index];
-            Finish(job.Index, BatchFileResult.Failed(input, output, error.Message, Stopwatch.GetElapsedTime(job.Started).TotalMilliseconds));
-            SendNext(worker);
-        }
+        private string Input => batch._request.Files[index].Input;
 
-        public void OnDisconnected(WorkerConnection worker, Exception? error)
-        {
-            if (_done.Task.IsCompleted || cancellationToken.IsCancellationRequested)
-            {
-                return;
-            }
-            if (_current.TryRemove(worker, out var job))
-            {
-                var (input, output) = batch._request.Files[job.Index];
-                Finish(job.Index, BatchFileResult.Failed(input, output, $"worker {worker.WorkerId} died while processing it{worker.ExitDescription}", Stopwatch.GetElapsedTime(job.Started).TotalMilliseconds));
-            }
-            if (Interlocked.Increment(ref _replacements) <= batch._request.MaxRestarts)
-            {
-                _ = ReplaceAsync(worker);
-            }
-            else if (Interlocked.Decrement(ref _alive) == 0)
-            {
-                _done.TrySetException(new WorkerFailedException($"every worker failed (last: worker {worker.WorkerId}{worker.ExitDescription}); gave up after {batch._request.MaxRestarts} replacements"));
-            }
-        }
+        private string Output => batch._request.Files[index].Output;
 
-        private async Task ReplaceAsync(WorkerConnection failed)
-        {
-            try
-            {
-                var replacement = await pool.ReplaceAsync(failed, cancellationToken);
-                replacement.SetHandler(this);
-                SendNext(replacement);
-            }
-            catch (Exception e) when (e is WorkerFailedException or OperationCanceledException or ObjectDisposedException or CommandLineException)
-            {
-                if (Interlocked.Decrement(ref _alive) == 0)
-                {
-                    _done.TrySetException(e);
-                }
-            }
-        }
-
-        private void SendNext(WorkerConnection worker)
-        {
-            if (cancellationToken.IsCancellationRequested || !_queue.TryDequeue(out int index))
-            {
-                return;
-            }
-            _current[worker] = (index, Stopwatch.GetTimestamp());
-            _ = SendAsync(worker, index);
-        }
-
-        private async Task SendAsync(WorkerConnection worker, int index)
+        public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
             var request = batch._request;
-            var parameters = new JobParameters
+            frames.WriteJob(id, JobKind.File, new JobParameters
             {
                 Ev = request.Parameters.Ev,
                 Gamma = request.Parameters.Gamma,
-                Input = Path.GetFullPath(request.Files[index].Input),
-                OutputPath = Path.GetFullPath(request.Files[index].Output),
+                Input = Path.GetFullPath(Input),
+                OutputPath = Path.GetFullPath(Output),
                 Quality = request.Quality,
                 MaxPixels = request.MaxPixels,
-            };
+            });
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        public override void OnResult(WorkerConnection worker, in JobResult result)
+        {
+            FileJobResult done;
             try
             {
-                await worker.SendAsync((Id: (ulong)index + 1, parameters), static (frames, s) => frames.WriteJob(s.Id, JobKind.File, s.parameters), cancellationToken);
+                done = FileJobResult.Read(result.Payload);
             }
-            catch (Exception e) when (e is IOException or ObjectDisposedException or OperationCanceledException or WorkerFailedException)
+            catch (Shared.MessagePack.MessagePackSerializationException e)
             {
-                // The worker is gone: its disconnect fails this file and replaces it.
+                throw new ProtocolException(ErrorCode.Malformed, $"its file result is not a valid map: {e.Message}", e);
             }
+            batch.Complete(index, BatchFileResult.Succeeded(Input, Output, done.Width, done.Height, Elapsed));
         }
 
-        private void Finish(int index, BatchFileResult result)
+        public override void OnError(WorkerConnection worker, ErrorMessage error) =>
+            batch.Complete(index, BatchFileResult.Failed(Input, Output, error.Message, Elapsed));
+
+        public override void OnFailed(Exception reason)
         {
-            batch.Complete(index, result);
-            if (Interlocked.Decrement(ref _remaining) == 0)
+            if (reason is JobFailedException alone)
             {
-                _done.TrySetResult();
+                batch.Complete(index, BatchFileResult.Failed(Input, Output, alone.Message, Elapsed));
+                return;
             }
+            Set!.Fail(reason); // the workers gave up, or the batch is stopping: the batch fails as a whole
         }
 
-        private static (int Width, int Height) ReadSize(in JobResult result)
-        {
-            var done = FileJobResult.Read(result.Payload);
-            return (done.Width, done.Height);
-        }
+        /// <summary>Since the file went to its (last) worker.</summary>
+        private double Elapsed => Stopwatch.GetElapsedTime(AssignedTimestamp).TotalMilliseconds;
     }
 }
 
@@ -274,8 +210,7 @@ internal sealed record BatchRequest(
     LutParameters Parameters,
     int Quality,
     long MaxPixels,
-    BatchStrategy Strategy,
-    int MaxRestarts);
+    BatchStrategy Strategy);
 
 /// <summary>One file of a batch.</summary>
 internal sealed record BatchFileResult(string Input, string Output, bool Ok, string? Error, int Width, int Height, double Ms)
@@ -288,6 +223,9 @@ internal sealed record BatchFileResult(string Input, string Output, bool Ok, str
 /// <summary>What a batch did.</summary>
 internal sealed record BatchReport(string Mode, int Workers, BatchStrategy Strategy, string OutputDirectory, IReadOnlyList<BatchFileResult> Files, double WallMs, double WorkerStartMs)
 {
+    /// <summary>What the workers went through (null for in-process modes).</summary>
+    public Workers.SupervisorStats? Faults { get; init; }
+
     public int Succeeded => Files.Count(f => f.Ok);
 
     public int Failed => Files.Count - Succeeded;

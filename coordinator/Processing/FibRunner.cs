@@ -35,25 +35,31 @@ internal static class FibRunner
         return Measure("threads", copies, values[0], started, cpu);
     }
 
-    public static async Task<FibResult> RunProcessesAsync(int n, int copies, WorkerPoolOptions options, CoordinatorLog log, CancellationToken cancellationToken)
+    /// <summary>How long one fib job may run: recursion up to fib(50) takes minutes, not the 30 s a tile may.</summary>
+    public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);
+
+    public static async Task<FibResult> RunProcessesAsync(int n, int copies, SupervisorOptions options, CoordinatorLog log, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
-        await using var pool = await WorkerPool.StartAsync(copies, options, log, cancellationToken);
+        // One job per worker at a time, so that N jobs on N workers run side by side.
+        await using var supervisor = await WorkerSupervisor.StartAsync(copies, options with { InFlight = 1, JobTimeout = JobTimeout }, log, cancellationToken);
         double startupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
-        var cpuBefore = pool.Workers.Select(w => ProcessorTime(w.Hello!.ProcessId)).Sum(t => t.TotalMilliseconds);
+        var workers = supervisor.Workers;
+        var cpuBefore = workers.Select(w => ProcessorTime(w.Hello!.ProcessId)).Sum(t => t.TotalMilliseconds);
 
         long computeStarted = Stopwatch.GetTimestamp();
-        var handler = new FibReplies(pool.Workers.Count);
-        ulong id = 0;
-        foreach (var worker in pool.Workers)
-        {
-            worker.SetHandler(handler);
-            await worker.SendAsync((++id, n), static (frames, s) => frames.WriteJob(s.Item1, JobKind.Fib, new JobParameters { N = s.n }), cancellationToken);
-        }
-        long value = await handler.Completion.WaitAsync(cancellationToken);
+        var set = new JobSet();
+        var jobs = Enumerable.Range(0, copies).Select(_ => new FibJob(set, n)).ToList();
+        jobs.ForEach(set.Add);
+        supervisor.Submit(set);
+        await set.WaitAsync(cancellationToken);
         double computeMs = Stopwatch.GetElapsedTime(computeStarted).TotalMilliseconds;
-        double cpuMs = pool.Workers.Select(w => ProcessorTime(w.Hello!.ProcessId)).Sum(t => t.TotalMilliseconds) - cpuBefore;
-        return new FibResult("processes", copies, value, Stopwatch.GetElapsedTime(started).TotalMilliseconds, cpuMs, startupMs, computeMs);
+        if (jobs.Select(j => j.Value).Distinct().Count() != 1)
+        {
+            throw new InvalidOperationException("the workers disagree on fib(n)");
+        }
+        double cpuMs = workers.Select(w => ProcessorTime(w.Hello!.ProcessId)).Sum(t => t.TotalMilliseconds) - cpuBefore;
+        return new FibResult("processes", copies, jobs[0].Value, Stopwatch.GetElapsedTime(started).TotalMilliseconds, cpuMs, startupMs, computeMs);
     }
 
     private static FibResult Measure(string mode, int copies, long value, long started, TimeSpan cpuBefore)
@@ -77,29 +83,34 @@ internal static class FibRunner
         }
     }
 
-    /// <summary>Waits for one fib result per worker; all must agree.</summary>
-    private sealed class FibReplies(int expected) : IReplyHandler
+    /// <summary>One fib(n) on some worker.</summary>
+    private sealed class FibJob(JobSet set, int n) : WorkerJob(set)
     {
-        private readonly TaskCompletionSource<long> _done = new(TaskCreationOptions.RunContinuationsAsynchronously);
-        private int _remaining = expected;
+        public long Value { get; private set; }
 
-        public Task<long> Completion => _done.Task;
-
-        public void OnResult(WorkerConnection worker, in JobResult result)
+        public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
-            var reader = new MessagePackReader(result.Payload);
-            long value = reader.ReadInt64();
-            if (Interlocked.Decrement(ref _remaining) == 0)
+            frames.WriteJob(id, JobKind.Fib, new JobParameters { N = n });
+            return ReadOnlyMemory<byte>.Empty;
+        }
+
+        public override void OnResult(WorkerConnection worker, in JobResult result)
+        {
+            try
             {
-                _done.TrySetResult(value);
+                var reader = new MessagePackReader(result.Payload);
+                Value = reader.ReadInt64();
+            }
+            catch (MessagePackSerializationException e)
+            {
+                throw new ProtocolException(ErrorCode.Malformed, $"its fib result is not an integer: {e.Message}", e);
             }
         }
 
-        public void OnError(WorkerConnection worker, ErrorMessage error) =>
-            _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} failed fib: {error.Message}"));
+        public override void OnError(WorkerConnection worker, ErrorMessage error) =>
+            Set!.Fail(new WorkerFailedException(worker.WorkerId, $"failed fib: {error.Message}"));
 
-        public void OnDisconnected(WorkerConnection worker, Exception? error) =>
-            _done.TrySetException(new WorkerFailedException($"worker {worker.WorkerId} disconnected during fib{worker.ExitDescription}"));
+        public override void OnFailed(Exception reason) => Set!.Fail(reason);
     }
 }
 

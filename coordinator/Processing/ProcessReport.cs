@@ -63,10 +63,13 @@ internal sealed record ProcessReport
 
     public required int PixelCopies { get; init; }
 
-    /// <summary>Workers that died or hung during the run and were replaced.</summary>
+    /// <summary>Workers written off during the command: died, hung (killed after the job timeout), failed to start.</summary>
+    public required int WorkerDeaths { get; init; }
+
+    /// <summary>Replacements started for them.</summary>
     public required int WorkersReplaced { get; init; }
 
-    /// <summary>Tiles sent again because their worker failed.</summary>
+    /// <summary>Tiles sent to another worker because theirs died.</summary>
     public required int TilesRetried { get; init; }
 
     /// <summary>True when decode, kernel and encode overlapped strip by strip; the three times are then busy times, not consecutive.</summary>

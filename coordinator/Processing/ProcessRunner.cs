@@ -165,7 +165,7 @@ internal static class ProcessRunner
         ProcessMs = 0,
         EncodeMs = 0,
         TotalMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds,
-        WorkerStartMs = engine is WorkerEngine { Pool: { } pool } ? pool.StartupMs : 0,
+        WorkerStartMs = engine.WorkerStartMs,
         KernelMs = stats.KernelMs,
         KernelThroughputGbps = 0,
         SerializeMs = stats.SerializeMs,
@@ -174,8 +174,10 @@ internal static class ProcessRunner
         TransferMs = stats.TransferMs,
         SetupMs = stats.SetupMs,
         PixelCopies = engine.PixelCopies,
-        WorkersReplaced = stats.WorkersReplaced,
-        TilesRetried = stats.TilesRetried,
+        // The command's true counts, deaths during start-up included (the supervisor's, not this run's).
+        WorkerDeaths = engine.WorkerStats?.Deaths ?? 0,
+        WorkersReplaced = engine.WorkerStats?.Replacements ?? 0,
+        TilesRetried = engine.WorkerStats?.JobsRetried ?? 0,
         PixelMemoryBytes = 0,
         PeakRssBytes = PeakResidentBytes(),
     };

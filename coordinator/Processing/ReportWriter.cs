@@ -40,9 +40,9 @@ internal static class ReportWriter
         output.WriteLine(string.Create(c, $"total    {report.TotalMs,9:0.0} ms{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms, overlapped with decoding)") : string.Empty)}"));
         output.WriteLine(string.Create(c, $"copies   {report.PixelCopies} full copies of the pixels"));
         output.WriteLine(string.Create(c, $"memory   {report.PixelMemoryBytes / 1e6:0.0} MB of pixels held at once ({(report.Streamed ? "the strip ring" : "the whole image")}), peak RSS {report.PeakRssBytes / 1e6:0} MB (coordinator)"));
-        if (report.WorkersReplaced > 0)
+        if (report.WorkerDeaths > 0)
         {
-            output.WriteLine(string.Create(c, $"faults   {report.WorkersReplaced} worker failures recovered (each replaced), {report.TilesRetried} tiles retried"));
+            output.WriteLine(string.Create(c, $"faults   {Faults.Describe(report.WorkerDeaths, report.WorkersReplaced, report.TilesRetried, "tile")}"));
         }
         output.WriteLine(string.Create(c, $"output   {report.Output}"));
     }

@@ -33,9 +33,9 @@ internal static class TuneRunner
                 await using var engine = createEngine(mode, workers);
                 long started = Stopwatch.GetTimestamp();
                 await engine.StartAsync(cancellationToken);
-                if (engine is WorkerEngine { Pool: { } pool })
+                if (engine is WorkerEngine { Supervisor: { } supervisor })
                 {
-                    startups.Add(new TuneStartup(mode.Name(), workers, Stopwatch.GetElapsedTime(started).TotalMilliseconds, pool.Workers.Average(w => w.ReadyMs)));
+                    startups.Add(new TuneStartup(mode.Name(), workers, Stopwatch.GetElapsedTime(started).TotalMilliseconds, supervisor.Workers.Average(w => w.ReadyMs)));
                 }
                 using var image = engine.CreateImage(source.Geometry);
                 var layout = new TileLayout(source.Geometry, TileLayout.DefaultTileRows(source.Geometry, workers, mode == ExecutionMode.Threads ? 4 : 8));

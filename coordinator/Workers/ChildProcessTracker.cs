@@ -29,6 +29,18 @@ internal static class ChildProcessTracker
         }
     }
 
+    /// <summary>The process ids of the started workers not yet reaped (for a leak's message).</summary>
+    public static string LiveDescription
+    {
+        get
+        {
+            lock (s_live)
+            {
+                return string.Join(", ", s_live.Select(p => $"{p.Id}{(p.HasExited ? " (exited)" : string.Empty)}"));
+            }
+        }
+    }
+
     public static void Add(Process process)
     {
         lock (s_live)

@@ -42,8 +42,8 @@ internal sealed class CoordinatorLog(TextWriter error, bool verbose)
 
     public void WorkerKilled(uint workerId, string reason) => Write($"[worker {workerId}] killed: {reason}");
 
-    public void WorkerFailed(uint workerId, string reason, int tilesRequeued) =>
-        Write($"[worker {workerId}] failed: {reason}; {tilesRequeued} tiles go back to the queue");
+    public void WorkerFailed(uint workerId, string verb, string reason, int jobsHeld) =>
+        Write($"[worker {workerId}] {verb}: {reason}{(jobsHeld == 0 ? string.Empty : $"; the {(jobsHeld == 1 ? "job" : $"{jobsHeld} jobs")} it held go{(jobsHeld == 1 ? "es" : string.Empty)} to other workers")}");
 
     public void WorkerReplaced(uint failedId, uint replacementId) => Write($"[worker {failedId}] replaced by worker {replacementId}");
 

@@ -63,11 +63,19 @@ internal sealed class WorkerProcess : IDisposable
         info.ArgumentList.Add(pipePath);
         info.ArgumentList.Add("--id");
         info.ArgumentList.Add(workerId.ToString(CultureInfo.InvariantCulture));
+        // The worker dies with this process (PR_SET_PDEATHSIG) and exits at once if it is already gone.
+        info.ArgumentList.Add("--parent");
+        info.ArgumentList.Add(Environment.ProcessId.ToString(CultureInfo.InvariantCulture));
         return info;
     }
 
-    /// <summary>Starts a worker and hands it the secret on stdin.</summary>
-    /// <exception cref="Cli.CommandLineException">The executable cannot be started.</exception>
+    /// <summary>Starts a worker from the <see cref="SpawnThread"/> and hands it the secret on stdin.</summary>
+    /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
+    public static Task<WorkerProcess> StartAsync(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log, IReadOnlyDictionary<string, string>? environment = null) =>
+        SpawnThread.RunAsync(() => Start(workerPath, pipePath, workerId, secret, log, environment));
+
+    /// <summary>Starts a worker on the calling thread and hands it the secret on stdin (tests; see <see cref="StartAsync"/>).</summary>
+    /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
     public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = CreateStartInfo(workerPath, pipePath, workerId);
@@ -85,7 +93,7 @@ internal sealed class WorkerProcess : IDisposable
         catch (System.ComponentModel.Win32Exception e)
         {
             process.Dispose();
-            throw Cli.CommandLineException.Environment($"cannot start the worker '{workerPath}': {e.Message}", e);
+            throw new WorkerFailedException($"cannot start the worker '{workerPath}': {e.Message}", e);
         }
         ChildProcessTracker.Add(process);
 

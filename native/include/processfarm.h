@@ -212,6 +212,21 @@ PF_EXPORT int32_t pf_socket_close(int32_t fd);
 /* shutdown(fd, SHUT_RDWR): wakes a thread sleeping in pf_wait or pf_socket_read on fd. 0 or -errno. */
 PF_EXPORT int32_t pf_socket_shutdown(int32_t fd);
 
+/*
+ * The process id and user id of the peer of a connected Unix socket (SO_PEERCRED, as of its connect), written to
+ * *pid and *uid. 0 or -errno.
+ */
+PF_EXPORT int32_t pf_socket_peer(int32_t fd, int32_t* pid, int32_t* uid);
+
+/* ---- Processes ------------------------------------------------------------------------------------------ */
+
+/*
+ * Asks the kernel to SIGKILL this process when its parent dies (PR_SET_PDEATHSIG), then checks that its parent is
+ * still expected_parent. Returns 0, or -ESRCH when the parent is already gone (the caller should exit at once: the
+ * signal can no longer come), or -errno. A worker calls it first thing, so that no worker outlives its coordinator.
+ */
+PF_EXPORT int32_t pf_process_bind_to_parent(int32_t expected_parent);
+
 #ifdef __cplusplus
 }
 #endif

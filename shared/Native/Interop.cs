@@ -80,5 +80,11 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_shutdown")]
         internal static partial int SocketShutdown(int fd);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_peer")]
+        internal static partial int SocketPeer(int fd, int* pid, int* uid);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_process_bind_to_parent")]
+        internal static partial int ProcessBindToParent(int expectedParent);
     }
 }

@@ -95,6 +95,15 @@ public static unsafe class SocketIo
         };
     }
 
+    /// <summary>The process and user ids of a connected Unix socket's peer, as the kernel recorded them at connect.</summary>
+    /// <exception cref="IOException">The descriptor is not a connected Unix socket.</exception>
+    public static (int ProcessId, int UserId) Peer(int fd)
+    {
+        int pid, uid;
+        int result = Interop.PfNative.SocketPeer(fd, &pid, &uid);
+        return result == 0 ? (pid, uid) : throw Failure("read the socket's peer credentials", -result);
+    }
+
     /// <summary>Shuts both directions down, waking a thread that sleeps in <see cref="Wait"/> or <see cref="Read"/>.</summary>
     public static void Shutdown(int fd) => _ = Interop.PfNative.SocketShutdown(fd);
 

@@ -30,7 +30,7 @@ public class ModeBenchmarks
     {
         var mode = ExecutionModes.Parse(Mode);
         _engine = mode is ExecutionMode.Pipe or ExecutionMode.Shm
-            ? new WorkerEngine(mode, Workers, new WorkerPoolOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent)
+            ? WorkerEngine.Create(mode, Workers, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent)
             : new InProcessEngine(mode, Workers);
         _engine.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _image = _engine.CreateImage(SampleImage.DefaultGeometry);

@@ -13,10 +13,10 @@ namespace ProcessFarm.Benchmarks;
 [SimpleJob(warmupCount: 3, iterationCount: 10)]
 public class PipeEchoBenchmarks
 {
-    private readonly EchoHandler _handler = new();
-    private WorkerPool _pool = null!;
+    private WorkerSupervisor _supervisor = null!;
+    private FrameJob _job = null!;
     private byte[] _payload = null!;
-    private ulong _nextId;
+    private byte[] _received = null!;
 
     [Params(1 << 20, 16 << 20, 256 << 20)]
     public int PayloadBytes { get; set; }
@@ -24,39 +24,27 @@ public class PipeEchoBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _pool = WorkerPool.StartAsync(1, new WorkerPoolOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent, CancellationToken.None).GetAwaiter().GetResult();
-        _pool.Workers[0].SetHandler(_handler);
+        _supervisor = WorkerSupervisor.StartAsync(1, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent, CancellationToken.None).GetAwaiter().GetResult();
         _payload = new byte[PayloadBytes];
-        _handler.Received = new byte[PayloadBytes];
+        _received = new byte[PayloadBytes];
         new Random(1).NextBytes(_payload);
+        _job = new FrameJob(
+            (frames, id) =>
+            {
+                frames.WriteJob(id, JobKind.Echo, default, _payload);
+                return ReadOnlyMemory<byte>.Empty;
+            },
+            result => result.Payload.CopyTo(_received));
     }
 
     [GlobalCleanup]
-    public void Cleanup() => _pool.DisposeAsync().AsTask().GetAwaiter().GetResult();
+    public void Cleanup() => _supervisor.DisposeAsync().AsTask().GetAwaiter().GetResult();
 
     [Benchmark]
     public async Task EchoRoundTrip()
     {
-        var done = _handler.Done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        ulong id = ++_nextId;
-        await _pool.Workers[0].SendAsync((id, _payload), static (frames, s) => frames.WriteJob(s.id, JobKind.Echo, default, s._payload), CancellationToken.None);
-        await done.Task;
-    }
-
-    private sealed class EchoHandler : IReplyHandler
-    {
-        public byte[] Received { get; set; } = [];
-
-        public TaskCompletionSource Done { get; set; } = new();
-
-        public void OnResult(WorkerConnection worker, in JobResult result)
-        {
-            result.Payload.CopyTo(Received);
-            Done.TrySetResult();
-        }
-
-        public void OnError(WorkerConnection worker, ErrorMessage error) => Done.TrySetException(new InvalidOperationException(error.Message));
-
-        public void OnDisconnected(WorkerConnection worker, Exception? error) => Done.TrySetException(error ?? new EndOfStreamException());
+        var answered = _job.Reset();
+        await _supervisor.SendToAsync(_supervisor.Workers[0], _job);
+        await answered;
     }
 }

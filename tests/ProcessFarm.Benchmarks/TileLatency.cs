@@ -17,12 +17,10 @@ internal static class TileLatency
 
     public static async Task RunAsync(int roundTrips)
     {
-        await using var pool = await WorkerPool.StartAsync(1, new WorkerPoolOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent, CancellationToken.None);
-        var worker = pool.Workers[0];
-        var handler = new Handler();
-        worker.SetHandler(handler);
+        await using var supervisor = await WorkerSupervisor.StartAsync(1, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent, CancellationToken.None);
+        var worker = supervisor.Workers[0];
         using var region = SharedRegion.Create(SharedRegion.DefaultDirectory, 4096);
-        await RoundTripAsync(worker, handler, w => w.WriteAttach(new AttachRequest(0, region.AttachPath, region.TotalBytes)));
+        await AttachJob.AttachAsync(supervisor, worker, region, SharedRegion.DefaultDirectory, CancellationToken.None);
 
         byte[] tile = new byte[TileBytes];
         var parameters = new JobParameters { Ev = 0.5, Gamma = 1.2, Width = 16, Rows = 1, Channels = 4 };
@@ -31,19 +29,27 @@ internal static class TileLatency
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
         foreach (string mode in new[] { "pipe", "shm" })
         {
-            ulong id = 1;
-            Action<FrameWriter> write = mode == "pipe"
-                ? w => w.WriteJob(id, JobKind.Lut, parameters, tile)
-                : w => w.WriteJob(id, JobKind.Lut, parameters with { Offset = 0, Length = TileBytes });
-            for (int i = 0; i < roundTrips / 10; i++, id++)
+            var job = new FrameJob((frames, id) =>
             {
-                await RoundTripAsync(worker, handler, write);
+                if (mode == "pipe")
+                {
+                    frames.WriteJob(id, JobKind.Lut, parameters, tile);
+                }
+                else
+                {
+                    frames.WriteJob(id, JobKind.Lut, parameters with { Offset = 0, Length = TileBytes });
+                }
+                return ReadOnlyMemory<byte>.Empty;
+            });
+            for (int i = 0; i < roundTrips / 10; i++)
+            {
+                await RoundTripAsync(supervisor, worker, job);
             }
             double[] samples = new double[roundTrips];
-            for (int i = 0; i < roundTrips; i++, id++)
+            for (int i = 0; i < roundTrips; i++)
             {
                 long started = Stopwatch.GetTimestamp();
-                await RoundTripAsync(worker, handler, write);
+                await RoundTripAsync(supervisor, worker, job);
                 samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
             }
             Array.Sort(samples);
@@ -52,23 +58,12 @@ internal static class TileLatency
         }
     }
 
-    private static async Task RoundTripAsync(WorkerConnection worker, Handler handler, Action<FrameWriter> write)
+    private static async Task RoundTripAsync(WorkerSupervisor supervisor, WorkerConnection worker, FrameJob job)
     {
-        var done = handler.Done = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-        await worker.SendAsync(write, static (frames, w) => w(frames), CancellationToken.None);
-        await done.Task;
+        var answered = job.Reset();
+        await supervisor.SendToAsync(worker, job);
+        await answered;
     }
 
     private static double Percentile(double[] sorted, double p) => sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-
-    private sealed class Handler : IReplyHandler
-    {
-        public TaskCompletionSource Done { get; set; } = new();
-
-        public void OnResult(WorkerConnection worker, in JobResult result) => Done.TrySetResult();
-
-        public void OnError(WorkerConnection worker, ErrorMessage error) => Done.TrySetException(new InvalidOperationException(error.Message));
-
-        public void OnDisconnected(WorkerConnection worker, Exception? error) => Done.TrySetException(error ?? new EndOfStreamException());
-    }
 }

@@ -14,7 +14,7 @@ internal sealed class AssertNoLeaksAttribute : BeforeAfterTestAttribute
 {
     public override void After(MethodInfo methodUnderTest)
     {
-        Assert.Equal(0, ChildProcessTracker.LiveCount);
+        Assert.True(ChildProcessTracker.LiveCount == 0, $"workers still tracked: {ChildProcessTracker.LiveDescription}");
         string mine = $"processfarm-{Environment.ProcessId}-";
         Assert.Empty(Directory.EnumerateFileSystemEntries("/dev/shm", mine + "*"));
         Assert.Empty(Directory.EnumerateFileSystemEntries(PipeListener.RuntimeDirectory, mine + "*"));

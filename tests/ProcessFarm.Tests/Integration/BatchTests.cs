@@ -84,26 +84,55 @@ public sealed class BatchTests : IDisposable
         Assert.True(File.Exists(Path.Combine(_directory, "done", "y.png")));
     }
 
-    [Fact]
-    public async Task WorkerKilledMidBatch_FailsOnlyItsFile_AndIsReplaced()
+    [Theory]
+    [InlineData("shm")]
+    [InlineData("pipe")]
+    public async Task WorkerKilledMidBatch_ItsFileGoesToAnotherWorker_AndItIsReplaced(string mode)
     {
         string photos = Directory.CreateDirectory(Path.Combine(_directory, "many")).FullName;
         for (int i = 0; i < 8; i++)
         {
             WriteSample(Path.Combine(photos, $"p{i}.png"), new ImageGeometry(50, 40, 3));
         }
-        var info = Cli.StartInfo(_directory, "process", "many", "-o", "out", "-m", "shm", "-w", "2", "--json");
+        var info = Cli.StartInfo(_directory, "process", "many", "-o", "out", "-m", mode, "-w", "2", "--json");
         info.Environment["PROCESSFARM_TEST_FAULT"] = "1:crash:1"; // worker 1 dies as its first file arrives (each worker gets one at the start)
+
+        var result = await Cli.RunAsync(info);
+
+        Assert.Equal(0, result.ExitCode);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(8, json.RootElement.GetProperty("succeeded").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("worker_deaths").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("workers_replaced").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("files_retried").GetInt32());
+        Assert.Equal(8, Directory.GetFiles(Path.Combine(_directory, "out")).Length);
+        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "out"), "*.tmp"));
+    }
+
+    [Fact]
+    public async Task FilesThatKillEveryWorker_FailAlone_WithoutSpendingTheRunsBudget()
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_directory, "mixed")).FullName;
+        for (int i = 0; i < 6; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i}.png"), new ImageGeometry(50, 40, 3));
+        }
+        WriteSample(Path.Combine(photos, "poison-a.png"), new ImageGeometry(50, 40, 3));
+        WriteSample(Path.Combine(photos, "poison-b.png"), new ImageGeometry(50, 40, 3));
+        // Two files kill any worker that takes them: 2 x 2 deaths, far over --max-restarts 1, yet none is the run's.
+        var info = Cli.StartInfo(_directory, "process", "mixed", "-o", "out", "-m", "pipe", "-w", "2", "--json", "--max-restarts", "1", "--max-job-attempts", "2");
+        info.Environment["PROCESSFARM_TEST_FAULT"] = "*:crash:file=poison-a.png;*:crash:file=poison-b.png";
 
         var result = await Cli.RunAsync(info);
 
         Assert.Equal(3, result.ExitCode);
         using var json = JsonDocument.Parse(result.Stdout);
-        Assert.Equal(7, json.RootElement.GetProperty("succeeded").GetInt32());
-        var failed = json.RootElement.GetProperty("files").EnumerateArray().Single(f => !f.GetProperty("ok").GetBoolean());
-        Assert.Contains("died", failed.GetProperty("error").GetString(), StringComparison.Ordinal);
-        Assert.Equal(7, Directory.GetFiles(Path.Combine(_directory, "out")).Length);
-        Assert.Empty(Directory.EnumerateFiles(Path.Combine(_directory, "out"), "*.tmp"));
+        Assert.Equal(6, json.RootElement.GetProperty("succeeded").GetInt32());
+        Assert.Equal(4, json.RootElement.GetProperty("worker_deaths").GetInt32());
+        var failed = json.RootElement.GetProperty("files").EnumerateArray().Where(f => !f.GetProperty("ok").GetBoolean()).ToList();
+        Assert.Equal(["poison-a.png", "poison-b.png"], failed.Select(f => Path.GetFileName(f.GetProperty("input").GetString())).Order());
+        Assert.All(failed, f => Assert.Contains("held by 2 workers that all died", f.GetProperty("error").GetString(), StringComparison.Ordinal));
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(_directory, "out")).Length);
     }
 
     [Theory]

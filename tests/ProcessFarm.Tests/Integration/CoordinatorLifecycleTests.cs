@@ -70,7 +70,7 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         var result = await RunCoordinatorAsync(mode, "0:crash:1");
 
         Assert.True(result.ExitCode == 0, result.Stderr);
-        Assert.Contains("1 worker failures recovered", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("faults   1 worker died or hung (1 replaced)", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("[worker 0] failed", result.Stderr, StringComparison.Ordinal);
         Assert.True(File.Exists(Path.Combine(_directory, "out.jpg")));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));

@@ -43,12 +43,17 @@ public class FaultRecoveryTests
         Assert.Contains("0 replacements", error.Message, StringComparison.Ordinal);
     }
 
-    private static WorkerEngine CreateEngine(string mode, string fault, int maxRestarts) => new(
+    private static WorkerEngine CreateEngine(string mode, string fault, int maxRestarts) => WorkerEngine.Create(
         ExecutionModes.Parse(mode),
         2,
-        new WorkerPoolOptions { Environment = new Dictionary<string, string> { ["PROCESSFARM_TEST_FAULT"] = fault } },
-        CoordinatorLog.Silent,
-        new TileRunOptions(InFlight: 2, JobTimeout: TimeSpan.FromMilliseconds(500), MaxRestarts: maxRestarts));
+        new SupervisorOptions
+        {
+            Environment = new Dictionary<string, string> { ["PROCESSFARM_TEST_FAULT"] = fault },
+            InFlight = 2,
+            JobTimeout = TimeSpan.FromMilliseconds(500),
+            MaxRestarts = maxRestarts,
+        },
+        Environment.GetEnvironmentVariable("PF_DEBUG") == "1" ? new CoordinatorLog(Console.Error, verbose: true) : CoordinatorLog.Silent);
 
     private static async Task<(byte[] Pixels, EngineRunStats Stats)> RunAsync(IExecutionEngine engine)
     {

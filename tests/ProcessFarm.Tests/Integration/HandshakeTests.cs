@@ -19,13 +19,13 @@ public class HandshakeTests
     {
         byte[] secret = Enumerable.Range(1, ProtocolLimits.SecretBytes).Select(i => (byte)i).ToArray();
         var intruder = new TaskCompletionSource<ErrorMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
-        var options = new WorkerPoolOptions
+        var options = new SupervisorOptions
         {
             Secret = secret,
             OnListening = path =>
             {
-                // Connected before the pool spawns its worker, so the intruder is first in the accept queue: a
-                // worker accepted first would complete the pool, which then stops listening and resets the rest.
+                // Connected before the worker is spawned, so the intruder is first in the accept queue: a worker
+                // accepted first would complete the launch, which then stops listening and resets the rest.
                 var client = new NamedPipeClientStream(".", path, PipeDirection.InOut, System.IO.Pipes.PipeOptions.Asynchronous | System.IO.Pipes.PipeOptions.CurrentUserOnly);
                 client.Connect(TimeSpan.FromSeconds(10));
                 _ = Task.Run(async () =>
@@ -45,9 +45,9 @@ public class HandshakeTests
             },
         };
 
-        await using (var pool = await WorkerPool.StartAsync(1, options, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout())
+        await using (var supervisor = await WorkerSupervisor.StartAsync(1, options, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout())
         {
-            Assert.Single(pool.Workers);
+            Assert.Single(supervisor.Workers);
         }
 
         var refusal = await intruder.Task.DefaultTimeout();
@@ -66,10 +66,9 @@ public class HandshakeTests
         await using var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
         var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
 
-        var processes = new Dictionary<uint, WorkerProcess> { [0] = process };
-        var refusal = WorkerPool.Validate(hello, Enumerable.Repeat((byte)7, ProtocolLimits.SecretBytes).ToArray(), processes);
+        var refusal = WorkerLauncher.Validate(hello, Enumerable.Repeat((byte)7, ProtocolLimits.SecretBytes).ToArray(), 0, process.ProcessId, process.ProcessId);
         Assert.NotNull(refusal);
-        await connection.SendErrorAsync(refusal, TestHelpers.TimeoutToken());
+        await connection.SendErrorAsync(refusal);
 
         await process.Exited.DefaultTimeout();
         Assert.Equal(4, process.ExitCode); // HandshakeRefused
@@ -89,7 +88,7 @@ public class HandshakeTests
         await using var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
         await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
 
-        await connection.SendAsync(answer, static (frames, a) => frames.Output.Write(a), TestHelpers.TimeoutToken());
+        await connection.SendAsync(answer, static (frames, a) => frames.Output.Write(a));
 
         await process.Exited.DefaultTimeout();
         Assert.Equal(4, process.ExitCode); // HandshakeRefused, not the runtime's crash code

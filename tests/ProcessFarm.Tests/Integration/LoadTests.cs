@@ -8,101 +8,95 @@ using Xunit;
 namespace ProcessFarm.Tests.Integration;
 
 /// <summary>
-/// A long run of small echo jobs across every worker, 32 outstanding per worker: none lost, none duplicated,
-/// every reply matched to its id, and the coordinator's memory flat from the first tenth to the end.
+/// A long run of small echo jobs through the supervisor, 32 outstanding per worker: none lost, none duplicated,
+/// every reply carrying its own job's payload, and the coordinator's memory flat from the first tenth to the end.
 /// </summary>
 [AssertNoLeaks]
 [Collection(WorkerCollection.Name)]
 public class LoadTests
 {
     private const int Jobs = 1_000_000;
-    private const int InFlightPerWorker = 32;
+    private const int Wave = 20_000;
 
     [Fact]
     public async Task MillionSmallJobs_NoneLostOrDuplicated_MemoryFlat()
     {
-        await using var pool = await WorkerPool.StartAsync(2, new WorkerPoolOptions(), CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
-        var handler = new CountingHandler(Jobs);
-        var senders = pool.Workers.Select((worker, index) => SendAsync(worker, handler, first: index, step: pool.Workers.Count)).ToArray();
+        await using var supervisor = await WorkerSupervisor.StartAsync(2, new SupervisorOptions { InFlight = 32 }, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
+        var counts = new Counts(Jobs);
+        var timeout = TestHelpers.TimeoutToken(); // one for the run: a token per wave would itself grow the heap
+        for (int first = 0; first < Jobs; first += Wave)
+        {
+            var set = new JobSet();
+            for (int index = first; index < first + Wave; index++)
+            {
+                set.Add(new EchoIndexJob(set, index, counts));
+            }
+            supervisor.Submit(set);
+            await set.WaitAsync(timeout);
+            if (first + Wave == Jobs / 10)
+            {
+                counts.HeapAtTenth = GC.GetTotalMemory(forceFullCollection: true);
+            }
+        }
+        long heapGrowth = GC.GetTotalMemory(forceFullCollection: true) - counts.HeapAtTenth;
 
-        await Task.WhenAll(senders).WaitAsync(TimeSpan.FromMinutes(5));
-
-        Assert.Equal(Jobs, handler.Received);
-        Assert.Equal(0, handler.Duplicates);
-        Assert.Equal(0, handler.Mismatches);
-        Assert.True(handler.HeapGrowthBytes < 32 << 20, $"the managed heap grew by {handler.HeapGrowthBytes / 1e6:0.0} MB between the first tenth and the end");
+        Assert.Equal(Jobs, counts.Received);
+        Assert.Equal(0, counts.Duplicates);
+        Assert.Equal(0, counts.Mismatches);
+        Assert.Equal(Jobs, supervisor.Stats.RepliesMatched);
+        Assert.Equal(0, supervisor.Stats.RepliesUnmatched);
+        Assert.True(heapGrowth < 32 << 20, $"the managed heap grew by {heapGrowth / 1e6:0.0} MB between the first tenth and the end");
     }
 
-    private static async Task SendAsync(WorkerConnection worker, CountingHandler handler, int first, int step)
-    {
-        using var window = new SemaphoreSlim(InFlightPerWorker);
-        var timeout = TestHelpers.TimeoutToken(); // one per sender: a token per call would itself grow the heap
-        handler.Windows[worker] = window;
-        worker.SetHandler(handler);
-        byte[] payload = new byte[8];
-        for (long id = first; id < Jobs; id += step)
-        {
-            await window.WaitAsync(timeout);
-            BinaryPrimitives.WriteInt64LittleEndian(payload, id);
-            await worker.SendAsync((id, payload), static (frames, s) => frames.WriteJob((ulong)s.id, JobKind.Echo, default, s.payload), timeout);
-        }
-        for (int i = 0; i < InFlightPerWorker; i++)
-        {
-            await window.WaitAsync(timeout); // every reply is in
-        }
-    }
-
-    private sealed class CountingHandler(int jobs) : IReplyHandler
+    private sealed class Counts(int jobs)
     {
         private readonly BitArray _seen = new(jobs);
-        private int _received;
-        private long _heapAtTenth;
 
-        public Dictionary<WorkerConnection, SemaphoreSlim> Windows { get; } = [];
-
-        public int Received => _received;
+        public int Received { get; private set; }
 
         public int Duplicates { get; private set; }
 
         public int Mismatches { get; private set; }
 
-        public long HeapGrowthBytes { get; private set; }
+        public long HeapAtTenth { get; set; }
 
-        public void OnResult(WorkerConnection worker, in JobResult result)
+        public void Record(int index, long echoed)
         {
-            long echoed = result.Payload.Length == 8 ? BinaryPrimitives.ReadInt64LittleEndian(result.Payload.FirstSpan.Length >= 8 ? result.Payload.FirstSpan : result.Payload.ToArray()) : -1;
             lock (_seen)
             {
-                if (echoed != (long)result.Id || result.Id >= (ulong)jobs)
+                Received++;
+                if (echoed != index)
                 {
                     Mismatches++;
                 }
-                else if (_seen[(int)result.Id])
+                else if (_seen[index])
                 {
                     Duplicates++;
                 }
                 else
                 {
-                    _seen[(int)result.Id] = true;
-                }
-                int received = ++_received;
-                if (received == jobs / 10)
-                {
-                    _heapAtTenth = GC.GetTotalMemory(forceFullCollection: true);
-                }
-                else if (received == jobs)
-                {
-                    HeapGrowthBytes = GC.GetTotalMemory(forceFullCollection: true) - _heapAtTenth;
+                    _seen[index] = true;
                 }
             }
-            Windows[worker].Release();
         }
+    }
 
-        public void OnError(WorkerConnection worker, ErrorMessage error) => throw new InvalidOperationException(error.Message);
-
-        public void OnDisconnected(WorkerConnection worker, Exception? error)
+    /// <summary>Echoes its own index as 8 bytes.</summary>
+    private sealed class EchoIndexJob(JobSet set, int index, Counts counts) : WorkerJob(set)
+    {
+        public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
-            // The pool's shutdown ends the connections after the test; a mid-run loss shows as missing replies.
+            Span<byte> payload = stackalloc byte[8];
+            BinaryPrimitives.WriteInt64LittleEndian(payload, index);
+            frames.WriteJob(id, JobKind.Echo, default, payload);
+            return ReadOnlyMemory<byte>.Empty;
         }
+
+        public override void OnResult(WorkerConnection worker, in JobResult result) =>
+            counts.Record(index, result.Payload.Length == 8 ? BinaryPrimitives.ReadInt64LittleEndian(result.Payload.ToArray()) : -1);
+
+        public override void OnError(WorkerConnection worker, ErrorMessage error) => Set!.Fail(new InvalidOperationException(error.Message));
+
+        public override void OnFailed(Exception reason) => Set!.Fail(reason);
     }
 }

@@ -55,7 +55,7 @@ public class ModeEquivalenceTests
 
         await RunAsync(engine, geometry, 8); // 15 tiles over 2 workers
 
-        Assert.All(engine.Pool!.Workers, worker =>
+        Assert.All(engine.Supervisor!.Workers, worker =>
         {
             if (channel)
             {
@@ -72,7 +72,7 @@ public class ModeEquivalenceTests
 
     internal static IExecutionEngine Create(ExecutionMode mode, int workers) => mode switch
     {
-        ExecutionMode.Pipe or ExecutionMode.Shm => new WorkerEngine(mode, workers, new WorkerPoolOptions(), CoordinatorLog.Silent),
+        ExecutionMode.Pipe or ExecutionMode.Shm => WorkerEngine.Create(mode, workers, SupervisorOptions.Default, CoordinatorLog.Silent),
         _ => new InProcessEngine(mode, workers),
     };
 

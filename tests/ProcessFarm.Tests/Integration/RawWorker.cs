@@ -38,18 +38,18 @@ internal sealed class RawWorker : IAsyncDisposable, IReplyHandler
         {
             throw new InvalidOperationException("the worker's Hello does not match what it was given");
         }
-        await connection.SendWelcomeAsync(TestHelpers.TimeoutToken());
         var raw = new RawWorker(connection, process);
-        connection.Start(raw);
+        connection.SetHandler(raw);
+        await connection.SendWelcomeAsync();
         return raw;
     }
 
     public Task SendAsync(Action<FrameWriter> write) =>
-        Connection.SendAsync(write, static (frames, w) => w(frames), TestHelpers.TimeoutToken());
+        Connection.SendAsync(write, static (frames, w) => w(frames)).DefaultTimeout();
 
-    /// <summary>Sends a small frame through the channel once one is open (<see cref="WorkerConnection.PostAsync"/>).</summary>
+    /// <summary>Sends a small frame through the channel once one is open.</summary>
     public Task PostAsync(Action<FrameWriter> write) =>
-        Connection.PostAsync(write, static (frames, w) => w(frames), TestHelpers.TimeoutToken());
+        Connection.PostAsync(write, static (frames, w) => w(frames)).DefaultTimeout();
 
     /// <summary>Sends bytes as they are: a frame, part of one, or garbage.</summary>
     public Task SendRawAsync(byte[] bytes) => SendAsync(frames => frames.Output.Write(bytes));

@@ -57,8 +57,8 @@ public class SecurityTests
     public async Task Secret_IsNeitherOnTheCommandLineNorInTheEnvironment()
     {
         byte[] secret = Enumerable.Range(100, ProtocolLimits.SecretBytes).Select(i => (byte)i).ToArray();
-        await using var pool = await WorkerPool.StartAsync(1, new WorkerPoolOptions { Secret = secret }, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
-        int pid = pool.Workers[0].Hello!.ProcessId;
+        await using var supervisor = await WorkerSupervisor.StartAsync(1, new SupervisorOptions { Secret = secret }, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
+        int pid = supervisor.Workers[0].Hello!.ProcessId;
         string hex = Convert.ToHexString(secret);
 
         string commandLine = File.ReadAllText($"/proc/{pid}/cmdline").Replace('\0', ' ');

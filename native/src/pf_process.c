@@ -1,0 +1,39 @@
+/*
+ * Process-level facts a worker and its coordinator check with the kernel (processfarm.h, "Processes").
+ */
+#define _GNU_SOURCE
+#include "processfarm.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <sys/prctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+PF_EXPORT int32_t pf_process_bind_to_parent(int32_t expected_parent)
+{
+    if (prctl(PR_SET_PDEATHSIG, SIGKILL, 0, 0, 0) != 0)
+    {
+        return -errno;
+    }
+    /* The parent may have died before the line above: then this process was already handed to init (or a
+     * subreaper) and the signal will never come. Checked after arming it, so no death can fall in between. */
+    return getppid() == (pid_t)expected_parent ? 0 : -ESRCH;
+}
+
+PF_EXPORT int32_t pf_socket_peer(int32_t fd, int32_t* pid, int32_t* uid)
+{
+    if (pid == NULL || uid == NULL)
+    {
+        return -EINVAL;
+    }
+    struct ucred peer;
+    socklen_t length = sizeof peer;
+    if (getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &peer, &length) != 0)
+    {
+        return -errno;
+    }
+    *pid = (int32_t)peer.pid;
+    *uid = (int32_t)peer.uid;
+    return 0;
+}

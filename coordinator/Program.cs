@@ -1,7 +1,16 @@
 using System.CommandLine;
 using ProcessFarm.Coordinator.Cli;
+using ProcessFarm.Shared.Native;
 
 // processfarm: builds the command tree, reports parse errors with exit code 2, and runs the chosen command.
+// First the limits below which the runtime itself breaks (threads it cannot create, files it cannot open): named
+// here on one line instead of as the runtime's crash. Each command checks again for its number of workers.
+if (ProcessLimits.Check(workers: 0) is { } limits)
+{
+    Console.Error.WriteLine($"processfarm: {limits}");
+    return (int)ExitCode.EnvironmentError;
+}
+
 var root = new RootCommand(
     """
     ProcessFarm: exposure/gamma correction of images on threads or on worker processes, with the cost of moving

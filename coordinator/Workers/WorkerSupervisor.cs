@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
 namespace ProcessFarm.Coordinator.Workers;
@@ -81,6 +82,10 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        if (ProcessLimits.Check(workers) is { } limits)
+        {
+            throw new WorkerFailedException(limits);
+        }
         string workerPath = WorkerLocator.Find(options.WorkerPath, out var searched)
             ?? throw new WorkerFailedException(
                 $"worker executable not found (looked for {string.Join(", ", searched)}); build it with 'dotnet build -c Release' or pass --worker-path");

@@ -227,6 +227,12 @@ PF_EXPORT int32_t pf_socket_peer(int32_t fd, int32_t* pid, int32_t* uid);
  */
 PF_EXPORT int32_t pf_process_bind_to_parent(int32_t expected_parent);
 
+/*
+ * This process's soft limits on open files (RLIMIT_NOFILE) and on address space in bytes (RLIMIT_AS), written to
+ * *open_files and *address_space_bytes; -1 means unlimited. 0 or -errno.
+ */
+PF_EXPORT int32_t pf_process_limits(int64_t* open_files, int64_t* address_space_bytes);
+
 #ifdef __cplusplus
 }
 #endif

@@ -7,6 +7,7 @@
 #include <errno.h>
 #include <signal.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -35,5 +36,25 @@ PF_EXPORT int32_t pf_socket_peer(int32_t fd, int32_t* pid, int32_t* uid)
     }
     *pid = (int32_t)peer.pid;
     *uid = (int32_t)peer.uid;
+    return 0;
+}
+
+PF_EXPORT int32_t pf_process_limits(int64_t* open_files, int64_t* address_space_bytes)
+{
+    if (open_files == NULL || address_space_bytes == NULL)
+    {
+        return -EINVAL;
+    }
+    struct rlimit limit;
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0)
+    {
+        return -errno;
+    }
+    *open_files = limit.rlim_cur == RLIM_INFINITY ? -1 : (int64_t)limit.rlim_cur;
+    if (getrlimit(RLIMIT_AS, &limit) != 0)
+    {
+        return -errno;
+    }
+    *address_space_bytes = limit.rlim_cur == RLIM_INFINITY ? -1 : (int64_t)limit.rlim_cur;
     return 0;
 }

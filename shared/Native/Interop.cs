@@ -86,5 +86,8 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_process_bind_to_parent")]
         internal static partial int ProcessBindToParent(int expectedParent);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_process_limits")]
+        internal static partial int ProcessLimits(long* openFiles, long* addressSpaceBytes);
     }
 }

@@ -401,20 +401,16 @@ internal sealed partial class WorkerSupervisor
     {
         if (!alreadySettled)
         {
-            WorkerFailedException? giveUp;
+            Verdict verdict;
             lock (_gate)
             {
                 if (job.State == JobState.Settled)
                 {
                     return;
                 }
-                giveUp = ResolveUnsynchronized(job, failedAlone: false);
+                verdict = ResolveUnsynchronized(job, failedAlone: false);
             }
-            if (giveUp is not null)
-            {
-                job.Set?.Fail(giveUp);
-                Fail(giveUp);
-            }
+            Act(verdict, job);
         }
         if (job.Set?.TryEnter() ?? true)
         {

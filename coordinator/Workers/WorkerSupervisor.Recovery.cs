@@ -6,7 +6,12 @@ namespace ProcessFarm.Coordinator.Workers;
 /// <summary>Deaths, replacements, the restart budget and the job-timeout watchdog.</summary>
 internal sealed partial class WorkerSupervisor
 {
+    // The run's budget (serve starts a new one per request): deaths counted against it, deaths explained by a job
+    // that failed alone, replacements granted, and replacements waiting for a verdict.
     private int _chargedDeaths;
+    private int _explainedDeaths;
+    private int _replacementsInRun;
+    private int _deferredReplacements;
 
     /// <summary>What the supervisor has done so far (the true counts, for reports and tests).</summary>
     public SupervisorStats Stats
@@ -25,10 +30,13 @@ internal sealed partial class WorkerSupervisor
     /// <summary>Starts a new budget: a long-lived command (serve) gives each request its own.</summary>
     public void ResetRestartBudget()
     {
+        List<Launching> granted;
         lock (_gate)
         {
-            _chargedDeaths = 0;
+            _chargedDeaths = _explainedDeaths = _replacementsInRun = 0;
+            granted = GrantDeferredUnsynchronized();
         }
+        StartReplacements(granted);
     }
 
     /// <summary>Throws the failure that ended the supervisor, if one did.</summary>
@@ -43,26 +51,31 @@ internal sealed partial class WorkerSupervisor
     /// <summary>
     /// A job has settled (answered, failed, or failed alone): each death it was the last open suspect of is now
     /// decided. A death whose suspects all turned out innocent counts against the run's budget; a death one of
-    /// whose suspects failed alone is explained by it and never counts. Until then a death is under investigation
-    /// and counts for nothing, so that two jobs that both kill their workers can each be found out before the
-    /// budget judges the run. Returns the failure that ends the run when the budget is spent.
+    /// whose suspects failed alone is explained by it, never counts, and frees a replacement. Until then a death is
+    /// under investigation: it neither fails the run nor gets a replacement beyond the budget, so that two jobs that
+    /// both kill their workers can each be found out before the budget judges the run.
     /// </summary>
-    private WorkerFailedException? ResolveUnsynchronized(WorkerJob job, bool failedAlone)
+    private Verdict ResolveUnsynchronized(WorkerJob job, bool failedAlone)
     {
         job.State = JobState.Settled;
         WorkerFailedException? giveUp = null;
         foreach (var death in job.Deaths ?? [])
         {
+            if (death.Explained || death.Charged)
+            {
+                continue;
+            }
             if (failedAlone)
             {
                 death.Explained = true;
+                _explainedDeaths++;
             }
-            else if (!death.Explained && !death.Charged && death.Suspects.TrueForAll(s => s.State == JobState.Settled))
+            else if (death.Suspects.TrueForAll(s => s.State == JobState.Settled))
             {
                 giveUp ??= ChargeUnsynchronized(death);
             }
         }
-        return giveUp;
+        return new Verdict(giveUp, giveUp is null ? GrantDeferredUnsynchronized() : []);
     }
 
     /// <summary>Counts a death against the run's budget; past the budget the supervisor fails.</summary>
@@ -73,28 +86,69 @@ internal sealed partial class WorkerSupervisor
         {
             return null;
         }
-        var giveUp = new WorkerFailedException(death.WorkerId, $"{death.Reason}; giving up after {_options.MaxRestarts} replacements in this run");
-        _failure = giveUp;
+        return GiveUpUnsynchronized(death.WorkerId, death.Reason);
+    }
+
+    private WorkerFailedException GiveUpUnsynchronized(uint workerId, string reason)
+    {
+        var giveUp = new WorkerFailedException(workerId, $"{reason}; giving up after {_options.MaxRestarts} replacements in this run");
+        _failure ??= giveUp;
+        _deferredReplacements = 0;
         return giveUp;
     }
 
-    /// <summary>
-    /// Settles a job that had deaths to answer for (rare) and acts on the verdict: when its innocence spends the
-    /// budget, the supervisor fails, and so does the job's set, which may have nothing else left to fail it.
-    /// </summary>
-    private void Resolve(WorkerJob job)
+    /// <summary>Replacements allowed now: the budget, plus one for every death a failed-alone job explained.</summary>
+    private bool MayReplaceUnsynchronized() => _replacementsInRun < _options.MaxRestarts + _explainedDeaths;
+
+    /// <summary>Grants replacements that waited for a verdict, as far as the budget now allows; returns how many.</summary>
+    private List<Launching> GrantDeferredUnsynchronized()
     {
-        WorkerFailedException? giveUp;
-        lock (_gate)
+        int granted = 0;
+        while (_deferredReplacements > 0 && _failure is null && MayReplaceUnsynchronized())
         {
-            giveUp = ResolveUnsynchronized(job, failedAlone: false);
+            _deferredReplacements--;
+            _replacementsInRun++;
+            Counters.Replacements++;
+            granted++;
         }
-        if (giveUp is not null)
+        return granted == 0 ? [] : ReserveUnsynchronized(granted);
+    }
+
+    private void StartReplacements(List<Launching> launches)
+    {
+        if (launches.Count > 0)
         {
-            job.Set?.Fail(giveUp);
-            Fail(giveUp);
+            StartLaunches(launches);
         }
     }
+
+    /// <summary>Settles a job that had deaths to answer for (rare) and acts on the verdict.</summary>
+    private void Resolve(WorkerJob job)
+    {
+        Verdict verdict;
+        lock (_gate)
+        {
+            verdict = ResolveUnsynchronized(job, failedAlone: false);
+        }
+        Act(verdict, job);
+    }
+
+    /// <summary>
+    /// Carries a verdict out: when a job's innocence spends the budget, the supervisor fails, and so does the job's
+    /// set, which may have nothing else left to fail it; replacements the verdict freed start.
+    /// </summary>
+    private void Act(Verdict verdict, WorkerJob? job)
+    {
+        if (verdict.GiveUp is { } giveUp)
+        {
+            job?.Set?.Fail(giveUp);
+            Fail(giveUp);
+        }
+        StartReplacements(verdict.Replacements);
+    }
+
+    /// <summary>What deciding deaths led to: the run's failure, or replacements to start now.</summary>
+    private readonly record struct Verdict(WorkerFailedException? GiveUp, List<Launching> Replacements);
 
     /// <summary>A ready worker is gone (disconnected, killed, broke the protocol): kill it, requeue its jobs, replace it.</summary>
     private void FailWorker(Slot slot, string reason) => FailSlot(slot, reason, "failed");
@@ -110,7 +164,8 @@ internal sealed partial class WorkerSupervisor
         var alone = new List<WorkerJob>();
         var lost = new List<WorkerJob>();
         WorkerFailedException? giveUp = null;
-        bool replace = false;
+        List<Launching>? replacement = null;
+        var freed = new List<Launching>();
         TaskCompletionSource? teardown = null;
         lock (_gate)
         {
@@ -154,16 +209,30 @@ internal sealed partial class WorkerSupervisor
                 foreach (var job in alone)
                 {
                     // It killed every worker it met: those deaths are the job's, not the run's.
-                    giveUp ??= ResolveUnsynchronized(job, failedAlone: true);
+                    var verdict = ResolveUnsynchronized(job, failedAlone: true);
+                    giveUp ??= verdict.GiveUp;
+                    freed.AddRange(verdict.Replacements);
                 }
                 if (death.Suspects.Count == 0)
                 {
                     giveUp ??= ChargeUnsynchronized(death); // nothing could explain it
                 }
-                replace = giveUp is null && _failure is null;
-                if (replace)
+                if (giveUp is null && _failure is null)
                 {
-                    Counters.Replacements++;
+                    if (MayReplaceUnsynchronized())
+                    {
+                        _replacementsInRun++;
+                        Counters.Replacements++;
+                        replacement = ReserveUnsynchronized(1);
+                    }
+                    else if (_slots.Count > 0)
+                    {
+                        _deferredReplacements++; // the others work on while the suspects are tried
+                    }
+                    else
+                    {
+                        giveUp = GiveUpUnsynchronized(slot.WorkerId, reason); // nobody left to try them
+                    }
                 }
             }
         }
@@ -196,10 +265,11 @@ internal sealed partial class WorkerSupervisor
         {
             Fail(giveUp);
         }
-        else if (replace)
+        else if (replacement is not null)
         {
-            _log.WorkerReplaced(slot.WorkerId, Launch(1)[0]);
+            _log.WorkerReplaced(slot.WorkerId, StartLaunches(replacement)[0]);
         }
+        StartReplacements(freed);
     }
 
     /// <summary>

@@ -109,23 +109,42 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
     /// <summary>Starts <paramref name="count"/> new workers (the first ones, or replacements); returns their ids.</summary>
     private uint[] Launch(int count)
     {
-        var slots = new List<(Slot Slot, TaskCompletionSource Done)>(count);
+        List<Launching> launches;
         lock (_gate)
         {
-            for (int i = 0; i < count; i++)
-            {
-                var slot = new Slot(this, _nextWorkerId++);
-                _slots.Add(slot);
-                slots.Add((slot, BeginBackgroundUnsynchronized()));
-                Counters.WorkersStarted++;
-            }
+            launches = ReserveUnsynchronized(count);
         }
-        foreach (var (slot, done) in slots)
+        return StartLaunches(launches);
+    }
+
+    /// <summary>
+    /// Adds the slots of <paramref name="count"/> new workers under the lock, in the same step that decided on
+    /// them, so that anyone deciding next sees them (as workers on their way) and a disposal waits for them.
+    /// </summary>
+    private List<Launching> ReserveUnsynchronized(int count)
+    {
+        var launches = new List<Launching>(count);
+        for (int i = 0; i < count; i++)
+        {
+            var slot = new Slot(this, _nextWorkerId++);
+            _slots.Add(slot);
+            launches.Add(new Launching(slot, BeginBackgroundUnsynchronized()));
+            Counters.WorkersStarted++;
+        }
+        return launches;
+    }
+
+    private uint[] StartLaunches(List<Launching> launches)
+    {
+        foreach (var (slot, done) in launches)
         {
             RunBackground(LaunchAsync(slot), done);
         }
-        return [.. slots.Select(s => s.Slot.WorkerId)];
+        return [.. launches.Select(l => l.Slot.WorkerId)];
     }
+
+    /// <summary>A worker reserved and about to be launched, and what its launch completes.</summary>
+    private readonly record struct Launching(Slot Slot, TaskCompletionSource Done);
 
     private async Task LaunchAsync(Slot slot)
     {

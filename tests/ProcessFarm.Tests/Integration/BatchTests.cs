@@ -110,6 +110,28 @@ public sealed class BatchTests : IDisposable
     }
 
     [Fact]
+    public async Task WorkerThatHangsOnAFile_IsKilledAtTheJobTimeout_AndTheFileIsDoneElsewhere()
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_directory, "six")).FullName;
+        for (int i = 0; i < 6; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i}.png"), new ImageGeometry(50, 40, 3));
+        }
+        var info = Cli.StartInfo(_directory, "process", "six", "-o", "out", "-m", "pipe", "-w", "2", "--json", "--job-timeout-ms", "1000");
+        info.Environment["PROCESSFARM_TEST_FAULT"] = "1:hang:1"; // worker 1 stops answering as its first file arrives
+
+        var result = await Cli.RunAsync(info);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        Assert.Equal(6, json.RootElement.GetProperty("succeeded").GetInt32());
+        Assert.Equal(1, json.RootElement.GetProperty("worker_deaths").GetInt32());
+        Assert.Contains("[worker 1] killed: no answer to job", result.Stderr, StringComparison.Ordinal);
+        Assert.DoesNotContain("[worker 1] worker 1", result.Stderr, StringComparison.Ordinal);
+        Assert.Equal(6, Directory.GetFiles(Path.Combine(_directory, "out")).Length);
+    }
+
+    [Fact]
     public async Task FilesThatKillEveryWorker_FailAlone_WithoutSpendingTheRunsBudget()
     {
         string photos = Directory.CreateDirectory(Path.Combine(_directory, "mixed")).FullName;

@@ -89,6 +89,71 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         Assert.Empty(Directory.EnumerateFiles(_directory));
     }
 
+    [Theory]
+    [InlineData("pipe")]
+    [InlineData("shm")]
+    public async Task SigKill_BeforeTheWorkersConnect_LeavesNoWorkerBehind(string mode)
+    {
+        // Workers that start slowly (a wrapper sleeps before it runs the real worker) are still far from
+        // connecting when the coordinator is killed: there is no socket whose end they could see.
+        string wrapper = Path.Combine(_directory, "slow-worker.sh");
+        File.WriteAllText(wrapper, $"#!/bin/sh\nsleep 1\nexec '{Path.Combine(AppContext.BaseDirectory, "processfarm-worker")}' \"$@\"\n");
+        File.SetUnixFileMode(wrapper, UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute);
+        string marker = "PROCESSFARM_TEST_RUN=" + Guid.NewGuid().ToString("N");
+        var info = Cli.StartInfo(_directory, ["process", "-m", mode, "-w", "2", "--sample-size", "1200x800", "--shm-dir", _shm, "-o", "out.jpg", "--worker-path", wrapper]);
+        info.Environment["XDG_RUNTIME_DIR"] = _runtime;
+        info.Environment["PROCESSFARM_TEST_RUN"] = marker[(marker.IndexOf('=') + 1)..];
+        using var coordinator = Process.Start(info)!;
+        var deadline = Stopwatch.StartNew();
+        while (Children(coordinator.Id).Length < 2)
+        {
+            Assert.True(deadline.Elapsed < TestHelpers.Timeout && !coordinator.HasExited, "the coordinator never spawned its workers");
+            await Task.Delay(5);
+        }
+
+        coordinator.Kill();
+        await coordinator.WaitForExitAsync(TestHelpers.TimeoutToken());
+        await Task.Delay(TimeSpan.FromSeconds(3)); // the wrappers' sleep is over: the real workers ran and found their parent gone
+
+        Assert.Empty(LiveProcesses.WithEnvironment(marker)); // a worker retrying its connect would still be here for 10 s
+        Assert.False(File.Exists(Path.Combine(_directory, "out.jpg")));
+    }
+
+    [Fact]
+    public async Task CtrlC_ToTheWholeProcessGroup_SaysOneLine_AndWorkersStopQuietly()
+    {
+        // A terminal's Ctrl+C signals the coordinator and its workers alike: the coordinator must say so once and
+        // its workers, whose socket closes under them, must not add traces or failures of their own.
+        var info = new ProcessStartInfo("setsid")
+        {
+            WorkingDirectory = _directory,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            RedirectStandardInput = true,
+            UseShellExecute = false,
+        };
+        foreach (string arg in new[] { Cli.Executable, "process", "-m", "pipe", "-w", "2", "--sample-size", "6000x4000", "--shm-dir", _shm, "-o", "out.png" })
+        {
+            info.ArgumentList.Add(arg);
+        }
+        info.Environment["XDG_RUNTIME_DIR"] = _runtime;
+        using var coordinator = Process.Start(info)!;
+        var stderr = coordinator.StandardError.ReadToEndAsync();
+        var workers = await WaitForReadyPoolAsync(coordinator);
+
+        using (var kill = Process.Start("kill", ["-INT", "--", "-" + coordinator.Id.ToString(CultureInfo.InvariantCulture)]))
+        {
+            await kill.WaitForExitAsync(TestHelpers.TimeoutToken());
+        }
+        await coordinator.WaitForExitAsync(TestHelpers.TimeoutToken());
+
+        Assert.Equal(130, coordinator.ExitCode);
+        await WaitForExitAsync(workers);
+        string[] lines = (await stderr).Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(["processfarm: interrupted; workers stopped, no output written"], lines);
+        Assert.Empty(Directory.EnumerateFiles(_directory));
+    }
+
     private async Task<Cli.Result> RunCoordinatorAsync(string mode, string fault, params string[] extra)
     {
         var info = Cli.StartInfo(_directory, ["process", "-m", mode, "-w", "2", "--sample-size", "1200x800", "--shm-dir", _shm, "-o", "out.jpg", .. extra]);

@@ -55,6 +55,37 @@ public class HandshakeTests
     }
 
     [Fact]
+    public async Task ClientThatConnectsAndSaysNothing_DoesNotHoldTheWorkerUp()
+    {
+        var silent = new List<NamedPipeClientStream>();
+        var log = new StringWriter();
+        var options = new SupervisorOptions
+        {
+            HelloTimeout = TimeSpan.FromMilliseconds(300),
+            ReadyTimeout = TimeSpan.FromSeconds(20),
+            OnListening = path =>
+            {
+                // First in the accept queue, and silent: before, it held the only accept until the start timed out.
+                var client = new NamedPipeClientStream(".", path, PipeDirection.InOut, System.IO.Pipes.PipeOptions.Asynchronous | System.IO.Pipes.PipeOptions.CurrentUserOnly);
+                client.Connect(TimeSpan.FromSeconds(10));
+                silent.Add(client);
+            },
+        };
+        var started = System.Diagnostics.Stopwatch.StartNew();
+
+        await using (var supervisor = await WorkerSupervisor.StartAsync(1, options, new CoordinatorLog(log, verbose: false), TestHelpers.TimeoutToken()).DefaultTimeout())
+        {
+            Assert.Single(supervisor.Workers);
+            Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the worker joined after {started.Elapsed.TotalSeconds:0.0} s");
+        }
+
+        // The silent client was not left waiting either: the coordinator closed its connection.
+        var client = Assert.Single(silent);
+        Assert.Equal(0, await client.ReadAsync(new byte[1]).AsTask().DefaultTimeout());
+        client.Dispose();
+    }
+
+    [Fact]
     public async Task WorkerGivenTheWrongSecret_ExitsWithHandshakeRefused()
     {
         // The worker is ours and started by the pool, but we hand it a secret the pool does not expect.

@@ -24,17 +24,19 @@ internal sealed class ShmTileTransport(string shmDirectory) : ITileTransport
 
     public int PreparationVersion => Volatile.Read(ref _version);
 
-    /// <summary>Replaces the region with one for <paramref name="geometry"/>; workers map it before their next tile.</summary>
+    /// <summary>
+    /// Replaces the region with one for <paramref name="geometry"/>; workers map it before their next tile. The
+    /// buffers returned for the previous region are invalid from then on.
+    /// </summary>
     /// <exception cref="SharedMemoryException">The directory is missing or too small.</exception>
     public PixelBuffer CreateImage(ImageGeometry geometry)
     {
         geometry.Validate();
+        long outputOffset = (geometry.ByteLength + 4095) / 4096 * 4096;
+        // The new region first: if it cannot be made (a full --shm-dir), the current one stays usable.
+        var region = SharedRegion.Create(shmDirectory, outputOffset + geometry.ByteLength);
         _output?.Dispose();
         _region?.Dispose();
-        _output = null;
-        _region = null;
-        long outputOffset = (geometry.ByteLength + 4095) / 4096 * 4096;
-        var region = SharedRegion.Create(shmDirectory, outputOffset + geometry.ByteLength);
         _region = region;
         _outputOffset = outputOffset;
         Interlocked.Increment(ref _version);

@@ -33,6 +33,7 @@ internal sealed class PreviewServer : IAsyncDisposable
     public const long MaxUploadBytes = 256L << 20;
 
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private readonly SemaphoreSlim _uploads = new(1, 1);
     private readonly WebApplication _app;
     private readonly PreviewSession _session;
     private readonly RenderRequest _defaults;
@@ -78,12 +79,22 @@ internal sealed class PreviewServer : IAsyncDisposable
             throw CommandLineException.Environment($"--port: cannot listen on {host}:{port}: {e.Message}", e);
         }
         var bound = app.Urls.First();
-        server.Address = new Uri(bound.EndsWith('/') ? bound : bound + "/");
+        server.Address = new Uri(bound.EndsWith('/') ? bound : bound + "/"); // before any request: the guard reads its port
         return server;
     }
 
     private void Map()
     {
+        _app.Use(async (context, next) =>
+        {
+            if (RequestGuard.Refusal(context.Request, Address.Port) is { } refusal)
+            {
+                context.Response.StatusCode = StatusCodes.Status403Forbidden;
+                await context.Response.WriteAsJsonAsync(new { error = refusal }, s_json);
+                return;
+            }
+            await next(context);
+        });
         _app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
         _app.MapGet("/api/state", () => Results.Json(State(), s_json));
         // Typed as handlers returning IResult, so that the result is written (a bare RequestDelegate would drop it).
@@ -178,6 +189,10 @@ internal sealed class PreviewServer : IAsyncDisposable
         return string.Join(", ", parts);
     }
 
+    /// <summary>
+    /// One upload at a time, body and decode included: each can hold hundreds of megabytes, so concurrent uploads
+    /// wait here instead of adding up. The previous image stays unless the new one is entirely usable.
+    /// </summary>
     private async Task<IResult> UploadAsync(HttpContext context)
     {
         string name = Path.GetFileName(context.Request.Query["name"].ToString());
@@ -185,12 +200,34 @@ internal sealed class PreviewServer : IAsyncDisposable
         {
             name = "upload";
         }
+        try
+        {
+            await _uploads.WaitAsync(context.RequestAborted);
+        }
+        catch (OperationCanceledException)
+        {
+            return Results.Empty; // the client gave up while another upload was decoded
+        }
+        try
+        {
+            return await LoadAsync(context, name);
+        }
+        finally
+        {
+            // The body and the decoder's copy are large objects: give their memory back now, not at some later
+            // collection (six uploads once left 5 GB resident).
+            System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Aggressive, blocking: true, compacting: true);
+            _uploads.Release();
+        }
+    }
+
+    private async Task<IResult> LoadAsync(HttpContext context, string name)
+    {
         byte[] body;
         try
         {
-            using var buffer = new MemoryStream();
-            await context.Request.Body.CopyToAsync(buffer, context.RequestAborted);
-            body = buffer.ToArray();
+            body = await ReadBodyAsync(context.Request, context.RequestAborted);
         }
         catch (Microsoft.AspNetCore.Http.BadHttpRequestException e) when (e.StatusCode == StatusCodes.Status413PayloadTooLarge)
         {
@@ -206,9 +243,27 @@ internal sealed class PreviewServer : IAsyncDisposable
         }
         catch (CommandLineException e)
         {
-            return Results.Json(new { error = e.Message }, s_json, statusCode: StatusCodes.Status400BadRequest);
+            return Results.Json(new { error = e.Message }, s_json, statusCode: (int)(e.ExitCode == ExitCode.InputError ? HttpStatusCode.BadRequest : HttpStatusCode.InternalServerError));
+        }
+        catch (Shared.SharedMemory.SharedMemoryException e)
+        {
+            return Results.Json(new { error = e.Message }, s_json, statusCode: StatusCodes.Status507InsufficientStorage);
         }
         return Results.Json(State(), s_json);
+    }
+
+    /// <summary>The whole body, read straight into one array of its declared length when it has one (no growing copies).</summary>
+    private static async Task<byte[]> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength is long length and <= MaxUploadBytes)
+        {
+            byte[] body = GC.AllocateUninitializedArray<byte>((int)length);
+            await request.Body.ReadExactlyAsync(body, cancellationToken);
+            return body;
+        }
+        using var buffer = new MemoryStream();
+        await request.Body.CopyToAsync(buffer, cancellationToken);
+        return buffer.ToArray();
     }
 
     private bool TryParse(IQueryCollection query, out RenderRequest request, out string? problem)
@@ -258,6 +313,7 @@ internal sealed class PreviewServer : IAsyncDisposable
     {
         await _app.StopAsync();
         await _app.DisposeAsync();
+        _uploads.Dispose();
     }
 
     /// <summary>A host lifetime that leaves signals to the command: the host stops when the command says so.</summary>

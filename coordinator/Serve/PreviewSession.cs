@@ -62,6 +62,10 @@ internal sealed class PreviewSession : IAsyncDisposable
             long started = Stopwatch.GetTimestamp();
             double startupMs = await EnsureEngineAsync(request.Mode, request.Workers, cancellationToken);
             var engine = _engine!;
+            if (engine is WorkerEngine { Supervisor: { } supervisor })
+            {
+                supervisor.ResetRestartBudget(); // a long-lived server: each request gets the run's budget
+            }
             var work = _work!;
 
             long resetStarted = Stopwatch.GetTimestamp();
@@ -75,7 +79,17 @@ internal sealed class PreviewSession : IAsyncDisposable
             var geometry = work.Geometry;
             var layout = new TileLayout(geometry, TileLayout.DefaultTileRows(geometry, engine.Workers, engine.Mode == ExecutionMode.Threads ? 4 : 8));
             long processStarted = Stopwatch.GetTimestamp();
-            var stats = await engine.RunAsync(work, layout, new LutParameters(request.Ev, request.Gamma), cancellationToken);
+            EngineRunStats stats;
+            try
+            {
+                stats = await engine.RunAsync(work, layout, new LutParameters(request.Ev, request.Gamma), cancellationToken);
+            }
+            catch (Workers.WorkerFailedException)
+            {
+                // The workers gave up on this request; the next one starts fresh ones instead of failing the same way.
+                await StopEngineAsync();
+                throw;
+            }
             double processMs = Stopwatch.GetElapsedTime(processStarted).TotalMilliseconds;
             var result = engine.ResultOf(work);
             _workDirty = ReferenceEquals(result, work);
@@ -123,14 +137,26 @@ internal sealed class PreviewSession : IAsyncDisposable
         await _gate.WaitAsync(cancellationToken);
         try
         {
+            // The new working buffer first (shm: a new region, which can fail on a full --shm-dir): on any failure
+            // the previous image, and its buffer, stay as they were.
+            PixelBuffer? work = null;
+            try
+            {
+                work = _engine?.CreateImage(image.Geometry);
+            }
+            catch
+            {
+                image.Dispose();
+                throw;
+            }
+            if (work is not null)
+            {
+                _work?.Dispose();
+                _work = work;
+            }
             _source.Dispose();
             _source = image;
             _name = name;
-            if (_engine is not null)
-            {
-                _work?.Dispose();
-                _work = _engine.CreateImage(image.Geometry); // shm: a new region, attached at the next run
-            }
             _workDirty = true;
             return Image;
         }
@@ -149,13 +175,7 @@ internal sealed class PreviewSession : IAsyncDisposable
             return 0;
         }
         long started = Stopwatch.GetTimestamp();
-        if (_engine is not null)
-        {
-            _work?.Dispose();
-            _work = null;
-            await _engine.DisposeAsync();
-            _engine = null;
-        }
+        await StopEngineAsync();
         var engine = _createEngine(mode, workers);
         try
         {
@@ -170,6 +190,17 @@ internal sealed class PreviewSession : IAsyncDisposable
         _engine = engine;
         _workDirty = true;
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+    }
+
+    private async Task StopEngineAsync()
+    {
+        if (_engine is not null)
+        {
+            _work?.Dispose();
+            _work = null;
+            await _engine.DisposeAsync();
+            _engine = null;
+        }
     }
 
     private static byte[] Encode(ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality)

@@ -181,6 +181,18 @@ public sealed partial class ServeTests : IDisposable
 
         public Uri Address { get; }
 
+        /// <summary>The server process's resident memory now (VmRSS).</summary>
+        public long ResidentBytes => Status("VmRSS:");
+
+        /// <summary>The server process's peak resident memory so far (VmHWM).</summary>
+        public long PeakResidentBytes => Status("VmHWM:");
+
+        private long Status(string field)
+        {
+            string line = File.ReadLines($"/proc/{_process.Id}/status").First(l => l.StartsWith(field, StringComparison.Ordinal));
+            return long.Parse(line.AsSpan(field.Length).Trim().TrimEnd("kB").Trim(), CultureInfo.InvariantCulture) * 1024;
+        }
+
         public static async Task<Server> StartAsync(string directory, params string[] args)
         {
             var info = Cli.StartInfo(directory, ["serve", "--port", "0", .. args]);

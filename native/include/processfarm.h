@@ -3,7 +3,8 @@
  *
  * A small, stable C ABI used by ProcessFarm.Shared through P/Invoke:
  *   - the exposure/gamma lookup table (LUT): build, apply (scalar, AVX2, AVX-512 BW, AVX-512 VBMI), strided;
- *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA.
+ *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA;
+ *   - opening input files without blocking on FIFOs or devices.
  *
  * Conventions: every export is prefixed pf_, uses fixed-size types only (lengths are int64_t), and returns a
  * pf_status where it can fail. Codec state lives behind opaque handles; the library keeps no global state,
@@ -158,6 +159,29 @@ PF_EXPORT int32_t pf_encoder_finish(pf_encoder* encoder, const uint8_t** data, i
 
 /* The message of the last failure, or "" when there was none. Owned by the encoder. */
 PF_EXPORT const char* pf_encoder_error(const pf_encoder* encoder);
+
+/* ---- Input files (pf_file.c) ------------------------------------------------------------------------------ */
+
+/*
+ * Opens a regular file for reading without ever blocking: the path's type is checked with stat first, the open is
+ * non-blocking and close-on-exec and never makes a terminal the controlling one, and the descriptor's type is checked
+ * again with fstat. A FIFO, socket or device is refused without reading it (a FIFO is never opened at all unless
+ * it replaced a regular file in between, and then only without blocking). On success stores the file's size at
+ * that moment in *size and returns the descriptor, which the caller closes with pf_file_close. Returns -EISDIR
+ * for a directory, -EOPNOTSUPP for any other file that is not regular, or -errno from stat/open/fstat (-ENOENT,
+ * -EACCES, ...); -EINVAL for NULL arguments.
+ */
+PF_EXPORT int32_t pf_file_open_regular(const char* path, int64_t* size);
+
+/*
+ * Reads up to length bytes at offset (pread, retried on EINTR and short reads) into buffer. Returns the bytes
+ * read, fewer than length only at the end of the file, or -errno. Never reads beyond offset + length, so a file
+ * that keeps growing cannot make the caller read without end.
+ */
+PF_EXPORT int64_t pf_file_read(int32_t fd, uint8_t* buffer, int64_t length, int64_t offset);
+
+/* close(fd). 0 or -errno; the descriptor is released either way. */
+PF_EXPORT int32_t pf_file_close(int32_t fd);
 
 /*
  * Low-latency socket I/O and waiting (pf_io.c). A worker connection owns a thread; these calls let that thread

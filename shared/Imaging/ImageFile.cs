@@ -88,6 +88,7 @@ public static class ImageFile
     /// </summary>
     /// <exception cref="InvalidImageException">The input is not a usable JPEG/PNG.</exception>
     /// <exception cref="FileNotFoundException">The input does not exist.</exception>
+    /// <exception cref="NotRegularFileException">The input is a directory, FIFO, socket or device (never opened for reading).</exception>
     /// <exception cref="OutputException">The output could not be written; nothing is left under its name.</exception>
     public static FileTransformResult Transform(string input, string output, LookupTable lut, int quality, long maxPixels)
     {
@@ -139,12 +140,13 @@ public static class ImageFile
 
     /// <summary>
     /// How a <see cref="Transform"/> failure reads in a per-file report (the batch's and the file job's): the
-    /// codec's or the writer's message, "does not exist", or "cannot read it: ..."; null for any other exception,
-    /// which is not a per-file failure.
+    /// codec's or the writer's message, "does not exist", "is not a regular file (...)", or "cannot read it: ...";
+    /// null for any other exception, which is not a per-file failure.
     /// </summary>
     public static string? DescribeTransformFailure(Exception exception) => exception switch
     {
         OutputException or InvalidImageException => exception.Message,
+        NotRegularFileException notRegular => notRegular.Problem,
         FileNotFoundException or DirectoryNotFoundException => "does not exist",
         IOException or UnauthorizedAccessException => $"cannot read it: {exception.Message}",
         _ => null,

@@ -122,7 +122,9 @@ PF_EXPORT int32_t pf_decoder_open(pf_decoder* decoder, const uint8_t* data, int6
 /*
  * Decodes the next `rows` scanlines into dst (row r at dst + r * dst_stride; dst_stride >= width * channels)
  * and stores how many were produced in *rows_read (fewer only at the end of the image). Interlaced PNGs are
- * decoded in one call that must ask for every row. A truncated or corrupt file gives PF_ERR_FORMAT.
+ * decoded in one call that must ask for every row. A truncated or corrupt file gives PF_ERR_FORMAT, never rows
+ * filled with a guess: every libjpeg warning (corrupt or missing entropy data, stray bytes, a bad progression)
+ * and every libpng warning about the image data (IDAT) is an error; libpng's warnings about ancillary chunks are not.
  */
 PF_EXPORT int32_t pf_decoder_read_rows(pf_decoder* decoder, uint8_t* dst, int64_t dst_stride, int32_t rows,
                                        int32_t* rows_read);

@@ -87,14 +87,20 @@ static void pf_jpeg_error_exit(j_common_ptr cinfo)
 
 static void pf_jpeg_emit_message(j_common_ptr cinfo, int level)
 {
-    /* A file that ends early is only a warning to libjpeg (it pads with gray); to us it is a corrupt file. */
-    if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+    /*
+     * Level -1 is a warning, and every warning is an error here. That is safe because libjpeg(-turbo) warns only
+     * about data that breaks the standard, and then carries on with a guess: entropy data that is corrupt
+     * (JWRN_HUFF_BAD_CODE, JWRN_ARITH_BAD_CODE), that ends before the image does (JWRN_HIT_MARKER,
+     * JWRN_JPEG_EOF: the rest is painted grey), stray bytes before a marker (JWRN_EXTRANEOUS_DATA), restart
+     * markers out of order (JWRN_MUST_RESYNC), scans that contradict each other (JWRN_BOGUS_PROGRESSION,
+     * JWRN_NOT_SEQUENTIAL) or header fields out of range (JWRN_ADOBE_XFORM, JWRN_JFIF_MAJOR). A conforming file
+     * raises none, so only broken files are refused, and none of them is silently turned into a grey image. (The
+     * others, JWRN_TOO_MUCH_DATA and JWRN_BOGUS_ICC, come from API misuse and jpeg_read_icc_profile, neither of
+     * which happens here.) Levels 0 and up are trace messages: ignored.
+     */
+    if (level < 0)
     {
         pf_jpeg_error_exit(cinfo);
-    }
-    if (level == -1)
-    {
-        cinfo->err->num_warnings++;
     }
 }
 

@@ -38,10 +38,29 @@ static void pf_png_error(png_structp png, png_const_charp message)
     png_longjmp(png, 1);
 }
 
-static void pf_png_warning(png_structp png, png_const_charp message)
+/* png_IDAT is private to libpng (pngpriv.h): the chunk type as a big-endian number. */
+#define PF_PNG_IDAT 0x49444154u
+
+static void pf_png_read_warning(png_structp png, png_const_charp message)
+{
+    /*
+     * libpng reports two kinds of trouble as warnings (its "benign errors" included). In ancillary chunks (a
+     * known-incorrect sRGB profile, a bad CRC in a text chunk, a duplicate gAMA) they do not touch the pixels, and
+     * the chunk is dropped: decoding goes on. In the image data (IDAT) they mean the pixels are not what the file
+     * says: compressed data after the end of the image ("Extra compressed data"), more data than the image holds
+     * ("Too much image data"), a zlib error or a bad checksum found while draining the stream after the last row,
+     * IDAT chunks after other chunks. Those are errors.
+     */
+    if (png_get_io_chunk_type(png) == PF_PNG_IDAT)
+    {
+        pf_png_error(png, message);
+    }
+}
+
+static void pf_png_write_warning(png_structp png, png_const_charp message)
 {
     (void)png;
-    (void)message; /* warnings (bad ancillary chunks, ...) do not stop decoding */
+    (void)message; /* the encoder's arguments are checked by pf_encoder_begin; nothing else is worth failing for */
 }
 
 static void pf_png_read(png_structp png, png_bytep out, size_t count)
@@ -93,7 +112,7 @@ int32_t pf_png_decode_open(pf_decoder* decoder, int64_t max_pixels)
     state->data = decoder->data;
     state->length = decoder->length;
     state->error = decoder->error;
-    state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, decoder->error, pf_png_error, pf_png_warning);
+    state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, decoder->error, pf_png_error, pf_png_read_warning);
     state->info = state->png == NULL ? NULL : png_create_info_struct(state->png);
     if (state->info == NULL)
     {
@@ -248,7 +267,7 @@ int32_t pf_png_encode_begin(pf_encoder* encoder, int32_t compression)
     }
     encoder->backend = state;
     state->error = encoder->error;
-    state->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, encoder->error, pf_png_error, pf_png_warning);
+    state->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, encoder->error, pf_png_error, pf_png_write_warning);
     state->info = state->png == NULL ? NULL : png_create_info_struct(state->png);
     if (state->info == NULL)
     {

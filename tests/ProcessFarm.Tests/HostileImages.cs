@@ -1,4 +1,6 @@
 using System.Buffers.Binary;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Tests;
 
@@ -31,6 +33,126 @@ internal static class HostileImages
         AddChunk(bytes, "IDAT"u8, compressed.ToArray());
         AddChunk(bytes, "IEND"u8, []);
         return [.. bytes];
+    }
+
+    /// <summary>The photo-like sample encoded by the project's own encoder (baseline JPEG or PNG).</summary>
+    public static byte[] Sample(ImageFormat format, ImageGeometry geometry)
+    {
+        using var pixels = PixelBuffer.Allocate(geometry);
+        SampleImage.Generate(pixels);
+        using var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels);
+        encoder.WriteRows(pixels.Span, geometry.RowBytes, geometry.Height);
+        return encoder.Finish().ToArray();
+    }
+
+    /// <summary>
+    /// <paramref name="jpeg"/> with 200 bytes in the middle of its entropy-coded data replaced by seeded random
+    /// bytes (never 0xFF, so no marker appears): the header and the end of the file stay valid.
+    /// </summary>
+    public static byte[] JpegWithGarbage(byte[] jpeg, int seed = 1)
+    {
+        var (_, dataStart) = JpegLayout(jpeg);
+        byte[] bytes = [.. jpeg];
+        var random = new Random(seed);
+        int at = dataStart + (bytes.Length - dataStart) / 3;
+        for (int i = at; i < at + 200; i++)
+        {
+            bytes[i] = (byte)random.Next(0, 0xFF);
+        }
+        return bytes;
+    }
+
+    /// <summary><paramref name="jpeg"/>'s entropy-coded data cut in half, followed by a proper EOI marker.</summary>
+    public static byte[] JpegEndingEarlyWithEoi(byte[] jpeg)
+    {
+        var (_, dataStart) = JpegLayout(jpeg);
+        int cut = dataStart + (jpeg.Length - dataStart) / 2;
+        if (jpeg[cut - 1] == 0xFF)
+        {
+            cut--; // do not leave half of a stuffed byte pair
+        }
+        return [.. jpeg.AsSpan(0, cut), 0xFF, 0xD9];
+    }
+
+    /// <summary><paramref name="jpeg"/> with its frame header claiming <paramref name="factor"/> times as many rows as the data holds.</summary>
+    public static byte[] JpegTallerThanItsData(byte[] jpeg, int factor)
+    {
+        var (frame, _) = JpegLayout(jpeg);
+        byte[] bytes = [.. jpeg];
+        int height = BinaryPrimitives.ReadUInt16BigEndian(bytes.AsSpan(frame + 5));
+        BinaryPrimitives.WriteUInt16BigEndian(bytes.AsSpan(frame + 5), checked((ushort)(height * factor)));
+        return bytes;
+    }
+
+    /// <summary>
+    /// A non-interlaced 8-bit RGB PNG of <paramref name="geometry"/>'s sample whose IDAT holds
+    /// <paramref name="idat"/> applied to the zlib stream of its rows (filter byte 0 each); CRCs are right unless
+    /// <paramref name="breakIdatCrc"/>, and <paramref name="extraChunks"/> go between IHDR and IDAT.
+    /// </summary>
+    public static byte[] Png(ImageGeometry geometry, Func<byte[], byte[]>? idat = null, bool breakIdatCrc = false, params (string Type, byte[] Data, bool BadCrc)[] extraChunks)
+    {
+        if (geometry.Channels != 3)
+        {
+            throw new ArgumentException("RGB only", nameof(geometry));
+        }
+        using var pixels = PixelBuffer.Allocate(geometry);
+        SampleImage.Generate(pixels);
+        using var raw = new MemoryStream();
+        for (int y = 0; y < geometry.Height; y++)
+        {
+            raw.WriteByte(0);
+            raw.Write(pixels.Span.Slice(y * geometry.RowBytes, geometry.RowBytes));
+        }
+        byte[] stream = Zlib(raw.ToArray());
+        var bytes = new List<byte>(Signature);
+        AddChunk(bytes, "IHDR"u8, Ihdr((uint)geometry.Width, (uint)geometry.Height, interlaced: false));
+        foreach (var (type, data, badCrc) in extraChunks)
+        {
+            AddChunk(bytes, System.Text.Encoding.ASCII.GetBytes(type), data);
+            if (badCrc)
+            {
+                bytes[^1] ^= 0x01;
+            }
+        }
+        AddChunk(bytes, "IDAT"u8, idat is null ? stream : idat(stream));
+        if (breakIdatCrc)
+        {
+            bytes[^1] ^= 0x01;
+        }
+        AddChunk(bytes, "IEND"u8, []);
+        return [.. bytes];
+    }
+
+    /// <summary>The zlib stream (RFC 1950) of <paramref name="data"/>.</summary>
+    public static byte[] Zlib(ReadOnlySpan<byte> data)
+    {
+        using var compressed = new MemoryStream();
+        using (var zlib = new System.IO.Compression.ZLibStream(compressed, System.IO.Compression.CompressionLevel.Optimal, leaveOpen: true))
+        {
+            zlib.Write(data);
+        }
+        return compressed.ToArray();
+    }
+
+    /// <summary>Offsets of the frame header's marker (SOFn) and of the first byte after the first scan header.</summary>
+    private static (int Frame, int DataStart) JpegLayout(byte[] jpeg)
+    {
+        int frame = -1;
+        for (int at = 2; at + 4 <= jpeg.Length;)
+        {
+            byte marker = jpeg[at + 1];
+            int length = BinaryPrimitives.ReadUInt16BigEndian(jpeg.AsSpan(at + 2));
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                frame = at;
+            }
+            if (marker == 0xDA)
+            {
+                return (frame, at + 2 + length);
+            }
+            at += 2 + length;
+        }
+        throw new ArgumentException("no scan in the JPEG", nameof(jpeg));
     }
 
     private static byte[] Signature => [0x89, (byte)'P', (byte)'N', (byte)'G', 0x0D, 0x0A, 0x1A, 0x0A];

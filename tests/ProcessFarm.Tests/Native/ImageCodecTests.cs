@@ -147,6 +147,22 @@ public sealed class ImageCodecTests : IDisposable
         Assert.Equal(NativeStatus.Format, error.Status);
     }
 
+    [Theory]
+    [MemberData(nameof(Integration.CorruptInputTests.CorruptFiles), MemberType = typeof(Integration.CorruptInputTests))]
+    public void Decode_CorruptFile_IsFormatError_NamingTheProblem(string name, string problem)
+    {
+        byte[] bytes = Integration.CorruptInputTests.Build(name);
+
+        var error = Assert.Throws<InvalidImageException>(() =>
+        {
+            using var decoder = ImageDecoder.Open(bytes, ImageFile.DefaultMaxPixels);
+            ImageFile.DecodeAll(decoder, PixelBuffer.Allocate).Dispose();
+        });
+
+        Assert.Equal(NativeStatus.Format, error.Status);
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
     [Fact]
     public void Open_PngDeclaringHugeSize_IsRefusedBeforeAllocating()
     {

@@ -113,6 +113,16 @@ PF_EXPORT void pf_decoder_destroy(pf_decoder* decoder);
  * The decoder keeps a pointer to data: the caller keeps it valid and unmoved until the decoder is destroyed.
  * An image with more than max_pixels pixels (width * height) is refused with PF_ERR_TOO_LARGE before any
  * pixel memory is allocated. Gray+alpha PNGs are widened to RGBA, palettes to RGB or RGBA, 16-bit to 8-bit.
+ *
+ * The decoder's own memory is bounded by what the file's data can really describe, whatever its header claims:
+ * a header declaring more pixels than the compressed data could hold (at most 8 blocks of 8x8 per byte of JPEG
+ * entropy data, 1032 bytes of scanlines per byte of PNG image data) is refused with PF_ERR_FORMAT before
+ * anything is sized from it; libjpeg may allocate only the coefficient buffers such an image needs plus row
+ * buffers (cinfo->mem->max_memory_to_use), and a progressive JPEG may have at most 500 scans, all of whose
+ * components must receive their DC values; libpng skips every ancillary chunk but tRNS and may allocate at most
+ * 8 MB per chunk, and every chunk must lie inside the file. A progressive JPEG is read whole here.
+ * Arithmetic-coded JPEGs give PF_ERR_UNSUPPORTED: their size cannot be checked against their data.
+ *
  * Returns PF_OK; PF_ERR_FORMAT, PF_ERR_UNSUPPORTED or PF_ERR_TOO_LARGE with pf_decoder_error() set.
  * May be called once per decoder.
  */
@@ -141,6 +151,14 @@ PF_EXPORT pf_encoder* pf_encoder_create(void);
 
 /* Frees an encoder and its output buffer. Accepts NULL. */
 PF_EXPORT void pf_encoder_destroy(pf_encoder* encoder);
+
+/*
+ * Makes a JPEG begun afterwards with this encoder progressive (libjpeg's jpeg_simple_progression: 10 scans for
+ * colour, 6 for gray) when progressive != 0; PNG ignores it. Call it before pf_encoder_begin. The CLI writes
+ * baseline files; this is for tests and tools that need progressive ones. Returns PF_OK, or PF_ERR_ARGUMENT after
+ * pf_encoder_begin.
+ */
+PF_EXPORT int32_t pf_encoder_set_progressive(pf_encoder* encoder, int32_t progressive);
 
 /*
  * Starts an image of the given format into an in-memory buffer the encoder owns. quality (1..100) is used by

@@ -51,6 +51,9 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_destroy")]
         internal static partial void EncoderDestroy(IntPtr encoder);
 
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_progressive")]
+        internal static partial NativeStatus EncoderSetProgressive(SafeEncoderHandle encoder, int progressive);
+
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_begin")]
         internal static partial NativeStatus EncoderBegin(SafeEncoderHandle encoder, ImageFormat format, int width, int height, int channels, int quality, int compression);
 

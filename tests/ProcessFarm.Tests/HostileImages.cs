@@ -35,6 +35,122 @@ internal static class HostileImages
         return [.. bytes];
     }
 
+    /// <summary>
+    /// 141 bytes: a 100x100 PNG header, then a <paramref name="type"/> chunk declaring 2^31 - 1 bytes of which 100 follow.
+    /// libpng used to allocate (and zero) the declared length of a text chunk before finding the file truncated.
+    /// </summary>
+    public static byte[] PngWithHugeChunk(string type = "tEXt")
+    {
+        var bytes = new List<byte>(PngHeader(100, 100));
+        bytes.AddRange([0x7F, 0xFF, 0xFF, 0xFF]);
+        bytes.AddRange(System.Text.Encoding.ASCII.GetBytes(type));
+        bytes.AddRange(new byte[100]);
+        return [.. bytes];
+    }
+
+    /// <summary>A well-formed RGB PNG declaring <paramref name="width"/> x <paramref name="height"/> whose IDAT holds only the first row.</summary>
+    public static byte[] PngDeclaringMoreThanItsData(uint width, uint height)
+    {
+        var bytes = new List<byte>(Signature);
+        AddChunk(bytes, "IHDR"u8, Ihdr(width, height, interlaced: false));
+        AddChunk(bytes, "IDAT"u8, Zlib(new byte[1 + (3 * width)]));
+        AddChunk(bytes, "IEND"u8, []);
+        return [.. bytes];
+    }
+
+    /// <summary>
+    /// A 16x1 RGB PNG carrying <paramref name="chunks"/> zTXt chunks that each inflate to 7.9 MB of text (8 KB
+    /// compressed): libpng used to keep them all in memory.
+    /// </summary>
+    public static byte[] PngWithTextBomb(int chunks)
+    {
+        byte[] text = [.. "k\0\0"u8, .. Zlib(Enumerable.Repeat((byte)'a', 7_900_000).ToArray())];
+        var bytes = new List<byte>(Signature);
+        AddChunk(bytes, "IHDR"u8, Ihdr(16, 1, interlaced: false));
+        for (int i = 0; i < chunks; i++)
+        {
+            AddChunk(bytes, "zTXt"u8, text);
+        }
+        AddChunk(bytes, "IDAT"u8, Zlib(new byte[1 + (3 * 16)]));
+        AddChunk(bytes, "IEND"u8, []);
+        return [.. bytes];
+    }
+
+    /// <summary>One scan of <see cref="HandMadeProgressiveJpeg"/>: spectral band, successive approximation, components (1-based ids) and entropy-coded bytes.</summary>
+    public readonly record struct Scan(int Ss, int Se, int Ah, int Al, byte[] Components, byte[] Data);
+
+    /// <summary>
+    /// A progressive JPEG (SOF2) written by hand: 8-bit, <paramref name="components"/> components sampled 1x1, a
+    /// quantization table of ones, one DC and one AC Huffman table each holding a single one-bit code (the DC code
+    /// means "difference 0", the AC code "end of block"), so an all-zero byte is eight flat blocks. Then the scans, EOI.
+    /// </summary>
+    public static byte[] HandMadeProgressiveJpeg(int width, int height, int components, IEnumerable<Scan> scans)
+    {
+        var bytes = new List<byte> { 0xFF, 0xD8 };
+        AddSegment(bytes, 0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);
+        var frame = new List<byte> { 8, (byte)(height >> 8), (byte)height, (byte)(width >> 8), (byte)width, (byte)components };
+        for (int c = 1; c <= components; c++)
+        {
+            frame.AddRange([(byte)c, 0x11, 0]);
+        }
+        AddSegment(bytes, 0xC2, [.. frame]);
+        byte[] oneCode = [1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0];
+        AddSegment(bytes, 0xC4, [0x00, .. oneCode, 0x00, 0x10, .. oneCode, 0x00]);
+        foreach (var scan in scans)
+        {
+            var header = new List<byte> { (byte)scan.Components.Length };
+            foreach (byte c in scan.Components)
+            {
+                header.AddRange([c, 0x00]);
+            }
+            header.AddRange([(byte)scan.Ss, (byte)scan.Se, (byte)((scan.Ah << 4) | scan.Al)]);
+            AddSegment(bytes, 0xDA, [.. header]);
+            bytes.AddRange(scan.Data);
+        }
+        bytes.AddRange([0xFF, 0xD9]);
+        return [.. bytes];
+    }
+
+    /// <summary>
+    /// 296 KB: a progressive JPEG declaring 25000 x 20000 pixels (500 MP, three components) whose one DC scan
+    /// holds 296,000 zero bytes, enough for a tenth of its blocks. It used to take 2.9 GB of coefficient buffers
+    /// and about 9 s to decode into grey.
+    /// </summary>
+    public static byte[] ProgressiveJpegDeclaring500Megapixels() =>
+        HandMadeProgressiveJpeg(25000, 20000, 3, [new Scan(0, 0, 0, 0, [1, 2, 3], new byte[296_000])]);
+
+    /// <summary>A valid 8x8 gray progressive JPEG with <paramref name="scans"/> scans (at most 896: every bit plane of every coefficient).</summary>
+    public static byte[] ProgressiveJpegWithManyScans(int scans)
+    {
+        var list = new List<Scan>();
+        for (int k = 0; k < 64 && list.Count < scans; k++)
+        {
+            for (int al = 13; al >= 0 && list.Count < scans; al--)
+            {
+                int ah = al == 13 ? 0 : al + 1;
+                list.Add(new Scan(k, k, ah, al, [1], [0x00]));
+            }
+        }
+        return HandMadeProgressiveJpeg(8, 8, 1, list);
+    }
+
+    /// <summary>The header of an arithmetic-coded (SOF9) 64x64 gray JPEG and a scan header, then EOI.</summary>
+    public static byte[] ArithmeticJpegHeader()
+    {
+        var bytes = new List<byte> { 0xFF, 0xD8 };
+        AddSegment(bytes, 0xDB, [0, .. Enumerable.Repeat((byte)1, 64)]);
+        AddSegment(bytes, 0xC9, [8, 0, 64, 0, 64, 1, 1, 0x11, 0]);
+        AddSegment(bytes, 0xDA, [1, 1, 0x00, 0, 63, 0]);
+        bytes.AddRange([0x00, 0x00, 0xFF, 0xD9]);
+        return [.. bytes];
+    }
+
+    private static void AddSegment(List<byte> bytes, byte marker, byte[] payload)
+    {
+        bytes.AddRange([0xFF, marker, (byte)((payload.Length + 2) >> 8), (byte)(payload.Length + 2)]);
+        bytes.AddRange(payload);
+    }
+
     /// <summary>The photo-like sample encoded by the project's own encoder (baseline JPEG or PNG).</summary>
     public static byte[] Sample(ImageFormat format, ImageGeometry geometry)
     {

@@ -181,6 +181,8 @@ public sealed partial class ServeTests : IDisposable
 
         public Uri Address { get; }
 
+        public int ProcessId => _process.Id;
+
         public static async Task<Server> StartAsync(string directory, params string[] args)
         {
             var info = Cli.StartInfo(directory, ["serve", "--port", "0", .. args]);

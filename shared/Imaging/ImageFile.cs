@@ -165,12 +165,15 @@ public static class ImageFile
     /// Writes to a temporary file beside <paramref name="path"/> and renames it over the target, so a failure
     /// (full disk, Ctrl+C, exception) never leaves a partial or empty file under the final name.
     /// </summary>
+    /// <remarks>
+    /// The temporary is named after this process (<c>.NAME.pf-PID-RANDOM.tmp</c>, see <see cref="OutputTemporaries"/>),
+    /// so one that a SIGKILL left behind can be found and swept.
+    /// </remarks>
     /// <exception cref="IOException">The directory is not writable or the disk is full; nothing is left behind.</exception>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full) ?? ".";
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temporary = OutputTemporaries.CreatePath(full);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))

@@ -147,7 +147,8 @@ static void pf_jpeg_count_scans(j_common_ptr cinfo)
     if (decompress->input_scan_number > PF_JPEG_MAX_SCANS)
     {
         pf_jpeg_error* error = (pf_jpeg_error*)cinfo->err;
-        pf_set_error(error->message, "JPEG: the file has more than %d scans; it is refused as hostile", PF_JPEG_MAX_SCANS);
+        pf_set_error(error->message, "JPEG: the file has more than %d scans; it is refused as hostile",
+                     PF_JPEG_MAX_SCANS);
         longjmp(error->jump, 1);
     }
 }

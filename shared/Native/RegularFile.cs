@@ -64,7 +64,7 @@ internal static unsafe class RegularFile
         ErrnoNotDirectory => new DirectoryNotFoundException($"a directory on the path '{path}' does not exist"),
         ErrnoIsDirectory => new NotRegularFileException(path, "is a directory, not an image file"),
         ErrnoNotSupported => new NotRegularFileException(path, "is not a regular file (a FIFO, socket or device); give an image file"),
-        ErrnoAccess or ErrnoPermission => new UnauthorizedAccessException($"permission denied: {Marshal.GetPInvokeErrorMessage(errno)}"),
+        ErrnoAccess or ErrnoPermission => new UnauthorizedAccessException(Marshal.GetPInvokeErrorMessage(errno)),
         _ => new IOException(Marshal.GetPInvokeErrorMessage(errno), errno),
     };
 }

@@ -249,6 +249,10 @@ internal static class ProcessRunner
         {
             throw CommandLineException.Input($"'{path}': {e.Message}", e);
         }
+        catch (NotRegularFileException e)
+        {
+            throw CommandLineException.Input(e.Message, e);
+        }
         catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
         {
             throw CommandLineException.Input($"'{path}' does not exist", e);

@@ -3,7 +3,8 @@
  *
  * A small, stable C ABI used by ProcessFarm.Shared through P/Invoke:
  *   - the exposure/gamma lookup table (LUT): build, apply (scalar, AVX2, AVX-512 BW, AVX-512 VBMI), strided;
- *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA.
+ *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA;
+ *   - opening input files without blocking on FIFOs or devices.
  *
  * Conventions: every export is prefixed pf_, uses fixed-size types only (lengths are int64_t), and returns a
  * pf_status where it can fail. Codec state lives behind opaque handles; the library keeps no global state,
@@ -112,6 +113,16 @@ PF_EXPORT void pf_decoder_destroy(pf_decoder* decoder);
  * The decoder keeps a pointer to data: the caller keeps it valid and unmoved until the decoder is destroyed.
  * An image with more than max_pixels pixels (width * height) is refused with PF_ERR_TOO_LARGE before any
  * pixel memory is allocated. Gray+alpha PNGs are widened to RGBA, palettes to RGB or RGBA, 16-bit to 8-bit.
+ *
+ * The decoder's own memory is bounded by what the file's data can really describe, whatever its header claims:
+ * a header declaring more pixels than the compressed data could hold (at most 8 blocks of 8x8 per byte of JPEG
+ * entropy data, 1032 bytes of scanlines per byte of PNG image data) is refused with PF_ERR_FORMAT before
+ * anything is sized from it; libjpeg may allocate only the coefficient buffers such an image needs plus row
+ * buffers (cinfo->mem->max_memory_to_use), and a progressive JPEG may have at most 500 scans, all of whose
+ * components must receive their DC values; libpng skips every ancillary chunk but tRNS and may allocate at most
+ * 8 MB per chunk, and every chunk must lie inside the file. A progressive JPEG is read whole here.
+ * Arithmetic-coded JPEGs give PF_ERR_UNSUPPORTED: their size cannot be checked against their data.
+ *
  * Returns PF_OK; PF_ERR_FORMAT, PF_ERR_UNSUPPORTED or PF_ERR_TOO_LARGE with pf_decoder_error() set.
  * May be called once per decoder.
  */
@@ -121,7 +132,9 @@ PF_EXPORT int32_t pf_decoder_open(pf_decoder* decoder, const uint8_t* data, int6
 /*
  * Decodes the next `rows` scanlines into dst (row r at dst + r * dst_stride; dst_stride >= width * channels)
  * and stores how many were produced in *rows_read (fewer only at the end of the image). Interlaced PNGs are
- * decoded in one call that must ask for every row. A truncated or corrupt file gives PF_ERR_FORMAT.
+ * decoded in one call that must ask for every row. A truncated or corrupt file gives PF_ERR_FORMAT, never rows
+ * filled with a guess: every libjpeg warning (corrupt or missing entropy data, stray bytes, a bad progression)
+ * and every libpng warning about the image data (IDAT) is an error; libpng's warnings about ancillary chunks are not.
  */
 PF_EXPORT int32_t pf_decoder_read_rows(pf_decoder* decoder, uint8_t* dst, int64_t dst_stride, int32_t rows,
                                        int32_t* rows_read);
@@ -138,6 +151,14 @@ PF_EXPORT pf_encoder* pf_encoder_create(void);
 
 /* Frees an encoder and its output buffer. Accepts NULL. */
 PF_EXPORT void pf_encoder_destroy(pf_encoder* encoder);
+
+/*
+ * Makes a JPEG begun afterwards with this encoder progressive (libjpeg's jpeg_simple_progression: 10 scans for
+ * colour, 6 for gray) when progressive != 0; PNG ignores it. Call it before pf_encoder_begin. The CLI writes
+ * baseline files; this is for tests and tools that need progressive ones. Returns PF_OK, or PF_ERR_ARGUMENT after
+ * pf_encoder_begin.
+ */
+PF_EXPORT int32_t pf_encoder_set_progressive(pf_encoder* encoder, int32_t progressive);
 
 /*
  * Starts an image of the given format into an in-memory buffer the encoder owns. quality (1..100) is used by
@@ -158,6 +179,29 @@ PF_EXPORT int32_t pf_encoder_finish(pf_encoder* encoder, const uint8_t** data, i
 
 /* The message of the last failure, or "" when there was none. Owned by the encoder. */
 PF_EXPORT const char* pf_encoder_error(const pf_encoder* encoder);
+
+/* ---- Input files (pf_file.c) ------------------------------------------------------------------------------ */
+
+/*
+ * Opens a regular file for reading without ever blocking: the path's type is checked with stat first, the open is
+ * non-blocking and close-on-exec and never makes a terminal the controlling one, and the descriptor's type is checked
+ * again with fstat. A FIFO, socket or device is refused without reading it (a FIFO is never opened at all unless
+ * it replaced a regular file in between, and then only without blocking). On success stores the file's size at
+ * that moment in *size and returns the descriptor, which the caller closes with pf_file_close. Returns -EISDIR
+ * for a directory, -EOPNOTSUPP for any other file that is not regular, or -errno from stat/open/fstat (-ENOENT,
+ * -EACCES, ...); -EINVAL for NULL arguments.
+ */
+PF_EXPORT int32_t pf_file_open_regular(const char* path, int64_t* size);
+
+/*
+ * Reads up to length bytes at offset (pread, retried on EINTR and short reads) into buffer. Returns the bytes
+ * read, fewer than length only at the end of the file, or -errno. Never reads beyond offset + length, so a file
+ * that keeps growing cannot make the caller read without end.
+ */
+PF_EXPORT int64_t pf_file_read(int32_t fd, uint8_t* buffer, int64_t length, int64_t offset);
+
+/* close(fd). 0 or -errno; the descriptor is released either way. */
+PF_EXPORT int32_t pf_file_close(int32_t fd);
 
 /*
  * Low-latency socket I/O and waiting (pf_io.c). A worker connection owns a thread; these calls let that thread

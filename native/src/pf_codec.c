@@ -157,6 +157,21 @@ void pf_encoder_destroy(pf_encoder* encoder)
     free(encoder);
 }
 
+int32_t pf_encoder_set_progressive(pf_encoder* encoder, int32_t progressive)
+{
+    if (encoder == NULL)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (encoder->state != PF_STATE_NEW)
+    {
+        pf_set_error(encoder->error, "pf_encoder_set_progressive: the encoder has already begun");
+        return PF_ERR_ARGUMENT;
+    }
+    encoder->progressive = progressive != 0;
+    return PF_OK;
+}
+
 int32_t pf_encoder_begin(pf_encoder* encoder, int32_t format, int32_t width, int32_t height, int32_t channels,
                          int32_t quality, int32_t compression)
 {

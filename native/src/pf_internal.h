@@ -52,6 +52,7 @@ struct pf_decoder
 struct pf_encoder
 {
     int32_t state;
+    int32_t progressive; /* JPEG: write a progressive file (pf_encoder_set_progressive) */
     int32_t format;
     int32_t width;
     int32_t height;

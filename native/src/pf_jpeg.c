@@ -24,7 +24,36 @@ typedef struct pf_jpeg_decode
 {
     struct jpeg_decompress_struct cinfo;
     pf_jpeg_error error;
+    struct jpeg_progress_mgr progress; /* counts scans: see PF_JPEG_MAX_SCANS */
 } pf_jpeg_decode;
+
+/*
+ * How much memory a file may make the decoder take is bounded by what its data can really describe.
+ *
+ * A Huffman-coded scan spends at least one bit on each 8x8 block it carries a DC value for (JPEG's shortest code
+ * is one bit, and DC values have no run-length form), and every block of every component needs its DC value
+ * (pf_jpeg_check_progression enforces that for progressive files; a sequential scan codes each block whole). So
+ * a file with R bytes after its first scan header describes at most 8 * R blocks, whatever its header says: a
+ * header declaring more was cut or forged, and is refused before libjpeg sizes anything from it. A flat 500 MP
+ * image still needs about 1.5 MB; a 296 KB file declaring it is refused at once instead of costing 2.9 GB of
+ * coefficient buffers and seconds of grey fill.
+ */
+#define PF_JPEG_BLOCKS_PER_BYTE 8
+
+/*
+ * What libjpeg-turbo allocates besides the whole-image coefficient buffers of a multi-scan file: row buffers for
+ * the IDCT, upsampling and colour conversion (a few dozen rows of the image's width per component) and small
+ * tables. A generous estimate; cinfo->mem->max_memory_to_use is set to it plus the coefficient buffers the image
+ * needs, so that libjpeg's jmemnobs fails ("backing store not supported") rather than allocate past that.
+ */
+#define PF_JPEG_FIXED_MEMORY ((int64_t)16 << 20)
+#define PF_JPEG_MEMORY_PER_COLUMN_AND_COMPONENT 256
+
+/*
+ * Each scan of a multi-scan file passes over the whole coefficient buffer, so the number of scans multiplies the
+ * decoding time; libjpeg-turbo suggests a limit (its djpeg -maxscans). Encoders write about ten.
+ */
+#define PF_JPEG_MAX_SCANS 500
 
 /*
  * Our own growable memory destination rather than jpeg_mem_dest: jpeg_mem_dest only publishes its buffer in
@@ -81,21 +110,119 @@ static void pf_jpeg_error_exit(j_common_ptr cinfo)
     pf_jpeg_error* error = (pf_jpeg_error*)cinfo->err;
     char text[JMSG_LENGTH_MAX];
     (*cinfo->err->format_message)(cinfo, text);
-    pf_set_error(error->message, "JPEG: %s", text);
+    if (cinfo->err->msg_code == JERR_NO_BACKING_STORE)
+    {
+        pf_set_error(error->message, "JPEG: decoding needs more than the %ld bytes of memory this image may take (%s)",
+                     cinfo->mem->max_memory_to_use, text);
+    }
+    else
+    {
+        pf_set_error(error->message, "JPEG: %s", text);
+    }
     longjmp(error->jump, 1);
 }
 
 static void pf_jpeg_emit_message(j_common_ptr cinfo, int level)
 {
-    /* A file that ends early is only a warning to libjpeg (it pads with gray); to us it is a corrupt file. */
-    if (level == -1 && cinfo->err->msg_code == JWRN_JPEG_EOF)
+    /*
+     * Level -1 is a warning, and every warning is an error here. That is safe because libjpeg(-turbo) warns only
+     * about data that breaks the standard, and then carries on with a guess: entropy data that is corrupt
+     * (JWRN_HUFF_BAD_CODE, JWRN_ARITH_BAD_CODE), that ends before the image does (JWRN_HIT_MARKER,
+     * JWRN_JPEG_EOF: the rest is painted grey), stray bytes before a marker (JWRN_EXTRANEOUS_DATA), restart
+     * markers out of order (JWRN_MUST_RESYNC), scans that contradict each other (JWRN_BOGUS_PROGRESSION,
+     * JWRN_NOT_SEQUENTIAL) or header fields out of range (JWRN_ADOBE_XFORM, JWRN_JFIF_MAJOR). A conforming file
+     * raises none, so only broken files are refused, and none of them is silently turned into a grey image. (The
+     * others, JWRN_TOO_MUCH_DATA and JWRN_BOGUS_ICC, come from API misuse and jpeg_read_icc_profile, neither of
+     * which happens here.) Levels 0 and up are trace messages: ignored.
+     */
+    if (level < 0)
     {
         pf_jpeg_error_exit(cinfo);
     }
-    if (level == -1)
+}
+
+static void pf_jpeg_count_scans(j_common_ptr cinfo)
+{
+    const j_decompress_ptr decompress = (j_decompress_ptr)cinfo;
+    if (decompress->input_scan_number > PF_JPEG_MAX_SCANS)
     {
-        cinfo->err->num_warnings++;
+        pf_jpeg_error* error = (pf_jpeg_error*)cinfo->err;
+        pf_set_error(error->message, "JPEG: the file has more than %d scans; it is refused as hostile",
+                     PF_JPEG_MAX_SCANS);
+        longjmp(error->jump, 1);
     }
+}
+
+/*
+ * Refuses what cannot be bounded and sets libjpeg's memory limit; called after jpeg_read_header. Returns PF_OK or
+ * a status with the error set.
+ */
+static int32_t pf_jpeg_limit_resources(pf_decoder* decoder, j_decompress_ptr cinfo)
+{
+    if (cinfo->arith_code)
+    {
+        /* The arithmetic coder can describe a block in a small fraction of a bit, and pads data that ends early
+           with zeros without a warning: no size bound can be read off such a file. */
+        pf_set_error(decoder->error, "arithmetic-coded JPEG files are not supported; re-encode the image with "
+                                     "Huffman coding (e.g. jpegtran -optimize)");
+        return PF_ERR_UNSUPPORTED;
+    }
+
+    int64_t blocks = 0;
+    int64_t coefficient_bytes = 0;
+    for (int ci = 0; ci < cinfo->num_components; ci++)
+    {
+        const jpeg_component_info* component = &cinfo->comp_info[ci];
+        blocks += (int64_t)component->width_in_blocks * component->height_in_blocks;
+        /* As jdcoefct.c sizes its whole-image buffers: padded to whole MCUs. */
+        const int64_t columns = ((int64_t)component->width_in_blocks + component->h_samp_factor - 1) /
+                                component->h_samp_factor * component->h_samp_factor;
+        const int64_t rows = ((int64_t)component->height_in_blocks + component->v_samp_factor - 1) /
+                             component->v_samp_factor * component->v_samp_factor;
+        coefficient_bytes += columns * rows * (int64_t)sizeof(JBLOCK);
+    }
+    const int64_t data_bytes = (int64_t)cinfo->src->bytes_in_buffer;
+    if (blocks > data_bytes * PF_JPEG_BLOCKS_PER_BYTE)
+    {
+        pf_set_error(decoder->error,
+                     "JPEG declares %ux%u pixels (%lld blocks) but has only %lld bytes of image data, which can "
+                     "describe at most %lld: the file is truncated or corrupt",
+                     cinfo->image_width, cinfo->image_height, (long long)blocks, (long long)data_bytes,
+                     (long long)(data_bytes * PF_JPEG_BLOCKS_PER_BYTE));
+        return PF_ERR_FORMAT;
+    }
+
+    int64_t budget = PF_JPEG_FIXED_MEMORY +
+                     (int64_t)PF_JPEG_MEMORY_PER_COLUMN_AND_COMPONENT * cinfo->image_width * cinfo->num_components;
+    if (jpeg_has_multiple_scans(cinfo))
+    {
+        budget += coefficient_bytes;
+    }
+    cinfo->mem->max_memory_to_use = (long)budget;
+    return PF_OK;
+}
+
+/*
+ * After jpeg_start_decompress has read every scan of a progressive file: each component must have received its DC
+ * values, or the file stopped before its first scans were complete (the bound in pf_jpeg_limit_resources relies on
+ * it). Later scans only refine, so a file that stops between them is a valid, coarser image.
+ */
+static int32_t pf_jpeg_check_progression(pf_decoder* decoder, j_decompress_ptr cinfo)
+{
+    if (!cinfo->progressive_mode || cinfo->coef_bits == NULL)
+    {
+        return PF_OK;
+    }
+    for (int ci = 0; ci < cinfo->num_components; ci++)
+    {
+        if (cinfo->coef_bits[ci][0] < 0)
+        {
+            pf_set_error(decoder->error, "JPEG: the progressive file has no data for component %d: it is incomplete",
+                         ci + 1);
+            return PF_ERR_FORMAT;
+        }
+    }
+    return PF_OK;
 }
 
 static void pf_jpeg_error_init(pf_jpeg_error* error, char* message)
@@ -146,8 +273,21 @@ int32_t pf_jpeg_decode_open(pf_decoder* decoder, int64_t max_pixels)
             cinfo->out_color_space = JCS_RGB;
             break;
     }
+    const int32_t limited = pf_jpeg_limit_resources(decoder, cinfo);
+    if (limited != PF_OK)
+    {
+        return limited;
+    }
+    jpeg->progress.progress_monitor = pf_jpeg_count_scans;
+    cinfo->progress = &jpeg->progress;
 
+    /* A multi-scan file is read whole here, into the coefficient buffers. */
     jpeg_start_decompress(cinfo);
+    const int32_t complete = pf_jpeg_check_progression(decoder, cinfo);
+    if (complete != PF_OK)
+    {
+        return complete;
+    }
     decoder->info.width = (int32_t)cinfo->output_width;
     decoder->info.height = (int32_t)cinfo->output_height;
     decoder->info.channels = cinfo->output_components;
@@ -232,6 +372,10 @@ int32_t pf_jpeg_encode_begin(pf_encoder* encoder, int32_t quality)
         encoder->channels == 1 ? JCS_GRAYSCALE : (encoder->channels == 3 ? JCS_RGB : JCS_EXT_RGBX);
     jpeg_set_defaults(&jpeg->cinfo);
     jpeg_set_quality(&jpeg->cinfo, quality, TRUE);
+    if (encoder->progressive)
+    {
+        jpeg_simple_progression(&jpeg->cinfo);
+    }
     jpeg_start_compress(&jpeg->cinfo, TRUE);
     return PF_OK;
 }

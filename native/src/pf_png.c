@@ -38,10 +38,29 @@ static void pf_png_error(png_structp png, png_const_charp message)
     png_longjmp(png, 1);
 }
 
-static void pf_png_warning(png_structp png, png_const_charp message)
+/* png_IDAT is private to libpng (pngpriv.h): the chunk type as a big-endian number. */
+#define PF_PNG_IDAT 0x49444154u
+
+static void pf_png_read_warning(png_structp png, png_const_charp message)
+{
+    /*
+     * libpng reports two kinds of trouble as warnings (its "benign errors" included). In ancillary chunks (a
+     * known-incorrect sRGB profile, a bad CRC in a text chunk, a duplicate gAMA) they do not touch the pixels, and
+     * the chunk is dropped: decoding goes on. In the image data (IDAT) they mean the pixels are not what the file
+     * says: compressed data after the end of the image ("Extra compressed data"), more data than the image holds
+     * ("Too much image data"), a zlib error or a bad checksum found while draining the stream after the last row,
+     * IDAT chunks after other chunks. Those are errors.
+     */
+    if (png_get_io_chunk_type(png) == PF_PNG_IDAT)
+    {
+        pf_png_error(png, message);
+    }
+}
+
+static void pf_png_write_warning(png_structp png, png_const_charp message)
 {
     (void)png;
-    (void)message; /* warnings (bad ancillary chunks, ...) do not stop decoding */
+    (void)message; /* the encoder's arguments are checked by pf_encoder_begin; nothing else is worth failing for */
 }
 
 static void pf_png_read(png_structp png, png_bytep out, size_t count)
@@ -55,6 +74,110 @@ static void pf_png_read(png_structp png, png_bytep out, size_t count)
     state->position += (int64_t)count;
 }
 
+/*
+ * Memory limits handed to libpng (png_set_user_limits, png_set_chunk_cache_max, png_set_chunk_malloc_max). Row
+ * buffers grow with the width: 1,000,000 pixels (libpng's own default, stated here so that it cannot change under
+ * us) is at most 8 MB per row at 16-bit RGBA. No chunk may make libpng allocate more than 8 MB, decompressed text
+ * and profiles included, and at most 100 ancillary chunks are kept. The decoder ignores every ancillary chunk (see
+ * pf_png_decode_open), so in practice libpng's memory is its row buffers and the zlib window.
+ */
+#define PF_PNG_MAX_DIMENSION 1000000u
+#define PF_PNG_MAX_CHUNK_BYTES (8u << 20)
+#define PF_PNG_MAX_CACHED_CHUNKS 100u
+
+/*
+ * Deflate cannot expand its input more than 1032-fold (a 258-byte match costs at least 2 bits), so image data of
+ * D compressed bytes decodes to at most 1032 * D bytes of scanlines. A header declaring more pixels than that
+ * belongs to a file that was cut or forged.
+ */
+#define PF_PNG_MAX_DEFLATE_RATIO 1032
+
+static uint32_t pf_png_be32(const uint8_t* p)
+{
+    return ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
+}
+
+/* A chunk type for a message: four letters, or '?' for anything that is not one. */
+static void pf_png_chunk_name(const uint8_t* type, char name[5])
+{
+    for (int i = 0; i < 4; i++)
+    {
+        const uint8_t c = type[i];
+        name[i] = (char)((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') ? c : '?');
+    }
+    name[4] = '\0';
+}
+
+/*
+ * Walks the chunk list in memory before libpng sees it. Every chunk must lie inside the file: libpng allocates a
+ * text or unknown chunk's declared length before reading it, so a 141-byte file declaring a 2 GB chunk used to
+ * cost 2 GB (zeroed) before "truncated" came out. IEND must be there, and the IDAT bytes are summed for the
+ * plausibility check. Returns PF_OK or PF_ERR_FORMAT with the error set.
+ */
+static int32_t pf_png_scan_chunks(pf_decoder* decoder, int64_t* idat_bytes)
+{
+    *idat_bytes = 0;
+    int64_t position = 8;
+    while (decoder->length - position >= 12)
+    {
+        const uint8_t* chunk = decoder->data + position;
+        const uint32_t length = pf_png_be32(chunk);
+        const int64_t remaining = decoder->length - position - 12;
+        char name[5];
+        pf_png_chunk_name(chunk + 4, name);
+        if (length > 0x7FFFFFFFu || (int64_t)length > remaining)
+        {
+            pf_set_error(decoder->error, "PNG: the file is truncated: its '%s' chunk declares %u bytes, %lld remain",
+                         name, length, (long long)(remaining < 0 ? 0 : remaining));
+            return PF_ERR_FORMAT;
+        }
+        if (memcmp(chunk + 4, "IDAT", 4) == 0)
+        {
+            *idat_bytes += length;
+        }
+        if (memcmp(chunk + 4, "IEND", 4) == 0)
+        {
+            return PF_OK;
+        }
+        position += 12 + (int64_t)length;
+    }
+    pf_set_error(decoder->error, "PNG: the file is truncated: it ends without an IEND chunk");
+    return PF_ERR_FORMAT;
+}
+
+/*
+ * Refuses a header that declares more scanline bytes than its compressed image data could possibly hold (see
+ * PF_PNG_MAX_DEFLATE_RATIO), so that neither libpng nor the caller sizes anything from a forged size. The
+ * bytes are counted at the file's own bit depth, without the filter bytes: a lower bound.
+ */
+static int32_t pf_png_check_plausible(pf_decoder* decoder, int64_t idat_bytes)
+{
+    const uint8_t* ihdr = decoder->data + 16;
+    const uint32_t width = pf_png_be32(ihdr);
+    const uint32_t height = pf_png_be32(ihdr + 4);
+    const int32_t bit_depth = ihdr[8];
+    int32_t samples;
+    switch (ihdr[9])
+    {
+        case 2: samples = 3; break;  /* RGB */
+        case 4: samples = 2; break;  /* gray + alpha */
+        case 6: samples = 4; break;  /* RGBA */
+        default: samples = 1; break; /* gray, palette; libpng rejects other values itself */
+    }
+    const int64_t row_bytes = ((int64_t)width * samples * bit_depth + 7) / 8;
+    const int64_t possible = idat_bytes * PF_PNG_MAX_DEFLATE_RATIO;
+    /* row_bytes * height > possible, without the product (it can overflow for headers libpng rejects later). */
+    if (height > 0 && row_bytes > possible / height)
+    {
+        pf_set_error(decoder->error,
+                     "PNG declares %ux%u pixels but has only %lld bytes of image data, too few to hold them: the file "
+                     "is truncated or corrupt",
+                     width, height, (long long)idat_bytes);
+        return PF_ERR_FORMAT;
+    }
+    return PF_OK;
+}
+
 /* IHDR must be the first chunk (PNG spec 5.6): its width and height sit at fixed offsets 16 and 20. Reading them
    before libpng does lets a decompression bomb be refused even when the rest of the file is missing. */
 static int32_t pf_png_check_declared_size(pf_decoder* decoder, int64_t max_pixels)
@@ -63,9 +186,8 @@ static int32_t pf_png_check_declared_size(pf_decoder* decoder, int64_t max_pixel
     {
         return PF_OK; /* libpng reports the malformed header itself */
     }
-    const uint8_t* p = decoder->data + 16;
-    const uint32_t width = ((uint32_t)p[0] << 24) | ((uint32_t)p[1] << 16) | ((uint32_t)p[2] << 8) | p[3];
-    const uint32_t height = ((uint32_t)p[4] << 24) | ((uint32_t)p[5] << 16) | ((uint32_t)p[6] << 8) | p[7];
+    const uint32_t width = pf_png_be32(decoder->data + 16);
+    const uint32_t height = pf_png_be32(decoder->data + 20);
     if ((int64_t)width * (int64_t)height > max_pixels)
     {
         pf_set_error(decoder->error, "PNG declares %ux%u pixels, more than the limit of %lld", width, height,
@@ -82,6 +204,20 @@ int32_t pf_png_decode_open(pf_decoder* decoder, int64_t max_pixels)
     {
         return declared;
     }
+    int64_t idat_bytes;
+    const int32_t scanned = pf_png_scan_chunks(decoder, &idat_bytes);
+    if (scanned != PF_OK)
+    {
+        return scanned;
+    }
+    if (decoder->length >= 24 && memcmp(decoder->data + 12, "IHDR", 4) == 0)
+    {
+        const int32_t plausible = pf_png_check_plausible(decoder, idat_bytes);
+        if (plausible != PF_OK)
+        {
+            return plausible;
+        }
+    }
 
     pf_png_decode* state = (pf_png_decode*)calloc(1, sizeof(pf_png_decode));
     if (state == NULL)
@@ -93,7 +229,7 @@ int32_t pf_png_decode_open(pf_decoder* decoder, int64_t max_pixels)
     state->data = decoder->data;
     state->length = decoder->length;
     state->error = decoder->error;
-    state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, decoder->error, pf_png_error, pf_png_warning);
+    state->png = png_create_read_struct(PNG_LIBPNG_VER_STRING, decoder->error, pf_png_error, pf_png_read_warning);
     state->info = state->png == NULL ? NULL : png_create_info_struct(state->png);
     if (state->info == NULL)
     {
@@ -106,6 +242,13 @@ int32_t pf_png_decode_open(pf_decoder* decoder, int64_t max_pixels)
     }
 
     png_set_read_fn(state->png, state, pf_png_read);
+    png_set_user_limits(state->png, PF_PNG_MAX_DIMENSION, PF_PNG_MAX_DIMENSION);
+    png_set_chunk_cache_max(state->png, PF_PNG_MAX_CACHED_CHUNKS);
+    png_set_chunk_malloc_max(state->png, PF_PNG_MAX_CHUNK_BYTES);
+    /* Skip every ancillary chunk but tRNS unread (libpng's "all known chunks but IHDR, PLTE, tRNS, IDAT and IEND"):
+       none changes the pixels without a transform we never ask for (gamma, background, shift), and text and
+       profiles are where libpng allocates and inflates on a file's say-so. */
+    png_set_keep_unknown_chunks(state->png, PNG_HANDLE_CHUNK_NEVER, NULL, -1);
     png_read_info(state->png, state->info);
 
     const png_uint_32 width = png_get_image_width(state->png, state->info);
@@ -248,7 +391,7 @@ int32_t pf_png_encode_begin(pf_encoder* encoder, int32_t compression)
     }
     encoder->backend = state;
     state->error = encoder->error;
-    state->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, encoder->error, pf_png_error, pf_png_warning);
+    state->png = png_create_write_struct(PNG_LIBPNG_VER_STRING, encoder->error, pf_png_error, pf_png_write_warning);
     state->info = state->png == NULL ? NULL : png_create_info_struct(state->png);
     if (state->info == NULL)
     {

@@ -88,6 +88,7 @@ public static class ImageFile
     /// </summary>
     /// <exception cref="InvalidImageException">The input is not a usable JPEG/PNG.</exception>
     /// <exception cref="FileNotFoundException">The input does not exist.</exception>
+    /// <exception cref="NotRegularFileException">The input is a directory, FIFO, socket or device (never opened for reading).</exception>
     /// <exception cref="OutputException">The output could not be written; nothing is left under its name.</exception>
     public static FileTransformResult Transform(string input, string output, LookupTable lut, int quality, long maxPixels)
     {
@@ -139,12 +140,13 @@ public static class ImageFile
 
     /// <summary>
     /// How a <see cref="Transform"/> failure reads in a per-file report (the batch's and the file job's): the
-    /// codec's or the writer's message, "does not exist", or "cannot read it: ..."; null for any other exception,
-    /// which is not a per-file failure.
+    /// codec's or the writer's message, "does not exist", "is not a regular file (...)", or "cannot read it: ...";
+    /// null for any other exception, which is not a per-file failure.
     /// </summary>
     public static string? DescribeTransformFailure(Exception exception) => exception switch
     {
         OutputException or InvalidImageException => exception.Message,
+        NotRegularFileException notRegular => notRegular.Problem,
         FileNotFoundException or DirectoryNotFoundException => "does not exist",
         IOException or UnauthorizedAccessException => $"cannot read it: {exception.Message}",
         _ => null,
@@ -163,12 +165,15 @@ public static class ImageFile
     /// Writes to a temporary file beside <paramref name="path"/> and renames it over the target, so a failure
     /// (full disk, Ctrl+C, exception) never leaves a partial or empty file under the final name.
     /// </summary>
+    /// <remarks>
+    /// The temporary is named after this process (<c>.NAME.pf-PID-RANDOM.tmp</c>, see <see cref="OutputTemporaries"/>),
+    /// so one that a SIGKILL left behind can be found and swept.
+    /// </remarks>
     /// <exception cref="IOException">The directory is not writable or the disk is full; nothing is left behind.</exception>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         var full = Path.GetFullPath(path);
-        var directory = Path.GetDirectoryName(full) ?? ".";
-        var temporary = Path.Combine(directory, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        var temporary = OutputTemporaries.CreatePath(full);
         try
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))

@@ -30,20 +30,27 @@ public sealed unsafe class ImageDecoder : IDisposable
     /// <summary>Reads a file and parses its header.</summary>
     /// <param name="path">The JPEG or PNG file.</param>
     /// <param name="maxPixels">Images declaring more pixels are refused before pixel memory is allocated.</param>
+    /// <remarks>
+    /// Opening never blocks and only regular files are read (<c>pf_file_open_regular</c>), never more than their size
+    /// when opened: a FIFO, a device or a file that keeps growing cannot hang or exhaust the reader.
+    /// </remarks>
     /// <exception cref="InvalidImageException">The file is empty, too big, not a JPEG/PNG, corrupt or too large.</exception>
+    /// <exception cref="NotRegularFileException">The path is a directory, FIFO, socket or device.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read for lack of permission.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
     public static ImageDecoder Open(string path, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] encoded;
-        using (var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, bufferSize: 1, FileOptions.SequentialScan))
+        using (var file = RegularFile.Open(path, out long length))
         {
-            if (stream.Length > Array.MaxLength)
+            if (length > Array.MaxLength)
             {
-                throw new InvalidImageException(NativeStatus.TooLarge, $"the file is {stream.Length} bytes, larger than this program reads");
+                throw new InvalidImageException(NativeStatus.TooLarge, $"the file is {length} bytes, larger than this program reads ({Array.MaxLength})");
             }
-            encoded = GC.AllocateUninitializedArray<byte>((int)stream.Length);
-            stream.ReadExactly(encoded);
+            encoded = GC.AllocateUninitializedArray<byte>((int)length);
+            RegularFile.ReadExactly(file, encoded);
         }
         return Open(encoded, maxPixels);
     }

@@ -24,7 +24,15 @@ public sealed unsafe class ImageEncoder : IDisposable
     /// <param name="quality">JPEG quality, 1..100.</param>
     /// <param name="compression">PNG zlib level, 0..9.</param>
     /// <exception cref="ArgumentException">A size, channel count, quality or format the library refuses.</exception>
-    public static ImageEncoder Begin(ImageFormat format, int width, int height, int channels, int quality = 90, int compression = DefaultPngCompression)
+    public static ImageEncoder Begin(ImageFormat format, int width, int height, int channels, int quality = 90, int compression = DefaultPngCompression) =>
+        Begin(format, width, height, channels, quality, compression, progressive: false);
+
+    /// <summary>Starts a progressive JPEG (libjpeg's simple progression); for tests that need one, the CLI writes baseline.</summary>
+    /// <exception cref="ArgumentException">A size, channel count or quality the library refuses.</exception>
+    internal static ImageEncoder BeginProgressiveJpeg(int width, int height, int channels, int quality = 90) =>
+        Begin(ImageFormat.Jpeg, width, height, channels, quality, DefaultPngCompression, progressive: true);
+
+    private static ImageEncoder Begin(ImageFormat format, int width, int height, int channels, int quality, int compression, bool progressive)
     {
         var handle = Interop.PfNative.EncoderCreate();
         if (handle.IsInvalid)
@@ -32,7 +40,11 @@ public sealed unsafe class ImageEncoder : IDisposable
             handle.Dispose();
             throw new OutOfMemoryException("pf_encoder_create failed.");
         }
-        var status = Interop.PfNative.EncoderBegin(handle, format, width, height, channels, quality, compression);
+        var status = progressive ? Interop.PfNative.EncoderSetProgressive(handle, 1) : NativeStatus.Ok;
+        if (status == NativeStatus.Ok)
+        {
+            status = Interop.PfNative.EncoderBegin(handle, format, width, height, channels, quality, compression);
+        }
         if (status != NativeStatus.Ok)
         {
             var error = ImageDecoder.Failure(status, Interop.PfNative.EncoderError(handle));

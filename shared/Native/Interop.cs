@@ -51,6 +51,9 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_destroy")]
         internal static partial void EncoderDestroy(IntPtr encoder);
 
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_progressive")]
+        internal static partial NativeStatus EncoderSetProgressive(SafeEncoderHandle encoder, int progressive);
+
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_begin")]
         internal static partial NativeStatus EncoderBegin(SafeEncoderHandle encoder, ImageFormat format, int width, int height, int channels, int quality, int compression);
 
@@ -62,6 +65,15 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_error")]
         internal static partial byte* EncoderError(SafeEncoderHandle encoder);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_file_open_regular", StringMarshalling = StringMarshalling.Utf8)]
+        internal static partial int FileOpenRegular(string path, long* size);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_file_read")]
+        internal static partial long FileRead(SafeInputFileHandle fd, byte* buffer, long length, long offset);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_file_close")]
+        internal static partial int FileClose(IntPtr fd);
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_wait")]
         internal static partial int Wait(int fd, ulong* doorbell, ulong seen, uint* parked, long spinNs, int timeoutMs);

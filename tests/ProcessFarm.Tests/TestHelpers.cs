@@ -21,5 +21,23 @@ internal static class TestHelpers
         return path;
     }
 
+    /// <summary>Creates a FIFO (named pipe) at <paramref name="path"/> with mkfifo(1); nothing ever writes to it.</summary>
+    public static void MakeFifo(string path)
+    {
+        using var mkfifo = Process.Start(new ProcessStartInfo("mkfifo") { ArgumentList = { path }, UseShellExecute = false })!;
+        if (!mkfifo.WaitForExit(10_000) || mkfifo.ExitCode != 0)
+        {
+            throw new InvalidOperationException($"mkfifo {path} failed");
+        }
+    }
+
+    /// <summary>Binds a Unix socket at <paramref name="path"/>, leaving a socket file there; dispose to close it.</summary>
+    public static System.Net.Sockets.Socket BindUnixSocket(string path)
+    {
+        var socket = new System.Net.Sockets.Socket(System.Net.Sockets.AddressFamily.Unix, System.Net.Sockets.SocketType.Stream, System.Net.Sockets.ProtocolType.Unspecified);
+        socket.Bind(new System.Net.Sockets.UnixDomainSocketEndPoint(path));
+        return socket;
+    }
+
     public static string TestDataPath(params string[] parts) => Path.Combine([AppContext.BaseDirectory, "TestData", .. parts]);
 }

@@ -10,6 +10,7 @@ if (ProcessLimits.Check(workers: 0) is { } limits)
     Console.Error.WriteLine($"processfarm: {limits}");
     return (int)ExitCode.EnvironmentError;
 }
+LargeBlocks.ReturnToSystemWhenFreed();
 
 var root = new RootCommand(
     """

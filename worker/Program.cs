@@ -19,6 +19,8 @@ if (options.ParentProcessId is int parent && !ParentProcess.BindTo(parent))
     return (int)ExitCode.ParentGone;
 }
 
+LargeBlocks.ReturnToSystemWhenFreed(); // a worker that does file after file gives each image's memory back
+
 // Ctrl+C in a terminal signals the whole process group, workers included. The coordinator decides when its
 // workers stop (Shutdown, or the end of their socket), so a worker ignores it instead of dying mid-job.
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);

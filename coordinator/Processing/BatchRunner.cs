@@ -57,6 +57,21 @@ internal sealed class BatchRunner
 
     private async Task RunAsync(CancellationToken cancellationToken)
     {
+        // Temporaries a killed run or a killed worker left in the output directory: before, and once more after,
+        // when every worker that died during this batch is gone for good.
+        OutputTemporaries.SweepStale(_request.OutputDirectory);
+        try
+        {
+            await RunStrategyAsync(cancellationToken);
+        }
+        finally
+        {
+            OutputTemporaries.SweepStale(_request.OutputDirectory);
+        }
+    }
+
+    private async Task RunStrategyAsync(CancellationToken cancellationToken)
+    {
         if (_request.Strategy == BatchStrategy.Strips)
         {
             await RunStripsAsync(cancellationToken);

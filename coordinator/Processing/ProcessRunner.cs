@@ -137,6 +137,7 @@ internal static class ProcessRunner
         cancellationToken.ThrowIfCancellationRequested();
         try
         {
+            OutputTemporaries.SweepStale(Path.GetDirectoryName(Path.GetFullPath(outputPath)) ?? ".");
             ImageFile.WriteAtomically(outputPath, encoded);
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)

@@ -34,6 +34,8 @@ internal sealed class PreviewServer : IAsyncDisposable
 
     private static readonly JsonSerializerOptions s_json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
     private readonly SemaphoreSlim _uploads = new(1, 1);
+    private int _uploading;
+    private int _peakUploading;
     private readonly WebApplication _app;
     private readonly PreviewSession _session;
     private readonly RenderRequest _defaults;
@@ -44,6 +46,9 @@ internal sealed class PreviewServer : IAsyncDisposable
         _session = session;
         _defaults = defaults;
     }
+
+    /// <summary>The most uploads ever read and decoded at the same time (1: they wait their turn).</summary>
+    internal int PeakConcurrentUploads => Volatile.Read(ref _peakUploading);
 
     /// <summary>The address the server listens on, e.g. http://127.0.0.1:5000/.</summary>
     public Uri Address { get; private set; } = null!;
@@ -208,12 +213,15 @@ internal sealed class PreviewServer : IAsyncDisposable
         {
             return Results.Empty; // the client gave up while another upload was decoded
         }
+        int uploading = Interlocked.Increment(ref _uploading);
         try
         {
+            InterlockedMax(ref _peakUploading, uploading);
             return await LoadAsync(context, name);
         }
         finally
         {
+            Interlocked.Decrement(ref _uploading);
             // The body and the decoder's copy are large objects: give their memory back now, not at some later
             // collection (six uploads once left 5 GB resident).
             System.Runtime.GCSettings.LargeObjectHeapCompactionMode = System.Runtime.GCLargeObjectHeapCompactionMode.CompactOnce;
@@ -250,6 +258,15 @@ internal sealed class PreviewServer : IAsyncDisposable
             return Results.Json(new { error = e.Message }, s_json, statusCode: StatusCodes.Status507InsufficientStorage);
         }
         return Results.Json(State(), s_json);
+    }
+
+    private static void InterlockedMax(ref int target, int value)
+    {
+        int seen = Volatile.Read(ref target);
+        while (value > seen && Interlocked.CompareExchange(ref target, value, seen) is int now && now != seen)
+        {
+            seen = now;
+        }
     }
 
     /// <summary>The whole body, read straight into one array of its declared length when it has one (no growing copies).</summary>

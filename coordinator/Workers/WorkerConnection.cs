@@ -147,7 +147,7 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw new WorkerFailedException(WorkerId, $"is gone{ExitDescription}: {e.Message}", e);
+            throw new WorkerFailedException(WorkerId, $"went away{ExitDescription}: {e.Message}", e);
         }
     }
 
@@ -160,7 +160,7 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
         }
         catch (IOException e)
         {
-            throw new WorkerFailedException(WorkerId, $"is gone{ExitDescription}: {e.Message}", e);
+            throw new WorkerFailedException(WorkerId, $"went away{ExitDescription}: {e.Message}", e);
         }
         // Nobody cancels this writer's flushes (no token, no CancelPendingFlush): a canceled result would mean
         // the frame is still buffered.

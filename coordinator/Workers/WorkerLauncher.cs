@@ -73,12 +73,14 @@ internal static class WorkerLauncher
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
+            process?.Silence();
             await accepted.StopAsync(acceptLoop).ConfigureAwait(false);
             process?.Dispose();
             throw new WorkerFailedException(workerId, $"did not connect within {options.ReadyTimeout.TotalSeconds:0.#} s{(process is null ? string.Empty : Explain(process))}");
         }
         catch
         {
+            process?.Silence();
             await accepted.StopAsync(acceptLoop).ConfigureAwait(false);
             process?.Dispose();
             throw;
@@ -205,7 +207,9 @@ internal static class WorkerLauncher
             }
             catch (Exception e) when (e is ProtocolException or IOException or WorkerFailedException or OperationCanceledException)
             {
-                if (e is not OperationCanceledException)
+                // Our own worker dying before its Hello is its exit's to report, not a refused stranger.
+                bool ourWorkerDied = _expected.Task.IsCompletedSuccessfully && _expected.Task.Result.HasExited;
+                if (e is not OperationCanceledException && !ourWorkerDied)
                 {
                     log.ClientRefused(e.Message);
                     Refused();

@@ -11,6 +11,7 @@ internal sealed class WorkerProcess : IDisposable
     private readonly Process _process;
     private readonly CoordinatorLog _log;
     private readonly Queue<string> _recentErrors = new();
+    private volatile bool _silenced;
     private int _disposed;
 
     private WorkerProcess(Process process, uint workerId, CoordinatorLog log, long startedTimestamp)
@@ -134,12 +135,20 @@ internal sealed class WorkerProcess : IDisposable
 
     public void Kill() => ChildProcessTracker.Kill(_process);
 
+    /// <summary>
+    /// Stops relaying what the worker writes from now on (it is still kept for <see cref="RecentErrors"/>): a worker
+    /// being stopped on purpose has nothing left to tell the user, and its complaints about the closed socket would
+    /// read like faults.
+    /// </summary>
+    public void Silence() => _silenced = true;
+
     public void Dispose()
     {
         if (Interlocked.Exchange(ref _disposed, 1) != 0)
         {
             return;
         }
+        Silence();
         ChildProcessTracker.Kill(_process);
         if (_process.HasExited || _process.WaitForExit(2000))
         {
@@ -164,12 +173,15 @@ internal sealed class WorkerProcess : IDisposable
                 _recentErrors.Dequeue();
             }
         }
-        _log.WorkerOutput(WorkerId, e.Data);
+        if (!_silenced)
+        {
+            _log.WorkerOutput(WorkerId, e.Data);
+        }
     }
 
     private void OnOutputLine(object sender, DataReceivedEventArgs e)
     {
-        if (e.Data is not null)
+        if (e.Data is not null && !_silenced)
         {
             _log.WorkerOutput(WorkerId, e.Data);
         }

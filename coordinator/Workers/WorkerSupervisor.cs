@@ -217,6 +217,7 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
     /// <summary>Asks a worker to exit, waits a bounded time, kills it if it does not, and releases its connection.</summary>
     private async Task StopConnectionAsync(WorkerConnection connection)
     {
+        connection.Process?.Silence();
         await connection.SendShutdownAsync().ConfigureAwait(false);
         if (connection.Process is { } process)
         {

@@ -277,6 +277,14 @@ PF_EXPORT int32_t pf_process_bind_to_parent(int32_t expected_parent);
  */
 PF_EXPORT int32_t pf_process_limits(int64_t* open_files, int64_t* address_space_bytes);
 
+/*
+ * Makes malloc serve every block of threshold_bytes or more with its own mapping, returned to the system when freed
+ * (mallopt M_MMAP_THRESHOLD, which also turns the dynamic threshold off). Pixel buffers and the codecs' large
+ * buffers then leave nothing behind; without it, a process that decodes one large image after another keeps
+ * hundreds of megabytes of freed heap. 0, or -EINVAL.
+ */
+PF_EXPORT int32_t pf_memory_return_large_blocks(int64_t threshold_bytes);
+
 #ifdef __cplusplus
 }
 #endif

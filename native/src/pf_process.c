@@ -5,6 +5,7 @@
 #include "processfarm.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <sys/prctl.h>
 #include <sys/resource.h>
@@ -57,4 +58,15 @@ PF_EXPORT int32_t pf_process_limits(int64_t* open_files, int64_t* address_space_
     }
     *address_space_bytes = limit.rlim_cur == RLIM_INFINITY ? -1 : (int64_t)limit.rlim_cur;
     return 0;
+}
+
+PF_EXPORT int32_t pf_memory_return_large_blocks(int64_t threshold_bytes)
+{
+    if (threshold_bytes <= 0 || threshold_bytes > INT32_MAX)
+    {
+        return -EINVAL;
+    }
+    /* Setting the threshold also turns off glibc's dynamic threshold, which rises to the size of every large block
+     * freed (up to 32 MB) so that later blocks of that size come from the heap, where they stay after free. */
+    return mallopt(M_MMAP_THRESHOLD, (int)threshold_bytes) == 1 ? 0 : -EINVAL;
 }

@@ -101,5 +101,8 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_process_limits")]
         internal static partial int ProcessLimits(long* openFiles, long* addressSpaceBytes);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_memory_return_large_blocks")]
+        internal static partial int MemoryReturnLargeBlocks(long thresholdBytes);
     }
 }

@@ -10,16 +10,20 @@ namespace ProcessFarm.Shared.Native;
 public static unsafe class ProcessLimits
 {
     /// <summary>
-    /// The smallest address-space limit the runtime was seen to work under, here on .NET 10: below it the GC and
-    /// the thread pool fail to reserve what they need (measured: 2, 3 and 4 GB fail, 6 GB works; docs/RESULTS.md).
+    /// The address-space limit below which a run is refused. On .NET 10 here the GC and the thread pool fail to
+    /// reserve what they need under about 4 GiB (measured with a 40 MP image in pipe and shm mode: 3.8 GiB fails
+    /// with "Out of memory." or threads that cannot start, 4.0 GiB works; docs/RESULTS.md); 5 GiB leaves a margin.
     /// </summary>
-    public const long MinimumAddressSpaceBytes = 8L << 30;
+    public const long MinimumAddressSpaceBytes = 5L << 30;
 
     /// <summary>Descriptors the coordinator itself needs (the runtime, its threads, the command's files).</summary>
     public const int BaseOpenFiles = 64;
 
     /// <summary>Descriptors each worker costs the coordinator (socket, its three standard streams, listener, channel, region).</summary>
     public const int OpenFilesPerWorker = 16;
+
+    // PROCESSFARM_MIN_ADDRESS_SPACE_CHECK=0 skips the address-space check (to find the true minimum for the docs).
+    private static readonly bool s_skipAddressSpaceCheck = Environment.GetEnvironmentVariable("PROCESSFARM_MIN_ADDRESS_SPACE_CHECK") == "0";
 
     /// <summary>The soft limit on open files, or null when unlimited.</summary>
     public static long? OpenFiles => Read().OpenFiles;
@@ -37,10 +41,11 @@ public static unsafe class ProcessLimits
         long needed = BaseOpenFiles + ((long)OpenFilesPerWorker * workers);
         if (openFiles is long files && files < needed)
         {
-            return string.Create(CultureInfo.InvariantCulture,
-                $"the open-files limit (ulimit -n) is {files}; {workers} worker{(workers == 1 ? string.Empty : "s")} need at least {needed}: raise it (ulimit -n {Math.Max(needed, 1024)}) or use fewer workers");
+            return workers == 0
+                ? string.Create(CultureInfo.InvariantCulture, $"the open-files limit (ulimit -n) is {files}; the .NET runtime needs at least {needed}: raise it (ulimit -n 1024)")
+                : string.Create(CultureInfo.InvariantCulture, $"the open-files limit (ulimit -n) is {files}; {workers} worker{(workers == 1 ? string.Empty : "s")} need at least {needed}: raise it (ulimit -n {Math.Max(needed, 1024)}) or use fewer workers");
         }
-        if (addressSpace is long bytes && bytes < MinimumAddressSpaceBytes)
+        if (addressSpace is long bytes && bytes < MinimumAddressSpaceBytes && !s_skipAddressSpaceCheck)
         {
             return string.Create(CultureInfo.InvariantCulture,
                 $"the address-space limit (ulimit -v) is {bytes / (1024.0 * 1024 * 1024):0.0} GiB; the .NET runtime needs at least {MinimumAddressSpaceBytes >> 30} GiB of address space per process: raise it (ulimit -v unlimited)");

@@ -131,6 +131,29 @@ public sealed class BatchTests : IDisposable
         Assert.Equal(6, Directory.GetFiles(Path.Combine(_directory, "out")).Length);
     }
 
+    [Theory]
+    [InlineData("pipe", "files")]
+    [InlineData("threads", "strips")]
+    public async Task TemporariesThatAKilledRunLeft_AreSweptFromTheOutputDirectory(string mode, string strategy)
+    {
+        string photos = Directory.CreateDirectory(Path.Combine(_directory, "two")).FullName;
+        WriteSample(Path.Combine(photos, "a.png"), new ImageGeometry(40, 30, 3));
+        WriteSample(Path.Combine(photos, "b.png"), new ImageGeometry(40, 30, 3));
+        string output = Directory.CreateDirectory(Path.Combine(_directory, "out")).FullName;
+        // What a SIGKILL during the final write leaves: a hidden temporary named for its (now dead) process.
+        string stale = Path.Combine(output, ".a.png.pf-2147483646-0123456789abcdef.tmp");
+        File.WriteAllText(stale, "half an image");
+        string unrelated = Path.Combine(output, ".a.png.backup.tmp");
+        File.WriteAllText(unrelated, "not ours");
+
+        var result = await Cli.RunAsync(_directory, "process", "two", "-o", "out", "-m", mode, "-w", "2", "--batch-strategy", strategy);
+
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.False(File.Exists(stale));
+        Assert.True(File.Exists(unrelated));
+        Assert.Equal(["a.png", "b.png"], Directory.GetFiles(output).Select(Path.GetFileName).Where(n => !n!.StartsWith('.')).Order());
+    }
+
     [Fact]
     public async Task FilesThatKillEveryWorker_FailAlone_WithoutSpendingTheRunsBudget()
     {

@@ -13,7 +13,9 @@
 #                 mixed (alternating)
 #   --workers     worker processes per run (default 2)
 #   --image-size  the large image (default 7744x5163: 40 MP); --batch: files in the batch (default 24, 2000x1500)
-# Runs use --max-restarts 100000 (so that the storm, not the budget, decides) and --job-timeout-ms 1000.
+# Runs use --max-restarts 100000 and --max-job-attempts 100000 (so that the storm, not a budget, decides: a random
+# storm would otherwise soon kill three workers in a row that held the same job, which then fails alone) and
+# --job-timeout-ms 1000 (a stopped worker is found within a second).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -28,7 +30,7 @@ while (($#)); do
     --workers) workers=$2; shift 2 ;;
     --image-size) image_size=$2; shift 2 ;;
     --batch) batch=$2; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
     *) echo "chaos: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -59,7 +61,7 @@ run_once() {
   [[ $job == batch ]] && input=$scratch/batch target=$out
   mkdir -p "$out"
   local started=$(now)
-  "$farm" process "$input" -o "$target" -m "$mode" -w "$workers" --json --max-restarts 100000 --job-timeout-ms 1000 \
+  "$farm" process "$input" -o "$target" -m "$mode" -w "$workers" --json --max-restarts 100000 --max-job-attempts 100000 --job-timeout-ms 1000 \
     >"$out.json" 2>"$out.err" &
   local coordinator=$! sent=0 turn=0
   if ((storm)); then

@@ -13,7 +13,7 @@
 #                 mixed (alternating)
 #   --workers     worker processes per run (default 2)
 #   --image-size  the large image (default 7744x5163: 40 MP); --batch: files in the batch (default 24, 2000x1500)
-# Runs use --max-restarts 100000 and --max-job-attempts 100000 (so that the storm, not a budget, decides: a random
+# Runs use --max-restarts 100000 and --max-job-attempts 100 (so that the storm, not a budget, decides: a random
 # storm would otherwise soon kill three workers in a row that held the same job, which then fails alone) and
 # --job-timeout-ms 1000 (a stopped worker is found within a second).
 set -euo pipefail
@@ -61,7 +61,7 @@ run_once() {
   [[ $job == batch ]] && input=$scratch/batch target=$out
   mkdir -p "$out"
   local started=$(now)
-  "$farm" process "$input" -o "$target" -m "$mode" -w "$workers" --json --max-restarts 100000 --max-job-attempts 100000 --job-timeout-ms 1000 \
+  "$farm" process "$input" -o "$target" -m "$mode" -w "$workers" --json --max-restarts 100000 --max-job-attempts 100 --job-timeout-ms 1000 \
     >"$out.json" 2>"$out.err" &
   local coordinator=$! sent=0 turn=0
   if ((storm)); then

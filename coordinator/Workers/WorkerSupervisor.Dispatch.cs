@@ -337,6 +337,12 @@ internal sealed partial class WorkerSupervisor
             FailWorker(slot, $"answered job {job.Id} wrongly: {e.Message}");
             return;
         }
+        catch (Exception e)
+        {
+            // A fault in the job's own handling (a bug): the job fails with it, and its set with the job, instead of
+            // the exception ending this receive thread with the job never settled.
+            job.OnFailed(e);
+        }
         if (job.Deaths is not null)
         {
             Resolve(job);

@@ -219,10 +219,6 @@ internal sealed class JobExecutor : IDisposable
         {
             throw new ProtocolException(ErrorCode.InvalidArgument, "a file job needs an input and an output path");
         }
-        if (ImageFile.FormatFromExtension(parameters.OutputPath) == ImageFormat.Unknown)
-        {
-            throw new ProtocolException(ErrorCode.InvalidArgument, $"cannot tell the output format from '{parameters.OutputPath}': use .jpg, .jpeg or .png");
-        }
         int quality = parameters.Quality == 0 ? 90 : parameters.Quality;
         if (quality is < 1 or > 100)
         {
@@ -237,7 +233,13 @@ internal sealed class JobExecutor : IDisposable
         }
         catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
         {
-            throw new ProtocolException(e is OutputException ? ErrorCode.OutputFailed : ErrorCode.InvalidInput, problem, e);
+            var code = e switch
+            {
+                OutputException => ErrorCode.OutputFailed,
+                OutputFormatException => ErrorCode.InvalidArgument,
+                _ => ErrorCode.InvalidInput,
+            };
+            throw new ProtocolException(code, problem, e);
         }
 
         var scratch = new ArrayBufferWriter<byte>(128);

@@ -1,3 +1,5 @@
+using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Cli;
@@ -15,25 +17,15 @@ internal static class CommandRunner
         {
             return (int)await body(signals.Token);
         }
-        catch (Exception e) when (signals.Token.IsCancellationRequested && e is OperationCanceledException or CommandLineException or IOException or Workers.WorkerFailedException)
+        catch (Exception e) when (signals.Token.IsCancellationRequested && e is OperationCanceledException or CommandLineException or IOException or WorkerFailedException or InputException)
         {
             error.WriteLine("processfarm: interrupted; workers stopped, no output written");
             return (int)signals.ExitCode;
         }
-        catch (CommandLineException e)
+        catch (Exception e) when (ExitCodeOf(e) is { } code)
         {
             error.WriteLine($"processfarm: {e.Message}");
-            return (int)e.ExitCode;
-        }
-        catch (Workers.WorkerFailedException e)
-        {
-            error.WriteLine($"processfarm: {e.Message}");
-            return (int)ExitCode.EnvironmentError;
-        }
-        catch (SharedMemoryException e)
-        {
-            error.WriteLine($"processfarm: {e.Message}");
-            return (int)ExitCode.EnvironmentError;
+            return (int)code;
         }
         catch (Exception e)
         {
@@ -45,4 +37,18 @@ internal static class CommandRunner
             return (int)ExitCode.InternalError;
         }
     }
+
+    /// <summary>
+    /// The exit code of an error the user can act on: their own mistake (a <see cref="CommandLineException"/>),
+    /// an unusable input (3), or the environment: workers, shared memory, an output that cannot be written (4).
+    /// Null for anything else, which is a bug.
+    /// </summary>
+    public static ExitCode? ExitCodeOf(Exception exception) => exception switch
+    {
+        CommandLineException e => e.ExitCode,
+        InputException => ExitCode.InputError,
+        OutputFormatException => ExitCode.UsageError,
+        WorkerFailedException or SharedMemoryException or OutputException => ExitCode.EnvironmentError,
+        _ => null,
+    };
 }

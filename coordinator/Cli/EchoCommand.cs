@@ -3,6 +3,7 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using ProcessFarm.Coordinator.Echo;
 using ProcessFarm.Coordinator.Workers;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Cli;
 

@@ -169,9 +169,13 @@ internal static class ProcessCommand
     /// <summary>Fails fast, before any work, when the output cannot be written.</summary>
     private static void CheckOutput(string path)
     {
-        if (ImageFile.FormatFromExtension(path) == Shared.Native.ImageFormat.Unknown)
+        try
         {
-            throw CommandLineException.Usage($"--output: cannot tell the format of '{path}'; use a .jpg, .jpeg or .png name");
+            ImageFile.RequireOutputFormat(path);
+        }
+        catch (OutputFormatException e)
+        {
+            throw CommandLineException.Usage($"--output: {e.Message}");
         }
         string full = Path.GetFullPath(path);
         string directory = Path.GetDirectoryName(full) ?? ".";

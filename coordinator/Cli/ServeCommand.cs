@@ -1,3 +1,4 @@
+using System.Net;
 using System.CommandLine;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
@@ -70,13 +71,28 @@ internal static class ServeCommand
         }
         else
         {
-            image = ProcessRunner.DecodeInput(path, maxPixels, PixelBuffer.Allocate);
+            image = ImageFile.DecodeInput(path, maxPixels, PixelBuffer.Allocate);
             name = Path.GetFileName(path);
         }
 
         var defaults = new RenderRequest(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma), ExecutionModes.Parse(parse.GetValue(s_mode)!), parse.GetValue(workersOption));
         await using var session = PreviewSession.Create(image, name, (mode, workers) => CommonOptions.CreateEngine(mode, workers, parse, log), maxPixels);
-        await using var server = await PreviewServer.StartAsync(session, defaults, parse.GetValue(s_host)!, parse.GetValue(s_port), cancellationToken);
+        string host = parse.GetValue(s_host)!;
+        int port = parse.GetValue(s_port);
+        if (!IPAddress.TryParse(host, out var address))
+        {
+            throw CommandLineException.Usage($"--host: '{host}' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
+        }
+        PreviewServer server;
+        try
+        {
+            server = await PreviewServer.StartAsync(session, defaults, address, port, cancellationToken);
+        }
+        catch (IOException e)
+        {
+            throw CommandLineException.Environment($"--port: cannot listen on {host}:{port}: {e.Message}", e);
+        }
+        await using var serving = server;
         output.WriteLine($"processfarm serve: {server.Address} ({name}, {defaults.Mode.Name()} with {defaults.Workers} {(defaults.Mode is ExecutionMode.Pipe or ExecutionMode.Shm ? "workers" : "threads")}); Ctrl+C stops");
         output.Flush();
         try

@@ -5,6 +5,7 @@ using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Cli;
 
@@ -122,7 +123,7 @@ internal static class TuneCommand
             SampleImage.Generate(sample);
             return sample;
         }
-        return ProcessRunner.DecodeInput(input, Shared.Imaging.ImageFile.DefaultMaxPixels, PixelBuffer.Allocate);
+        return ImageFile.DecodeInput(input, Shared.Imaging.ImageFile.DefaultMaxPixels, PixelBuffer.Allocate);
     }
 
     private static ExecutionMode[]? ParseModes(ArgumentResult result)

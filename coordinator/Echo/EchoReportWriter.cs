@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Spectre.Console;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Echo;
 
@@ -17,21 +18,21 @@ internal static class EchoReportWriter
     public static void WriteText(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int workers)
     {
         output.WriteLine(string.Create(s_c, $"echo: round trips through {workers} workers (pipe, shm) or another thread (threads); throughput = 2 x payload / round trip"));
-        var table = Cli.Terminal.Table("mode", "payload", ">size", ">items", ">median s", ">min s", ">max s", ">GB/s", ">vs fastest", "serialize / transfer / deserialize s");
+        var table = Terminal.Table("mode", "payload", ">size", ">items", ">median s", ">min s", ">max s", ">GB/s", ">vs fastest", "serialize / transfer / deserialize s");
         foreach (var r in results)
         {
             string breakdown = r.Mode == "pipe" ? string.Create(s_c, $"{r.SerializeSeconds:0.0000} / {r.TransferSeconds:0.0000} / {r.DeserializeSeconds:0.0000}") : r.Mode == "shm" ? string.Create(s_c, $"(region write {r.RegionWriteSeconds:0.0000}, not in the round trip)") : string.Empty;
             table.AddRow(r.Mode, r.Payload, Size(r.Bytes), r.Items.ToString(s_c), F(r.Median, "0.000000"), F(r.Min, "0.000000"), F(r.Max, "0.000000"), F(r.ThroughputGbps, "0.00"), F(RatioToFastest(r, results), "0.0") + "x", breakdown);
         }
-        Cli.Terminal.Write(output, table);
+        Terminal.Write(output, table);
         if (latency.Count > 0)
         {
-            var latencyTable = Cli.Terminal.Table("latency", ">payload", ">round trips", ">p50 us", ">p99 us");
+            var latencyTable = Terminal.Table("latency", ">payload", ">round trips", ">p50 us", ">p99 us");
             foreach (var l in latency)
             {
                 latencyTable.AddRow(l.Mode, $"{l.PayloadBytes} B", l.RoundTrips.ToString(s_c), F(l.P50Us, "0.0"), F(l.P99Us, "0.0"));
             }
-            Cli.Terminal.Write(output, latencyTable);
+            Terminal.Write(output, latencyTable);
         }
     }
 

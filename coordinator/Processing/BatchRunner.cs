@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
-using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Processing;
 
@@ -100,7 +100,7 @@ internal sealed class BatchRunner
                 var report = await ProcessRunner.RunAsync(new ProcessRequest(input, output, _request.Parameters, null, _request.Quality, _request.MaxPixels, SampleImage.DefaultGeometry), _engine, cancellationToken);
                 Complete(i, BatchFileResult.Succeeded(input, output, report.Width, report.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
-            catch (CommandLineException e) when (e.ExitCode == ExitCode.InputError)
+            catch (InputException e)
             {
                 Complete(i, BatchFileResult.Failed(input, output, e.Message, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }

@@ -1,5 +1,5 @@
 using System.Diagnostics;
-using ProcessFarm.Coordinator.Cli;
+using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
@@ -15,7 +15,7 @@ internal static class ProcessRunner
     public static async Task<ProcessReport> RunAsync(ProcessRequest request, IExecutionEngine engine, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
-        var format = OutputFormat(request.OutputPath);
+        var format = ImageFile.RequireOutputFormat(request.OutputPath);
         var starting = engine.StartAsync(cancellationToken);
         IRowSource? source = null;
         ImageDecoder? decoder = null;
@@ -29,7 +29,7 @@ internal static class ProcessRunner
                 }
                 else
                 {
-                    decoder = OpenInput(request.InputPath, request.MaxPixels);
+                    decoder = ImageFile.OpenInput(request.InputPath, request.MaxPixels);
                     if (!decoder.Info.RequiresWholeImage) // an interlaced PNG cannot be read in bands: it goes whole
                     {
                         source = new DecoderRowSource(decoder, request.InputPath);
@@ -83,7 +83,7 @@ internal static class ProcessRunner
         PixelBuffer image;
         try
         {
-            image = decoder is null ? LoadInput(request, engine) : DecodeAll(decoder, request.InputPath!, engine.CreateImage);
+            image = decoder is null ? LoadInput(request, engine) : DecodeOpened(decoder, request.InputPath!, engine.CreateImage);
         }
         catch
         {
@@ -122,14 +122,6 @@ internal static class ProcessRunner
         }
     }
 
-    private static ImageFormat OutputFormat(string path)
-    {
-        var format = ImageFile.FormatFromExtension(path);
-        return format != ImageFormat.Unknown
-            ? format
-            : throw CommandLineException.Usage($"cannot tell the output format from '{Path.GetFileName(path)}': use .jpg, .jpeg or .png");
-    }
-
     /// <summary>Finishes the encode and writes the file atomically, unless the run was interrupted (then nothing is written).</summary>
     private static void Write(string outputPath, ImageEncoder encoder, CancellationToken cancellationToken)
     {
@@ -142,7 +134,7 @@ internal static class ProcessRunner
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            throw CommandLineException.Environment($"cannot write the output '{outputPath}': {e.Message}", e);
+            throw new OutputException($"cannot write the output '{outputPath}': {e.Message}", e);
         }
     }
 
@@ -213,17 +205,11 @@ internal static class ProcessRunner
             return sample;
         }
 
-        return DecodeInput(request.InputPath, request.MaxPixels, engine.CreateImage);
+        return ImageFile.DecodeInput(request.InputPath, request.MaxPixels, engine.CreateImage);
     }
 
-    /// <summary>Decodes a whole input file into a buffer from <paramref name="allocate"/>; every way it can fail is an input error.</summary>
-    public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate)
-    {
-        using var decoder = OpenInput(path, maxPixels);
-        return DecodeAll(decoder, path, allocate);
-    }
-
-    private static PixelBuffer DecodeAll(ImageDecoder decoder, string path, Func<ImageGeometry, PixelBuffer> allocate)
+    /// <summary>Decodes the rest of an opened input (an interlaced PNG, which cannot be streamed).</summary>
+    private static PixelBuffer DecodeOpened(ImageDecoder decoder, string path, Func<ImageGeometry, PixelBuffer> allocate)
     {
         try
         {
@@ -231,36 +217,7 @@ internal static class ProcessRunner
         }
         catch (InvalidImageException e)
         {
-            throw CommandLineException.Input($"'{path}': {e.Message}", e);
-        }
-    }
-
-    /// <summary>Opens an input file, turning every way it can be unusable into an input error.</summary>
-    public static ImageDecoder OpenInput(string path, long maxPixels)
-    {
-        if (Directory.Exists(path))
-        {
-            throw CommandLineException.Input($"'{path}' is a directory, not an image file");
-        }
-        try
-        {
-            return ImageDecoder.Open(path, maxPixels);
-        }
-        catch (InvalidImageException e)
-        {
-            throw CommandLineException.Input($"'{path}': {e.Message}", e);
-        }
-        catch (NotRegularFileException e)
-        {
-            throw CommandLineException.Input(e.Message, e);
-        }
-        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
-        {
-            throw CommandLineException.Input($"'{path}' does not exist", e);
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CommandLineException.Input($"cannot read '{path}': {e.Message}", e);
+            throw ImageFile.Invalid(path, e);
         }
     }
 
@@ -270,7 +227,7 @@ internal static class ProcessRunner
         {
             await task;
         }
-        catch (Exception e) when (e is CommandLineException or OperationCanceledException)
+        catch (Exception e) when (e is WorkerFailedException or OperationCanceledException or Shared.SharedMemory.SharedMemoryException)
         {
             // The input failed first; that is the error to report.
         }

@@ -202,7 +202,7 @@ internal sealed class DecoderRowSource(ImageDecoder decoder, string path) : IRow
         }
         catch (InvalidImageException e)
         {
-            throw Cli.CommandLineException.Input($"'{path}': {e.Message}", e);
+            throw ImageFile.Invalid(path, e);
         }
     }
 }

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text.Json;
-using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Shared.Imaging;
 using Spectre.Console;

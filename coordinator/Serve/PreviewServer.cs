@@ -9,8 +9,8 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
-using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Shared.Imaging;
 
 namespace ProcessFarm.Coordinator.Serve;
 
@@ -53,14 +53,10 @@ internal sealed class PreviewServer : IAsyncDisposable
     /// <summary>The address the server listens on, e.g. http://127.0.0.1:5000/.</summary>
     public Uri Address { get; private set; } = null!;
 
-    /// <summary>Binds <paramref name="host"/>:<paramref name="port"/> (0: any free port) and starts serving.</summary>
-    /// <exception cref="CommandLineException">The address cannot be bound (in use, not permitted, not an address).</exception>
-    public static async Task<PreviewServer> StartAsync(PreviewSession session, RenderRequest defaults, string host, int port, CancellationToken cancellationToken)
+    /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0: any free port) and starts serving.</summary>
+    /// <exception cref="IOException">The address cannot be bound (in use, not permitted).</exception>
+    public static async Task<PreviewServer> StartAsync(PreviewSession session, RenderRequest defaults, IPAddress address, int port, CancellationToken cancellationToken)
     {
-        if (!IPAddress.TryParse(host, out var address))
-        {
-            throw CommandLineException.Usage($"--host: '{host}' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
-        }
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
         builder.Services.Configure<KestrelServerOptions>(options =>
@@ -78,10 +74,10 @@ internal sealed class PreviewServer : IAsyncDisposable
         {
             await app.StartAsync(cancellationToken);
         }
-        catch (IOException e)
+        catch (IOException)
         {
             await app.DisposeAsync();
-            throw CommandLineException.Environment($"--port: cannot listen on {host}:{port}: {e.Message}", e);
+            throw;
         }
         var bound = app.Urls.First();
         server.Address = new Uri(bound.EndsWith('/') ? bound : bound + "/"); // before any request: the guard reads its port
@@ -142,7 +138,7 @@ internal sealed class PreviewServer : IAsyncDisposable
         {
             return Results.Empty; // the browser gave up on it
         }
-        catch (Exception e) when (e is CommandLineException or Workers.WorkerFailedException or Shared.SharedMemory.SharedMemoryException)
+        catch (Exception e) when (e is Workers.WorkerFailedException or Shared.SharedMemory.SharedMemoryException or OutputFormatException)
         {
             return Results.Json(new { error = e.Message }, s_json, statusCode: StatusCodes.Status500InternalServerError);
         }
@@ -249,9 +245,9 @@ internal sealed class PreviewServer : IAsyncDisposable
         {
             await _session.LoadAsync(body, name, context.RequestAborted);
         }
-        catch (CommandLineException e)
+        catch (InputException e)
         {
-            return Results.Json(new { error = e.Message }, s_json, statusCode: (int)(e.ExitCode == ExitCode.InputError ? HttpStatusCode.BadRequest : HttpStatusCode.InternalServerError));
+            return Results.Json(new { error = e.Message }, s_json, statusCode: StatusCodes.Status400BadRequest);
         }
         catch (Shared.SharedMemory.SharedMemoryException e)
         {

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
@@ -120,7 +119,8 @@ internal sealed class PreviewSession : IAsyncDisposable
     }
 
     /// <summary>Replaces the image with an uploaded file, with the CLI's limits and errors.</summary>
-    /// <exception cref="CommandLineException">An input error: not a usable JPEG/PNG, or too large.</exception>
+    /// <exception cref="InputException">Not a usable JPEG/PNG, or too large.</exception>
+    /// <exception cref="Shared.SharedMemory.SharedMemoryException">shm: no region for the new image (the old one stays).</exception>
     public async Task<ImageSummary> LoadAsync(byte[] file, string name, CancellationToken cancellationToken)
     {
         PixelBuffer image;
@@ -131,7 +131,7 @@ internal sealed class PreviewSession : IAsyncDisposable
         }
         catch (InvalidImageException e)
         {
-            throw CommandLineException.Input($"'{name}': {e.Message}", e);
+            throw ImageFile.Invalid(name, e);
         }
 
         await _gate.WaitAsync(cancellationToken);

@@ -16,14 +16,70 @@ public static class ImageFile
         _ => ImageFormat.Unknown,
     };
 
-    /// <summary>Decodes a whole file into a new buffer.</summary>
-    /// <exception cref="InvalidImageException">Not a usable JPEG/PNG.</exception>
-    /// <exception cref="IOException">The file cannot be read.</exception>
-    public static PixelBuffer Load(string path, long maxPixels = DefaultMaxPixels)
+    /// <summary>The format <paramref name="path"/>'s extension asks for.</summary>
+    /// <exception cref="OutputFormatException">The extension names no format this program writes.</exception>
+    public static ImageFormat RequireOutputFormat(string path)
     {
-        using var decoder = ImageDecoder.Open(path, maxPixels);
-        return DecodeAll(decoder, PixelBuffer.Allocate);
+        var format = FormatFromExtension(path);
+        return format != ImageFormat.Unknown ? format : throw new OutputFormatException(path);
     }
+
+    /// <summary>Opens an input file and reads its header; every way it can be unusable is an <see cref="InputException"/>.</summary>
+    /// <exception cref="InputException">Missing, unreadable, not a regular file, not a usable JPEG/PNG, or too large.</exception>
+    public static ImageDecoder OpenInput(string path, long maxPixels)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (Directory.Exists(path))
+        {
+            throw new InputException($"'{path}' is a directory, not an image file", "is a directory, not an image file");
+        }
+        try
+        {
+            return ImageDecoder.Open(path, maxPixels);
+        }
+        catch (InvalidImageException e)
+        {
+            throw Invalid(path, e);
+        }
+        catch (NotRegularFileException e)
+        {
+            throw new InputException(e.Message, e.Problem, e);
+        }
+        catch (Exception e) when (e is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new InputException($"'{path}' does not exist", "does not exist", e);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new InputException($"cannot read '{path}': {e.Message}", $"cannot read it: {e.Message}", e);
+        }
+    }
+
+    /// <summary>An input's image data turned out unusable while it was decoded.</summary>
+    public static InputException Invalid(string path, InvalidImageException error)
+    {
+        ArgumentNullException.ThrowIfNull(error);
+        return new InputException($"'{path}': {error.Message}", error.Message, error);
+    }
+
+    /// <summary>Decodes a whole input file into a buffer from <paramref name="allocate"/>.</summary>
+    /// <exception cref="InputException">The file cannot be read or decoded.</exception>
+    public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate)
+    {
+        using var decoder = OpenInput(path, maxPixels);
+        try
+        {
+            return DecodeAll(decoder, allocate);
+        }
+        catch (InvalidImageException e)
+        {
+            throw Invalid(path, e);
+        }
+    }
+
+    /// <summary>Decodes a whole file into a new buffer.</summary>
+    /// <exception cref="InputException">The file cannot be read or decoded.</exception>
+    public static PixelBuffer Load(string path, long maxPixels = DefaultMaxPixels) => DecodeInput(path, maxPixels, PixelBuffer.Allocate);
 
     /// <summary>Decodes every row of an opened file into a buffer that <paramref name="allocate"/> provides for its geometry.</summary>
     /// <remarks>The caller owns the returned buffer; on failure it is disposed here.</remarks>
@@ -60,14 +116,10 @@ public static class ImageFile
 
     /// <summary>Encodes pixels in the format of <paramref name="path"/>'s extension.</summary>
     /// <returns>The encoder, holding the encoded bytes; the caller disposes it.</returns>
-    /// <exception cref="ArgumentException">The extension is not .jpg, .jpeg or .png.</exception>
+    /// <exception cref="OutputFormatException">The extension names no format this program writes.</exception>
     public static ImageEncoder Encode(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality)
     {
-        var format = FormatFromExtension(path);
-        if (format == ImageFormat.Unknown)
-        {
-            throw new ArgumentException($"cannot tell the output format from '{Path.GetFileName(path)}': use .jpg, .jpeg or .png", nameof(path));
-        }
+        var format = RequireOutputFormat(path);
         var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, quality);
         try
         {
@@ -86,21 +138,28 @@ public static class ImageFile
     /// comes, on the calling thread, then writes <paramref name="output"/> atomically (format from its
     /// extension). Holds one band of pixels (an interlaced PNG: the whole image). What a worker runs for a file job.
     /// </summary>
-    /// <exception cref="InvalidImageException">The input is not a usable JPEG/PNG.</exception>
-    /// <exception cref="FileNotFoundException">The input does not exist.</exception>
-    /// <exception cref="NotRegularFileException">The input is a directory, FIFO, socket or device (never opened for reading).</exception>
+    /// <exception cref="InputException">The input is missing, unreadable, not a regular file or not a usable JPEG/PNG.</exception>
+    /// <exception cref="OutputFormatException">The output's extension names no format this program writes.</exception>
     /// <exception cref="OutputException">The output could not be written; nothing is left under its name.</exception>
     public static FileTransformResult Transform(string input, string output, LookupTable lut, int quality, long maxPixels)
     {
         ArgumentNullException.ThrowIfNull(lut);
-        var format = FormatFromExtension(output);
-        if (format == ImageFormat.Unknown)
-        {
-            throw new ArgumentException($"cannot tell the output format from '{Path.GetFileName(output)}': use .jpg, .jpeg or .png", nameof(output));
-        }
+        var format = RequireOutputFormat(output);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        using var decoder = OpenInput(input, maxPixels);
+        try
+        {
+            return TransformOpened(decoder, output, format, lut, quality, started);
+        }
+        catch (InvalidImageException e)
+        {
+            throw Invalid(input, e);
+        }
+    }
+
+    private static FileTransformResult TransformOpened(ImageDecoder decoder, string output, ImageFormat format, LookupTable lut, int quality, long started)
+    {
         long decodeTicks = 0, kernelTicks = 0, encodeTicks = 0;
-        using var decoder = ImageDecoder.Open(input, maxPixels);
         var geometry = GeometryOf(decoder.Info);
         decodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
         int bandRows = decoder.Info.RequiresWholeImage ? geometry.Height : Math.Clamp((1 << 20) / geometry.RowBytes, 1, geometry.Height);
@@ -140,15 +199,13 @@ public static class ImageFile
 
     /// <summary>
     /// How a <see cref="Transform"/> failure reads in a per-file report (the batch's and the file job's): the
-    /// codec's or the writer's message, "does not exist", "is not a regular file (...)", or "cannot read it: ...";
-    /// null for any other exception, which is not a per-file failure.
+    /// input's problem ("does not exist", the codec's message, ...) or the writer's message; null for any other
+    /// exception, which is not a per-file failure.
     /// </summary>
     public static string? DescribeTransformFailure(Exception exception) => exception switch
     {
-        OutputException or InvalidImageException => exception.Message,
-        NotRegularFileException notRegular => notRegular.Problem,
-        FileNotFoundException or DirectoryNotFoundException => "does not exist",
-        IOException or UnauthorizedAccessException => $"cannot read it: {exception.Message}",
+        InputException input => input.Problem,
+        OutputException or OutputFormatException => exception.Message,
         _ => null,
     };
 

@@ -142,9 +142,10 @@ public sealed class ImageCodecTests : IDisposable
         string truncated = Path.Combine(_directory, "cut." + extension);
         File.WriteAllBytes(truncated, bytes[..Math.Max(4, (int)(bytes.Length * keep))]);
 
-        var error = Assert.Throws<InvalidImageException>(() => ImageFile.Load(truncated).Dispose());
+        var error = Assert.Throws<InputException>(() => ImageFile.Load(truncated).Dispose());
 
-        Assert.Equal(NativeStatus.Format, error.Status);
+        Assert.StartsWith($"'{truncated}': ", error.Message, StringComparison.Ordinal);
+        Assert.Equal(NativeStatus.Format, Assert.IsType<InvalidImageException>(error.InnerException).Status);
     }
 
     [Theory]

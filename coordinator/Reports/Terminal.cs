@@ -1,7 +1,7 @@
 using Spectre.Console;
 using Spectre.Console.Rendering;
 
-namespace ProcessFarm.Coordinator.Cli;
+namespace ProcessFarm.Coordinator.Reports;
 
 /// <summary>Spectre.Console over the command's own writers: tables on stdout, a progress bar on stderr when it is a terminal.</summary>
 internal static class Terminal

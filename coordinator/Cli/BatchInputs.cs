@@ -1,8 +1,7 @@
-using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 
-namespace ProcessFarm.Coordinator.Processing;
+namespace ProcessFarm.Coordinator.Cli;
 
 /// <summary>Turns a batch's INPUT arguments and output directory into (input, output) pairs.</summary>
 internal static class BatchInputs

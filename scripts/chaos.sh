@@ -8,7 +8,7 @@
 # Usage: scripts/chaos.sh [--runs N] [--rate PER_SECOND] [--signal KILL|STOP|mixed] [--modes pipe,shm]
 #                         [--jobs image,batch] [--workers N] [--image-size WxH] [--batch N]
 #   --runs        storm runs per mode and job (default 5), after 3 fault-free runs for the baseline
-#   --rate        signals per second (default 8); each goes to one worker of the run chosen at random
+#   --rate        signals per second, a whole number (default 8); each goes to one worker of the run chosen at random
 #   --signal      KILL (default), STOP (a stopped worker is killed by the coordinator at --job-timeout-ms) or
 #                 mixed (alternating)
 #   --workers     worker processes per run (default 2)
@@ -40,7 +40,7 @@ farm=$(scripts/publish.sh)
 scratch=$(mktemp -d)
 trap 'pkill -KILL -P $$ 2>/dev/null || true; rm -rf "$scratch"' EXIT
 note() { echo "chaos: $*" >&2; }
-now() { date +%s.%N; }
+now_us() { echo "${EPOCHREALTIME/./}"; } # bash 5: microseconds, no process spawned
 
 # ---- inputs and their serial references -------------------------------------------------------------------------
 note "generating a ${image_size} JPEG and a batch of ${batch} 2000x1500 JPEGs"
@@ -60,15 +60,18 @@ run_once() {
   local input=$scratch/image.jpg target=$out/image.jpg
   [[ $job == batch ]] && input=$scratch/batch target=$out
   mkdir -p "$out"
-  local started=$(now)
+  local started
+  started=$(now_us)
   "$farm" process "$input" -o "$target" -m "$mode" -w "$workers" --json --max-restarts 100000 --max-job-attempts 100 --job-timeout-ms 1000 \
     >"$out.json" 2>"$out.err" &
   local coordinator=$! sent=0 turn=0
   if ((storm)); then
-    local pause
-    pause=$(awk -v r="$rate" 'BEGIN { printf "%.4f", 1 / r }')
+    # Polls every 10 ms (no process spawned per turn) so that the run's end is seen at once.
+    local pause_us=$((1000000 / rate)) next=$((started + 1000000 / rate))
     while kill -0 "$coordinator" 2>/dev/null; do
-      sleep "$pause"
+      sleep 0.01
+      (($(now_us) >= next)) || continue
+      next=$((next + pause_us))
       mapfile -t children < <(pgrep -P "$coordinator" 2>/dev/null || true)
       ((${#children[@]})) || continue
       local victim=${children[RANDOM % ${#children[@]}]} sig=$signal
@@ -79,7 +82,7 @@ run_once() {
   local code=0
   wait "$coordinator" || code=$?
   local seconds
-  seconds=$(awk -v a="$started" -v b="$(now)" 'BEGIN { printf "%.3f", b - a }')
+  seconds=$(awk -v us="$(($(now_us) - started))" 'BEGIN { printf "%.3f", us / 1e6 }')
   local identical=0
   if [[ $job == image ]]; then
     cmp -s "$target" "$scratch/reference/image.jpg" && identical=1

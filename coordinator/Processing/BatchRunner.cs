@@ -110,30 +110,27 @@ internal sealed class BatchRunner
     /// <summary>Files on threads: N dedicated threads, each taking the next file and doing all of it.</summary>
     private void RunFilesOnThreads(CancellationToken cancellationToken)
     {
-        var lut = LookupTable.Create(_request.Parameters);
-        int next = -1;
-        var threads = Enumerable.Range(0, Math.Min(_engine.Workers, _request.Files.Count)).Select(t => new Thread(() =>
-        {
-            int i;
-            while (!cancellationToken.IsCancellationRequested && (i = Interlocked.Increment(ref next)) < _request.Files.Count)
-            {
-                var (input, output) = _request.Files[i];
-                long started = Stopwatch.GetTimestamp();
-                try
-                {
-                    var done = ImageFile.Transform(input, output, lut, _request.Quality, _request.MaxPixels);
-                    Complete(i, BatchFileResult.Succeeded(input, output, done.Geometry.Width, done.Geometry.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-                }
-                catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
-                {
-                    Complete(i, BatchFileResult.Failed(input, output, problem, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
-                }
-            }
-        })
-        { IsBackground = true, Name = $"batch-{t}" }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        DedicatedThreads.Run(_request.Files.Count, _engine.Workers, "batch", new FileWork(this, LookupTable.Create(_request.Parameters)), cancellationToken);
         cancellationToken.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>One whole file on the calling thread: decode, LUT and encode band by band, written atomically.</summary>
+    private readonly struct FileWork(BatchRunner batch, LookupTable lut) : IIndexedWork
+    {
+        public void Invoke(int index)
+        {
+            var (input, output) = batch._request.Files[index];
+            long started = Stopwatch.GetTimestamp();
+            try
+            {
+                var done = ImageFile.Transform(input, output, lut, batch._request.Quality, batch._request.MaxPixels);
+                batch.Complete(index, BatchFileResult.Succeeded(input, output, done.Geometry.Width, done.Geometry.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+            catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
+            {
+                batch.Complete(index, BatchFileResult.Failed(input, output, problem, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+            }
+        }
     }
 
     private void Complete(int index, BatchFileResult result)

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
@@ -29,9 +30,7 @@ internal static class FibRunner
         var cpu = Process.GetCurrentProcess().TotalProcessorTime;
         long started = Stopwatch.GetTimestamp();
         long[] values = new long[copies];
-        var threads = Enumerable.Range(0, copies).Select(i => new Thread(() => values[i] = Fibonacci.Compute(n)) { IsBackground = true }).ToList();
-        threads.ForEach(t => t.Start());
-        threads.ForEach(t => t.Join());
+        DedicatedThreads.Run(copies, copies, "fib", new FibWork(values, n)); // one copy per thread
         return Measure("threads", copies, values[0], started, cpu);
     }
 
@@ -81,6 +80,12 @@ internal static class FibRunner
         {
             return TimeSpan.Zero; // already gone
         }
+    }
+
+    /// <summary>fib(n) into its slot.</summary>
+    private readonly struct FibWork(long[] values, int n) : IIndexedWork
+    {
+        public void Invoke(int index) => values[index] = Fibonacci.Compute(n);
     }
 
     /// <summary>One fib(n) on some worker.</summary>

@@ -12,16 +12,16 @@ internal sealed record TuneReport(string Input, ImageGeometry Geometry, int Repe
 /// <summary>Prints a <see cref="TuneReport"/> as a table, JSON, CSV, Markdown, or a self-contained HTML page.</summary>
 internal static class TuneReportWriter
 {
-    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
+    private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
 
     public static void WriteText(TextWriter output, TuneReport report)
     {
-        output.WriteLine(string.Create(C, $"tune: the process step on {report.Input} ({report.Geometry}), {report.Repeat} runs each, median decides"));
-        output.WriteLine(string.Create(C, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
+        output.WriteLine(string.Create(s_c, $"tune: the process step on {report.Input} ({report.Geometry}), {report.Repeat} runs each, median decides"));
+        output.WriteLine(string.Create(s_c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
         var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
         foreach (var r in report.Result.Rows)
         {
-            table.AddRow(r.Mode, r.Workers.ToString(C), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", C) + "x", r.Efficiency.ToString("P0", C));
+            table.AddRow(r.Mode, r.Workers.ToString(s_c), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", s_c) + "x", r.Efficiency.ToString("P0", s_c));
         }
         Terminal.Write(output, table);
         foreach (string line in StartupLines(report))
@@ -50,19 +50,19 @@ internal static class TuneReportWriter
         output.WriteLine("mode,workers,median_s,min_s,max_s,speedup,efficiency,recommended");
         foreach (var r in report.Result.Rows)
         {
-            output.WriteLine(string.Create(C, $"{r.Mode},{r.Workers},{r.MedianSeconds},{r.MinSeconds},{r.MaxSeconds},{r.Speedup},{r.Efficiency},{(report.Result.Recommended[r.Mode].Workers == r.Workers ? 1 : 0)}"));
+            output.WriteLine(string.Create(s_c, $"{r.Mode},{r.Workers},{r.MedianSeconds},{r.MinSeconds},{r.MaxSeconds},{r.Speedup},{r.Efficiency},{(report.Result.Recommended[r.Mode].Workers == r.Workers ? 1 : 0)}"));
         }
     }
 
     public static void WriteMarkdown(TextWriter output, TuneReport report)
     {
-        output.WriteLine(string.Create(C, $"Process step on {report.Input} ({report.Geometry}), median of {report.Repeat} runs, {Environment.ProcessorCount} cores.\n"));
+        output.WriteLine(string.Create(s_c, $"Process step on {report.Input} ({report.Geometry}), median of {report.Repeat} runs, {Environment.ProcessorCount} cores.\n"));
         output.WriteLine("| mode | workers | median ms | min ms | max ms | speed-up | efficiency |");
         output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in report.Result.Rows)
         {
             string mark = report.Result.Recommended[r.Mode].Workers == r.Workers ? " **(recommended)**" : string.Empty;
-            output.WriteLine(string.Create(C, $"| {r.Mode} | {r.Workers}{mark} | {Ms(r.MedianSeconds)} | {Ms(r.MinSeconds)} | {Ms(r.MaxSeconds)} | {r.Speedup:0.00}x | {r.Efficiency:P0} |"));
+            output.WriteLine(string.Create(s_c, $"| {r.Mode} | {r.Workers}{mark} | {Ms(r.MedianSeconds)} | {Ms(r.MinSeconds)} | {Ms(r.MaxSeconds)} | {r.Speedup:0.00}x | {r.Efficiency:P0} |"));
         }
         output.WriteLine();
         foreach (string line in StartupLines(report))
@@ -82,7 +82,7 @@ internal static class TuneReportWriter
         string[] modes = [.. rows.Select(r => r.Mode).Distinct()];
         int maxWorkers = rows.Max(r => r.Workers);
         var page = new HtmlReport("processfarm tune: worker counts per core");
-        page.Paragraph(string.Create(C, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {report.Repeat} warm runs per point. {Environment.ProcessorCount} usable cores (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
+        page.Paragraph(string.Create(s_c, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {report.Repeat} warm runs per point. {Environment.ProcessorCount} usable cores (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
         page.LineChart(
             "Speed-up over one worker",
             "workers",
@@ -90,8 +90,8 @@ internal static class TuneReportWriter
             [.. modes.Select(m => new HtmlReport.Series(m, [.. rows.Where(r => r.Mode == m).Select(r => ((double)r.Workers, r.Speedup))]))],
             logX: false,
             logY: false,
-            formatX: x => x.ToString("0.#", C),
-            formatY: y => y.ToString("0.#", C),
+            formatX: x => x.ToString("0.#", s_c),
+            formatY: y => y.ToString("0.#", s_c),
             reference: new HtmlReport.Series("ideal (linear)", [.. Enumerable.Range(1, maxWorkers).Select(w => ((double)w, (double)w))]),
             minXStep: 1);
         page.LineChart(
@@ -101,24 +101,24 @@ internal static class TuneReportWriter
             [.. modes.Select(m => new HtmlReport.Series(m, [.. rows.Where(r => r.Mode == m).Select(r => ((double)r.Workers, r.MedianSeconds * 1e3))]))],
             logX: false,
             logY: true,
-            formatX: x => x.ToString("0.#", C),
-            formatY: y => y.ToString("0.##", C),
+            formatX: x => x.ToString("0.#", s_c),
+            formatY: y => y.ToString("0.##", s_c),
             minXStep: 1);
         page.Heading("Recommended");
-        page.Table(["mode", "workers", "why"], report.Result.Recommended.Select(p => (IReadOnlyList<string>)[p.Key, p.Value.Workers.ToString(C), p.Value.Why]), [false, true, false]);
+        page.Table(["mode", "workers", "why"], report.Result.Recommended.Select(p => (IReadOnlyList<string>)[p.Key, p.Value.Workers.ToString(s_c), p.Value.Why]), [false, true, false]);
         page.Heading("All runs");
         page.Table(
             ["mode", "workers", "median ms", "min ms", "max ms", "speed-up", "efficiency"],
-            rows.Select(r => (IReadOnlyList<string>)[r.Mode, r.Workers.ToString(C), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", C) + "x", r.Efficiency.ToString("P0", C)]),
+            rows.Select(r => (IReadOnlyList<string>)[r.Mode, r.Workers.ToString(s_c), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", s_c) + "x", r.Efficiency.ToString("P0", s_c)]),
             [false, true, true, true, true, true, true]);
         if (report.Result.Startups.Count > 0)
         {
             page.Heading("Worker start-up");
             page.Table(
                 ["mode", "workers", "pool ready ms", "per worker, spawn to handshake ms", "vs bare start"],
-                report.Result.Startups.Select(s => (IReadOnlyList<string>)[s.Mode, s.Workers.ToString(C), s.PoolMs.ToString("0", C), s.MeanWorkerReadyMs.ToString("0", C), (s.MeanWorkerReadyMs / report.BareStartMs).ToString("0.0", C) + "x"]),
+                report.Result.Startups.Select(s => (IReadOnlyList<string>)[s.Mode, s.Workers.ToString(s_c), s.PoolMs.ToString("0", s_c), s.MeanWorkerReadyMs.ToString("0", s_c), (s.MeanWorkerReadyMs / report.BareStartMs).ToString("0.0", s_c) + "x"]),
                 [false, true, true, true, true]);
-            page.Paragraph(string.Create(C, $"Bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5), the plain .NET start-up it is compared with."));
+            page.Paragraph(string.Create(s_c, $"Bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5), the plain .NET start-up it is compared with."));
         }
         page.Save(path);
     }
@@ -127,10 +127,10 @@ internal static class TuneReportWriter
     {
         foreach (var s in report.Result.Startups)
         {
-            yield return string.Create(C, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / report.BareStartMs:0.0}x the bare start)");
+            yield return string.Create(s_c, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / report.BareStartMs:0.0}x the bare start)");
         }
-        yield return string.Create(C, $"bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5)");
+        yield return string.Create(s_c, $"bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5)");
     }
 
-    private static string Ms(double seconds) => (seconds * 1e3).ToString("0.00", C);
+    private static string Ms(double seconds) => (seconds * 1e3).ToString("0.00", s_c);
 }

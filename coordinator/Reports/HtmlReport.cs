@@ -10,8 +10,8 @@ namespace ProcessFarm.Coordinator.Reports;
 /// </summary>
 internal sealed class HtmlReport
 {
-    private static readonly CultureInfo C = CultureInfo.InvariantCulture;
-    private static readonly string[] Palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
+    private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
+    private static readonly string[] s_palette = ["#1f77b4", "#d62728", "#2ca02c", "#9467bd", "#ff7f0e", "#8c564b"];
     private readonly StringBuilder _body = new();
     private readonly string _title;
 
@@ -65,29 +65,29 @@ internal sealed class HtmlReport
         var x = new Axis(all.Min(p => p.X), all.Max(p => p.X), logX, 60, 700, minXStep);
         var y = new Axis(logY ? all.Min(p => p.Y) : 0, all.Max(p => p.Y), logY, 330, 30);
         var svg = new StringBuilder();
-        svg.Append(C, $"<figure><figcaption>{WebUtility.HtmlEncode(title)}</figcaption><svg viewBox=\"0 0 860 390\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(title)}\">");
+        svg.Append(s_c, $"<figure><figcaption>{WebUtility.HtmlEncode(title)}</figcaption><svg viewBox=\"0 0 860 390\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(title)}\">");
         Grid(svg, x, y, formatX, formatY, xLabel, yLabel);
         var lines = reference is null ? series : [.. series, reference];
         for (int i = 0; i < lines.Count; i++)
         {
             var s = lines[i];
-            string color = ReferenceEquals(s, reference) ? "#999" : Palette[i % Palette.Length];
+            string color = ReferenceEquals(s, reference) ? "#999" : s_palette[i % s_palette.Length];
             var points = s.Points.Where(p => (!logX || p.X > 0) && (!logY || p.Y > 0)).OrderBy(p => p.X).ToList();
             if (points.Count == 0)
             {
                 continue;
             }
-            svg.Append(C, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{(ReferenceEquals(s, reference) ? " stroke-dasharray=\"5 4\"" : string.Empty)} points=\"");
+            svg.Append(s_c, $"<polyline fill=\"none\" stroke=\"{color}\" stroke-width=\"2\"{(ReferenceEquals(s, reference) ? " stroke-dasharray=\"5 4\"" : string.Empty)} points=\"");
             foreach (var p in points)
             {
-                svg.Append(C, $"{x.Map(p.X):0.0},{y.Map(p.Y):0.0} ");
+                svg.Append(s_c, $"{x.Map(p.X):0.0},{y.Map(p.Y):0.0} ");
             }
             svg.Append("\"/>");
             foreach (var p in points)
             {
-                svg.Append(C, $"<circle cx=\"{x.Map(p.X):0.0}\" cy=\"{y.Map(p.Y):0.0}\" r=\"3\" fill=\"{color}\"><title>{WebUtility.HtmlEncode(s.Name)}: {WebUtility.HtmlEncode(formatX(p.X))}, {WebUtility.HtmlEncode(formatY(p.Y))}</title></circle>");
+                svg.Append(s_c, $"<circle cx=\"{x.Map(p.X):0.0}\" cy=\"{y.Map(p.Y):0.0}\" r=\"3\" fill=\"{color}\"><title>{WebUtility.HtmlEncode(s.Name)}: {WebUtility.HtmlEncode(formatX(p.X))}, {WebUtility.HtmlEncode(formatY(p.Y))}</title></circle>");
             }
-            svg.Append(C, $"<rect x=\"720\" y=\"{32 + (i * 20)}\" width=\"14\" height=\"4\" fill=\"{color}\"/><text x=\"740\" y=\"{38 + (i * 20)}\">{WebUtility.HtmlEncode(s.Name)}</text>");
+            svg.Append(s_c, $"<rect x=\"720\" y=\"{32 + (i * 20)}\" width=\"14\" height=\"4\" fill=\"{color}\"/><text x=\"740\" y=\"{38 + (i * 20)}\">{WebUtility.HtmlEncode(s.Name)}</text>");
         }
         svg.Append("</svg></figure>\n");
         _body.Append(svg);
@@ -100,12 +100,12 @@ internal sealed class HtmlReport
         double max = series.SelectMany(s => s.Values).DefaultIfEmpty(1).Max();
         var y = new Axis(0, max <= 0 ? 1 : max, log: false, 330, 30);
         var svg = new StringBuilder();
-        svg.Append(C, $"<figure><figcaption>{WebUtility.HtmlEncode(title)}</figcaption><svg viewBox=\"0 0 860 390\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(title)}\">");
+        svg.Append(s_c, $"<figure><figcaption>{WebUtility.HtmlEncode(title)}</figcaption><svg viewBox=\"0 0 860 390\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(title)}\">");
         foreach (double tick in y.Ticks())
         {
-            svg.Append(C, $"<line x1=\"60\" x2=\"700\" y1=\"{y.Map(tick):0.0}\" y2=\"{y.Map(tick):0.0}\" class=\"grid\"/><text x=\"54\" y=\"{y.Map(tick) + 4:0.0}\" text-anchor=\"end\">{WebUtility.HtmlEncode(format(tick))}</text>");
+            svg.Append(s_c, $"<line x1=\"60\" x2=\"700\" y1=\"{y.Map(tick):0.0}\" y2=\"{y.Map(tick):0.0}\" class=\"grid\"/><text x=\"54\" y=\"{y.Map(tick) + 4:0.0}\" text-anchor=\"end\">{WebUtility.HtmlEncode(format(tick))}</text>");
         }
-        svg.Append(C, $"<text transform=\"translate(14 180) rotate(-90)\" text-anchor=\"middle\">{WebUtility.HtmlEncode(yLabel)}</text>");
+        svg.Append(s_c, $"<text transform=\"translate(14 180) rotate(-90)\" text-anchor=\"middle\">{WebUtility.HtmlEncode(yLabel)}</text>");
         double groupWidth = 640.0 / Math.Max(1, categories.Count);
         double barWidth = groupWidth * 0.7 / Math.Max(1, series.Count);
         for (int c = 0; c < categories.Count; c++)
@@ -115,15 +115,15 @@ internal sealed class HtmlReport
             {
                 double value = series[s].Values[c];
                 double top = y.Map(value);
-                svg.Append(C, $"<rect x=\"{left + (s * barWidth):0.0}\" y=\"{top:0.0}\" width=\"{barWidth - 2:0.0}\" height=\"{330 - top:0.0}\" fill=\"{Palette[s % Palette.Length]}\"><title>{WebUtility.HtmlEncode(categories[c])} {WebUtility.HtmlEncode(series[s].Name)}: {WebUtility.HtmlEncode(format(value))}</title></rect>");
-                svg.Append(C, $"<text x=\"{left + (s * barWidth) + (barWidth / 2):0.0}\" y=\"{top - 4:0.0}\" text-anchor=\"middle\" class=\"small\">{WebUtility.HtmlEncode(format(value))}</text>");
+                svg.Append(s_c, $"<rect x=\"{left + (s * barWidth):0.0}\" y=\"{top:0.0}\" width=\"{barWidth - 2:0.0}\" height=\"{330 - top:0.0}\" fill=\"{s_palette[s % s_palette.Length]}\"><title>{WebUtility.HtmlEncode(categories[c])} {WebUtility.HtmlEncode(series[s].Name)}: {WebUtility.HtmlEncode(format(value))}</title></rect>");
+                svg.Append(s_c, $"<text x=\"{left + (s * barWidth) + (barWidth / 2):0.0}\" y=\"{top - 4:0.0}\" text-anchor=\"middle\" class=\"small\">{WebUtility.HtmlEncode(format(value))}</text>");
             }
-            svg.Append(C, $"<text x=\"{60 + (c * groupWidth) + (groupWidth / 2):0.0}\" y=\"350\" text-anchor=\"middle\">{WebUtility.HtmlEncode(categories[c])}</text>");
+            svg.Append(s_c, $"<text x=\"{60 + (c * groupWidth) + (groupWidth / 2):0.0}\" y=\"350\" text-anchor=\"middle\">{WebUtility.HtmlEncode(categories[c])}</text>");
         }
         svg.Append("<line x1=\"60\" x2=\"700\" y1=\"330\" y2=\"330\" class=\"axis\"/>");
         for (int s = 0; s < series.Count; s++)
         {
-            svg.Append(C, $"<rect x=\"720\" y=\"{32 + (s * 20)}\" width=\"14\" height=\"10\" fill=\"{Palette[s % Palette.Length]}\"/><text x=\"740\" y=\"{41 + (s * 20)}\">{WebUtility.HtmlEncode(series[s].Name)}</text>");
+            svg.Append(s_c, $"<rect x=\"720\" y=\"{32 + (s * 20)}\" width=\"14\" height=\"10\" fill=\"{s_palette[s % s_palette.Length]}\"/><text x=\"740\" y=\"{41 + (s * 20)}\">{WebUtility.HtmlEncode(series[s].Name)}</text>");
         }
         svg.Append("</svg></figure>\n");
         _body.Append(svg);
@@ -144,7 +144,7 @@ internal sealed class HtmlReport
         .grid{stroke:#e5e5e5}.axis{stroke:#888}
         </style></head><body>
         <h1>{{WebUtility.HtmlEncode(_title)}}</h1>
-        {{_body}}<p class=small>Generated by processfarm on {{DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", C)}} UTC; {{Environment.ProcessorCount}} usable cores.</p>
+        {{_body}}<p class=small>Generated by processfarm on {{DateTime.UtcNow.ToString("yyyy-MM-dd HH:mm", s_c)}} UTC; {{Environment.ProcessorCount}} usable cores.</p>
         </body></html>
         """;
 
@@ -155,15 +155,15 @@ internal sealed class HtmlReport
     {
         foreach (double tick in x.Ticks())
         {
-            svg.Append(C, $"<line x1=\"{x.Map(tick):0.0}\" x2=\"{x.Map(tick):0.0}\" y1=\"30\" y2=\"330\" class=\"grid\"/><text x=\"{x.Map(tick):0.0}\" y=\"346\" text-anchor=\"middle\">{WebUtility.HtmlEncode(formatX(tick))}</text>");
+            svg.Append(s_c, $"<line x1=\"{x.Map(tick):0.0}\" x2=\"{x.Map(tick):0.0}\" y1=\"30\" y2=\"330\" class=\"grid\"/><text x=\"{x.Map(tick):0.0}\" y=\"346\" text-anchor=\"middle\">{WebUtility.HtmlEncode(formatX(tick))}</text>");
         }
         foreach (double tick in y.Ticks())
         {
-            svg.Append(C, $"<line x1=\"60\" x2=\"700\" y1=\"{y.Map(tick):0.0}\" y2=\"{y.Map(tick):0.0}\" class=\"grid\"/><text x=\"54\" y=\"{y.Map(tick) + 4:0.0}\" text-anchor=\"end\">{WebUtility.HtmlEncode(formatY(tick))}</text>");
+            svg.Append(s_c, $"<line x1=\"60\" x2=\"700\" y1=\"{y.Map(tick):0.0}\" y2=\"{y.Map(tick):0.0}\" class=\"grid\"/><text x=\"54\" y=\"{y.Map(tick) + 4:0.0}\" text-anchor=\"end\">{WebUtility.HtmlEncode(formatY(tick))}</text>");
         }
         svg.Append("<line x1=\"60\" x2=\"700\" y1=\"330\" y2=\"330\" class=\"axis\"/><line x1=\"60\" x2=\"60\" y1=\"30\" y2=\"330\" class=\"axis\"/>");
-        svg.Append(C, $"<text x=\"380\" y=\"372\" text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text>");
-        svg.Append(C, $"<text transform=\"translate(14 180) rotate(-90)\" text-anchor=\"middle\">{WebUtility.HtmlEncode(yLabel)}</text>");
+        svg.Append(s_c, $"<text x=\"380\" y=\"372\" text-anchor=\"middle\">{WebUtility.HtmlEncode(xLabel)}</text>");
+        svg.Append(s_c, $"<text transform=\"translate(14 180) rotate(-90)\" text-anchor=\"middle\">{WebUtility.HtmlEncode(yLabel)}</text>");
     }
 
     /// <summary>A named line of (x, y) points.</summary>

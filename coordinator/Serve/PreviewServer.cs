@@ -96,7 +96,7 @@ internal sealed class PreviewServer : IAsyncDisposable
             }
             await next(context);
         });
-        _app.MapGet("/", () => Results.Content(Page.Value, "text/html; charset=utf-8"));
+        _app.MapGet("/", () => Results.Content(s_page.Value, "text/html; charset=utf-8"));
         _app.MapGet("/api/state", () => Results.Json(State(), s_json));
         // Typed as handlers returning IResult, so that the result is written (a bare RequestDelegate would drop it).
         _app.MapGet("/api/preview", (Func<HttpContext, Task<IResult>>)(context => RenderAsync(context, preview: true)));
@@ -314,7 +314,7 @@ internal sealed class PreviewServer : IAsyncDisposable
         return true;
     }
 
-    private static readonly Lazy<string> Page = new(() =>
+    private static readonly Lazy<string> s_page = new(() =>
     {
         using var stream = Assembly.GetExecutingAssembly().GetManifestResourceStream("ProcessFarm.Coordinator.Serve.index.html")
             ?? throw new InvalidOperationException("The page is not embedded in the assembly.");

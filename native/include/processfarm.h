@@ -2,7 +2,7 @@
  * processfarm.h - the one public header of libpfnative.
  *
  * A small, stable C ABI used by ProcessFarm.Shared through P/Invoke:
- *   - the exposure/gamma lookup table (LUT): build, apply (scalar, AVX2, AVX-512 BW, AVX-512 VBMI), strided;
+ *   - the exposure/gamma lookup table (LUT): build, apply (scalar, AVX2, AVX-512 BW, AVX-512 VBMI);
  *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA;
  *   - opening input files without blocking on FIFOs or devices.
  *
@@ -54,7 +54,7 @@ typedef enum pf_format
     PF_FORMAT_PNG = 2,
 } pf_format;
 
-/* What a decoder learned from a file header. Layout is pinned by a managed test: 16 bytes. */
+/* What a decoder learned from a file header. Layout is pinned by a managed test: 20 bytes. */
 typedef struct pf_image_info
 {
     int32_t width;    /* pixels, > 0 */
@@ -83,14 +83,6 @@ PF_EXPORT int32_t pf_lut_build(double ev, double gamma, uint8_t* lut);
  */
 PF_EXPORT int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst,
                                int64_t length);
-
-/*
- * In place on every stride-th byte: buffer[offset + k*stride] = lut[...] for every such index < length.
- * This is the per-channel form (offset = channel, stride = channels) the article's threads use.
- * Returns PF_OK, or PF_ERR_ARGUMENT for NULL pointers, negative length or offset, or stride < 1.
- */
-PF_EXPORT int32_t pf_lut_apply_strided(const uint8_t* lut, uint8_t* buffer, int64_t length, int64_t offset,
-                                       int64_t stride);
 
 /* Returns 1 when this CPU (and OS) can run the given kernel, else 0. PF_KERNEL_AUTO and SCALAR give 1. */
 PF_EXPORT int32_t pf_kernel_supported(int32_t kernel);

@@ -1,4 +1,4 @@
-/* LUT build, the scalar reference, the strided form and the run-time dispatch. */
+/* LUT build, the scalar reference and the run-time dispatch. */
 #include "processfarm.h"
 #include "pf_internal.h"
 
@@ -146,19 +146,6 @@ int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uin
         default:
             pf_lut_apply_scalar(lut, src, dst, length);
             break;
-    }
-    return PF_OK;
-}
-
-int32_t pf_lut_apply_strided(const uint8_t* lut, uint8_t* buffer, int64_t length, int64_t offset, int64_t stride)
-{
-    if (length < 0 || offset < 0 || stride < 1 || (length > 0 && (lut == NULL || buffer == NULL)))
-    {
-        return PF_ERR_ARGUMENT;
-    }
-    for (int64_t i = offset; i < length; i += stride)
-    {
-        buffer[i] = lut[buffer[i]];
     }
     return PF_OK;
 }

@@ -21,9 +21,6 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_apply")]
         internal static partial NativeStatus LutApply(LutKernel kernel, byte* lut, byte* src, byte* dst, long length);
 
-        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_apply_strided")]
-        internal static partial NativeStatus LutApplyStrided(byte* lut, byte* buffer, long length, long offset, long stride);
-
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_kernel_supported")]
         internal static partial int KernelSupported(LutKernel kernel);
 

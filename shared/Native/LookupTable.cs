@@ -73,18 +73,6 @@ public sealed unsafe class LookupTable
         }
     }
 
-    /// <summary>Maps every <paramref name="stride"/>-th byte from <paramref name="offset"/> on, in place.</summary>
-    public void ApplyStrided(Span<byte> buffer, int offset, int stride)
-    {
-        ArgumentOutOfRangeException.ThrowIfNegative(offset);
-        ArgumentOutOfRangeException.ThrowIfLessThan(stride, 1);
-        fixed (byte* lut = _table)
-        fixed (byte* data = buffer)
-        {
-            ThrowIfFailed(Interop.PfNative.LutApplyStrided(lut, data, buffer.Length, offset, stride), LutKernel.Scalar);
-        }
-    }
-
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static LutKernel ResolveKernel(LutKernel kernel) => kernel == LutKernel.Auto ? s_bestKernel : kernel;
 

@@ -1,31 +1,53 @@
 using System.Reflection;
 using System.Runtime.InteropServices;
+using NetArchTest.Rules;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Shared.Imaging;
 using Xunit;
 
 namespace ProcessFarm.Tests.Architecture;
 
-/// <summary>The arrows of DESIGN.md: coordinator -> shared &lt;- worker; shared -> native; only shared/Native touches native code.</summary>
+/// <summary>
+/// The arrows of DESIGN.md, inside the assemblies as well as between them: coordinator -> shared &lt;- worker;
+/// shared -> native, and only shared/Native touches native code; within shared the codec knows nothing else and the
+/// shared region knows no protocol; within the coordinator only the command line knows the command line.
+/// </summary>
 public class ArchitectureTests
 {
     private static readonly Assembly s_shared = typeof(PixelBuffer).Assembly;
     private static readonly Assembly s_coordinator = typeof(ExecutionMode).Assembly;
-
-    [Fact]
-    public void Shared_ReferencesNeitherExecutable()
-    {
-        var names = s_shared.GetReferencedAssemblies().Select(a => a.Name).ToList();
-        Assert.DoesNotContain("processfarm", names);
-        Assert.DoesNotContain("processfarm-worker", names);
-    }
+    private static readonly Assembly s_worker = Assembly.LoadFrom(Path.Combine(AppContext.BaseDirectory, "processfarm-worker.dll"));
 
     [Fact]
     public void Coordinator_DoesNotReferenceTheWorker() =>
         Assert.DoesNotContain("processfarm-worker", s_coordinator.GetReferencedAssemblies().Select(a => a.Name));
 
     [Fact]
-    public void Coordinator_DeclaresNoNativeImports() => Assert.Empty(NativeImports(s_coordinator));
+    public void MessagePackLayer_DependsOnNothingElseInShared() =>
+        AssertHolds(Types.InAssembly(s_shared).That().ResideInNamespace("ProcessFarm.Shared.MessagePack")
+            .ShouldNot().HaveDependencyOnAny(OtherSharedNamespaces("ProcessFarm.Shared.MessagePack")));
+
+    [Fact]
+    public void SharedMemory_DoesNotDependOnTheProtocol() =>
+        AssertHolds(Types.InAssembly(s_shared).That().ResideInNamespace("ProcessFarm.Shared.SharedMemory")
+            .ShouldNot().HaveDependencyOn("ProcessFarm.Shared.Protocol"));
+
+    [Fact]
+    public void OnlyTheCommandLine_KnowsTheCommandLine() =>
+        AssertHolds(Types.InAssembly(s_coordinator).That().DoNotResideInNamespace("ProcessFarm.Coordinator.Cli")
+            .And().DoNotHaveName("Program").And().DoNotHaveNameStartingWith("<")
+            .ShouldNot().HaveDependencyOn("ProcessFarm.Coordinator.Cli"));
+
+    [Fact]
+    public void WorkersAndExecution_DoNotKnowCommands() =>
+        AssertHolds(Types.InAssembly(s_coordinator).That().ResideInNamespace("ProcessFarm.Coordinator.Workers")
+            .Or().ResideInNamespace("ProcessFarm.Coordinator.Execution")
+            .ShouldNot().HaveDependencyOnAny("ProcessFarm.Coordinator.Cli", "ProcessFarm.Coordinator.Processing", "ProcessFarm.Coordinator.Serve", "ProcessFarm.Coordinator.Echo"));
+
+    [Fact]
+    public void OnlySharedNative_CallsNativeCode() =>
+        AssertHolds(Types.InAssembly(s_shared).That().DoNotResideInNamespace("ProcessFarm.Shared.Native")
+            .ShouldNot().HaveDependencyOn("ProcessFarm.Shared.Native.Interop"));
 
     [Fact]
     public void EveryNativeImport_LivesInSharedNative()
@@ -36,12 +58,28 @@ public class ArchitectureTests
     }
 
     [Fact]
+    public void NeitherProgram_DeclaresNativeImports()
+    {
+        Assert.Empty(NativeImports(s_coordinator));
+        Assert.Empty(NativeImports(s_worker));
+    }
+
+    [Fact]
     public void SharedMemoryHeader_IsPinnedAt64Bytes()
     {
         Assert.Equal(64, System.Runtime.CompilerServices.Unsafe.SizeOf<Shared.SharedMemory.RegionHeader>());
         Assert.Equal(16, Marshal.OffsetOf<Shared.SharedMemory.RegionHeader>(nameof(Shared.SharedMemory.RegionHeader.TotalBytes)).ToInt32());
         Assert.Equal(24, Marshal.OffsetOf<Shared.SharedMemory.RegionHeader>(nameof(Shared.SharedMemory.RegionHeader.DataOffset)).ToInt32());
         Assert.Equal(32, Marshal.OffsetOf<Shared.SharedMemory.RegionHeader>(nameof(Shared.SharedMemory.RegionHeader.DataBytes)).ToInt32());
+    }
+
+    private static string[] OtherSharedNamespaces(string except) =>
+        [.. s_shared.GetTypes().Select(t => t.Namespace).OfType<string>().Where(n => n.StartsWith("ProcessFarm.Shared.", StringComparison.Ordinal) && n != except).Distinct()];
+
+    private static void AssertHolds(ConditionList rule)
+    {
+        var result = rule.GetResult();
+        Assert.True(result.IsSuccessful, "breaks the rule: " + string.Join(", ", result.FailingTypeNames ?? []));
     }
 
     /// <summary>Methods with a P/Invoke behind them: the generated stubs of [LibraryImport] and any [DllImport].</summary>

@@ -49,17 +49,22 @@ public class LookupTableTests
     public void Create_InvalidParameters_Throws(double ev, double gamma) =>
         Assert.Throws<ArgumentOutOfRangeException>(() => LookupTable.Create(new LutParameters(ev, gamma)));
 
-    [Theory]
+    [SkippableTheory]
+    [MemberData(nameof(SimdKernels))]
+    public void Apply_UnsupportedKernel_IsRefused_NotAFault(LutKernel kernel)
+    {
+        Skip.If(LookupTable.IsSupported(kernel), $"this CPU has {kernel}: nothing to refuse");
+        var lut = LookupTable.Create(LutParameters.Identity);
+
+        Assert.Throws<PlatformNotSupportedException>(() => lut.Apply(new byte[64], new byte[64], kernel));
+        Assert.NotEqual(kernel, LookupTable.BestKernel);
+    }
+
+    [SkippableTheory]
     [MemberData(nameof(SimdKernels))]
     public void Apply_EverySupportedKernel_EqualsScalar_ForAllInputsAndParameters(LutKernel kernel)
     {
-        if (!LookupTable.IsSupported(kernel))
-        {
-            // This CPU lacks the instructions: the library must refuse rather than fault.
-            var lut = LookupTable.Create(LutParameters.Identity);
-            Assert.Throws<PlatformNotSupportedException>(() => lut.Apply(new byte[64], new byte[64], kernel));
-            return;
-        }
+        Skip.IfNot(LookupTable.IsSupported(kernel), $"this CPU lacks {kernel}: it is tested where it runs");
 
         // Every byte value, repeated in a pattern longer than any vector so each lane sees each value.
         byte[] input = new byte[256 * 9 + 13];
@@ -78,15 +83,11 @@ public class LookupTableTests
         }
     }
 
-    [Theory]
+    [SkippableTheory]
     [MemberData(nameof(SimdKernels))]
     public void Apply_EverySupportedKernel_EqualsScalar_ForLengthsAndUnalignedStarts(LutKernel kernel)
     {
-        if (!LookupTable.IsSupported(kernel))
-        {
-            Assert.False(LookupTable.BestKernel == kernel);
-            return;
-        }
+        Skip.IfNot(LookupTable.IsSupported(kernel), $"this CPU lacks {kernel}: it is tested where it runs");
         var lut = LookupTable.Create(new LutParameters(0.7, 1.9));
         var random = new Random(1234);
         byte[] source = new byte[1000 + 64];
@@ -118,21 +119,6 @@ public class LookupTableTests
             byte[] buffer = (byte[])original.Clone();
             lut.ApplyInPlace(buffer, kernel);
             Assert.Equal(expected, buffer);
-        }
-    }
-
-    [Fact]
-    public void ApplyStrided_TouchesOnlyOneChannel()
-    {
-        var lut = LookupTable.Create(new LutParameters(1, 1));
-        byte[] rgb = Enumerable.Range(0, 300).Select(i => (byte)(i % 120)).ToArray();
-        byte[] buffer = (byte[])rgb.Clone();
-
-        lut.ApplyStrided(buffer, offset: 1, stride: 3);
-
-        for (int i = 0; i < rgb.Length; i++)
-        {
-            Assert.Equal(i % 3 == 1 ? lut.Table[rgb[i]] : rgb[i], buffer[i]);
         }
     }
 

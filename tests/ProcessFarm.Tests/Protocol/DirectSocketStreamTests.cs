@@ -1,6 +1,5 @@
 using System.Net.Sockets;
 using ProcessFarm.Shared.Protocol;
-using ProcessFarm.Tests.SharedMemory;
 using Xunit;
 
 namespace ProcessFarm.Tests.Protocol;

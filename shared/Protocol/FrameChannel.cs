@@ -1,9 +1,9 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using ProcessFarm.Shared.Native;
-using ProcessFarm.Shared.Protocol;
+using ProcessFarm.Shared.SharedMemory;
 
-namespace ProcessFarm.Shared.SharedMemory;
+namespace ProcessFarm.Shared.Protocol;
 
 /// <summary>
 /// A worker connection's second path for small frames: two single-producer, single-consumer rings of frames in a

@@ -6,7 +6,7 @@ using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
 using Xunit;
 
-namespace ProcessFarm.Tests.SharedMemory;
+namespace ProcessFarm.Tests.Protocol;
 
 /// <summary>The two rings of a frame channel, both ends mapped in this process, and its park-and-wake handshake.</summary>
 public sealed class FrameChannelTests : IDisposable

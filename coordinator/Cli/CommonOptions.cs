@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
@@ -180,7 +181,7 @@ internal static class CommonOptions
     }
 
     /// <summary>The engine for a mode, from the parsed options.</summary>
-    public static IExecutionEngine CreateEngine(ExecutionMode mode, int workers, ParseResult parse, CoordinatorLog log) => mode switch
+    public static IExecutionEngine CreateEngine(ExecutionMode mode, int workers, ParseResult parse, ILogger log) => mode switch
     {
         ExecutionMode.Serial or ExecutionMode.Threads => new InProcessEngine(mode, workers),
         _ => WorkerEngine.Create(mode, workers, Supervision(parse), log, parse.GetValue(ShmDirectory)!),

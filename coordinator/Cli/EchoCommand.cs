@@ -2,8 +2,8 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using ProcessFarm.Coordinator.Echo;
-using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Coordinator.Reports;
+using ProcessFarm.Coordinator.Workers;
 
 namespace ProcessFarm.Coordinator.Cli;
 
@@ -83,7 +83,7 @@ internal static class EchoCommand
         string[] modes = modeName == "all" ? ["threads", "pipe", "shm"] : [modeName];
         string payloadName = parse.GetValue(s_payload)!;
         int repeat = parse.GetValue(s_repeat);
-        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
 
         var payloads = new List<Func<EchoPayload>>();
         if (payloadName is "complex" or "both")

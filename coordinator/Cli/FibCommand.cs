@@ -47,7 +47,7 @@ internal static class FibCommand
         int n = parse.GetValue(s_n);
         int copies = parse.GetValue(workersOption);
         string mode = parse.GetValue(s_mode)!;
-        var log = new CoordinatorLog(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
         var results = new List<FibResult>();
         if (mode is "serial" or "all")
         {

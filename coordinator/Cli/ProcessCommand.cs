@@ -107,7 +107,7 @@ internal static class ProcessCommand
             Stream: !parse.GetValue(s_noStream),
             StripRows: parse.GetValue(s_stripRows));
 
-        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
         await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
         var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
@@ -135,7 +135,7 @@ internal static class ProcessCommand
             parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files);
 
         var error = parse.InvocationConfiguration.Error;
-        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
         await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
         var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);

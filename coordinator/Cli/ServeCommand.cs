@@ -1,5 +1,5 @@
-using System.Net;
 using System.CommandLine;
+using System.Net;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Coordinator.Serve;
@@ -57,7 +57,7 @@ internal static class ServeCommand
     private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
-        var log = new CoordinatorLog(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
         string? path = parse.GetValue(s_image);
         long maxPixels = parse.GetValue(CommonOptions.MaxPixels);
         PixelBuffer image;

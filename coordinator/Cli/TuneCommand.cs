@@ -3,9 +3,9 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
+using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
-using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Cli;
 
@@ -64,7 +64,7 @@ internal static class TuneCommand
     {
         var error = parse.InvocationConfiguration.Error;
         string? reportPath = CommonOptions.CheckReportPath(parse);
-        var log = new CoordinatorLog(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
         int[] counts = parse.GetValue(s_workers) is { Length: > 0 } given ? given : [.. Enumerable.Range(1, parse.GetValue(s_maxWorkers))];
         var modes = parse.GetValue(s_modes)!;
         int repeat = parse.GetValue(s_repeat);

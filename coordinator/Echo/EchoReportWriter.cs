@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
-using Spectre.Console;
 using ProcessFarm.Coordinator.Reports;
+using Spectre.Console;
 
 namespace ProcessFarm.Coordinator.Echo;
 

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
@@ -31,7 +32,7 @@ internal sealed partial class EchoRunner : IAsyncDisposable
 
     public int Workers => _supervisor.TargetWorkers;
 
-    public static async Task<EchoRunner> StartAsync(int workers, SupervisorOptions options, string shmDirectory, CoordinatorLog log, CancellationToken cancellationToken)
+    public static async Task<EchoRunner> StartAsync(int workers, SupervisorOptions options, string shmDirectory, ILogger log, CancellationToken cancellationToken)
     {
         var supervisor = await WorkerSupervisor.StartAsync(workers, options, log, cancellationToken).ConfigureAwait(false);
         return new EchoRunner(supervisor, shmDirectory);

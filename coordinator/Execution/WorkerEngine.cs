@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 
@@ -12,12 +13,12 @@ internal sealed class WorkerEngine : IExecutionEngine
 {
     private readonly ITileTransport _transport;
     private readonly SupervisorOptions _options;
-    private readonly CoordinatorLog _log;
+    private readonly ILogger _log;
     private WorkerSupervisor? _supervisor;
     private Task? _starting;
     private int _preparedVersion = -1;
 
-    public WorkerEngine(ITileTransport transport, int workers, SupervisorOptions options, CoordinatorLog log)
+    public WorkerEngine(ITileTransport transport, int workers, SupervisorOptions options, ILogger log)
     {
         ArgumentNullException.ThrowIfNull(transport);
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
@@ -29,7 +30,7 @@ internal sealed class WorkerEngine : IExecutionEngine
     }
 
     /// <summary>The engine for <paramref name="mode"/> (pipe or shm).</summary>
-    public static WorkerEngine Create(ExecutionMode mode, int workers, SupervisorOptions options, CoordinatorLog log, string shmDirectory = Shared.SharedMemory.SharedRegion.DefaultDirectory) => mode switch
+    public static WorkerEngine Create(ExecutionMode mode, int workers, SupervisorOptions options, ILogger log, string shmDirectory = Shared.SharedMemory.SharedRegion.DefaultDirectory) => mode switch
     {
         ExecutionMode.Pipe => new WorkerEngine(new PipeTileTransport(), workers, options, log),
         ExecutionMode.Shm => new WorkerEngine(new ShmTileTransport(shmDirectory), workers, options, log),

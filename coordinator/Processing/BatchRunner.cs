@@ -1,11 +1,11 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
-using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Processing;
 

@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.MessagePack;
@@ -37,7 +38,7 @@ internal static class FibRunner
     /// <summary>How long one fib job may run: recursion up to fib(50) takes minutes, not the 30 s a tile may.</summary>
     public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);
 
-    public static async Task<FibResult> RunProcessesAsync(int n, int copies, SupervisorOptions options, CoordinatorLog log, CancellationToken cancellationToken)
+    public static async Task<FibResult> RunProcessesAsync(int n, int copies, SupervisorOptions options, ILogger log, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         // One job per worker at a time, so that N jobs on N workers run side by side.

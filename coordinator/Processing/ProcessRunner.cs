@@ -1,6 +1,6 @@
 using System.Diagnostics;
-using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 

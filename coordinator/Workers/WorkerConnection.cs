@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Pipes;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
 
@@ -29,14 +30,14 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     private readonly PipeWriter _output;
     private readonly FrameWriter _frames;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
-    private readonly CoordinatorLog _log;
+    private readonly ILogger _log;
     private readonly TaskCompletionSource<HelloMessage> _hello = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private readonly TaskCompletionSource _received = new(TaskCreationOptions.RunContinuationsAsynchronously);
     private IReplyHandler? _handler;
     private Thread? _receiving;
     private int _disposed;
 
-    public WorkerConnection(NamedPipeServerStream stream, CoordinatorLog log)
+    public WorkerConnection(NamedPipeServerStream stream, ILogger log)
     {
         _stream = stream;
         _log = log;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipes;
 using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
@@ -25,7 +26,7 @@ internal static class WorkerLauncher
     /// <see cref="SupervisorOptions.ReadyTimeout"/>; the message names the worker and says why.
     /// </exception>
     /// <exception cref="OperationCanceledException">Cancelled; the worker is killed.</exception>
-    public static async Task<WorkerConnection> LaunchAsync(uint workerId, string workerPath, byte[] secret, SupervisorOptions options, IReplyHandler handler, CoordinatorLog log, CancellationToken cancellationToken)
+    public static async Task<WorkerConnection> LaunchAsync(uint workerId, string workerPath, byte[] secret, SupervisorOptions options, IReplyHandler handler, ILogger log, CancellationToken cancellationToken)
     {
         using var listener = PipeListener.Create(options.PipeParentDirectory);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
@@ -120,7 +121,7 @@ internal static class WorkerLauncher
     /// The accept loop of one launch: every connection is handshaken on its own task with its own Hello deadline,
     /// while the loop goes on accepting; the first valid Hello wins.
     /// </summary>
-    private sealed class Accepting(PipeListener listener, byte[] secret, uint workerId, SupervisorOptions options, CoordinatorLog log, CancellationToken cancellationToken)
+    private sealed class Accepting(PipeListener listener, byte[] secret, uint workerId, SupervisorOptions options, ILogger log, CancellationToken cancellationToken)
     {
         private readonly TaskCompletionSource<WorkerConnection> _winner = new(TaskCreationOptions.RunContinuationsAsynchronously);
         private readonly TaskCompletionSource<WorkerProcess> _expected = new(TaskCreationOptions.RunContinuationsAsynchronously);

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging;
 
 namespace ProcessFarm.Coordinator.Workers;
 
@@ -9,12 +10,12 @@ namespace ProcessFarm.Coordinator.Workers;
 internal sealed class WorkerProcess : IDisposable
 {
     private readonly Process _process;
-    private readonly CoordinatorLog _log;
+    private readonly ILogger _log;
     private readonly Queue<string> _recentErrors = new();
     private volatile bool _silenced;
     private int _disposed;
 
-    private WorkerProcess(Process process, uint workerId, CoordinatorLog log, long startedTimestamp)
+    private WorkerProcess(Process process, uint workerId, ILogger log, long startedTimestamp)
     {
         _process = process;
         WorkerId = workerId;
@@ -72,19 +73,19 @@ internal sealed class WorkerProcess : IDisposable
 
     /// <summary>Starts a worker from the <see cref="SpawnThread"/> and hands it the secret on stdin.</summary>
     /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
-    public static Task<WorkerProcess> StartAsync(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log, IReadOnlyDictionary<string, string>? environment = null) =>
+    public static Task<WorkerProcess> StartAsync(string workerPath, string pipePath, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment = null) =>
         SpawnThread.RunAsync(() => Start(workerPath, pipePath, workerId, secret, log, environment));
 
     /// <summary>Starts a worker on the calling thread and hands it the secret on stdin (tests; see <see cref="StartAsync"/>).</summary>
     /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
-    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, CoordinatorLog log, IReadOnlyDictionary<string, string>? environment = null)
+    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment = null)
     {
         var info = CreateStartInfo(workerPath, pipePath, workerId);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;
         }
-        log.WorkerCommandLine(workerId, info);
+        log.WorkerCommandLine(workerId, info.FileName, string.Join(' ', info.ArgumentList), info.WorkingDirectory);
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
         long started = Stopwatch.GetTimestamp();
         try
@@ -119,6 +120,13 @@ internal sealed class WorkerProcess : IDisposable
     /// <returns>True when the worker exited on its own.</returns>
     public async Task<bool> WaitOrKillAsync(TimeSpan timeout)
     {
+        if (IsStopped)
+        {
+            // SIGSTOPped: it cannot exit on its own, so waiting for it would only delay the command's end.
+            ChildProcessTracker.Kill(_process);
+            await Exited;
+            return false;
+        }
         try
         {
             await Exited.WaitAsync(timeout);
@@ -134,6 +142,24 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     public void Kill() => ChildProcessTracker.Kill(_process);
+
+    /// <summary>Whether the process is stopped (SIGSTOP, or a debugger): state T or t in /proc/PID/stat.</summary>
+    private bool IsStopped
+    {
+        get
+        {
+            try
+            {
+                string stat = File.ReadAllText($"/proc/{ProcessId}/stat");
+                char state = stat[(stat.LastIndexOf(')') + 2)..][0];
+                return state is 'T' or 't';
+            }
+            catch (Exception e) when (e is IOException or UnauthorizedAccessException or ArgumentOutOfRangeException or InvalidOperationException)
+            {
+                return false; // gone already, or not readable: waiting decides
+            }
+        }
+    }
 
     /// <summary>
     /// Stops relaying what the worker writes from now on (it is still kept for <see cref="RecentErrors"/>): a worker

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Security.Cryptography;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
@@ -24,7 +25,7 @@ namespace ProcessFarm.Coordinator.Workers;
 internal sealed partial class WorkerSupervisor : IAsyncDisposable
 {
     private readonly SupervisorOptions _options;
-    private readonly CoordinatorLog _log;
+    private readonly ILogger _log;
     private readonly string _workerPath;
     private readonly byte[] _secret;
     private readonly int _target;
@@ -41,7 +42,7 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
     private uint _nextWorkerId;
     private int _disposed;
 
-    private WorkerSupervisor(int workers, SupervisorOptions options, CoordinatorLog log, string workerPath)
+    private WorkerSupervisor(int workers, SupervisorOptions options, ILogger log, string workerPath)
     {
         _target = workers;
         _options = options;
@@ -77,7 +78,7 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
     /// </summary>
     /// <exception cref="WorkerFailedException">The executable is missing, or workers keep failing to start.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; every worker started so far is stopped.</exception>
-    public static async Task<WorkerSupervisor> StartAsync(int workers, SupervisorOptions options, CoordinatorLog log, CancellationToken cancellationToken)
+    public static async Task<WorkerSupervisor> StartAsync(int workers, SupervisorOptions options, ILogger log, CancellationToken cancellationToken)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(workers, 1);
         ArgumentNullException.ThrowIfNull(options);

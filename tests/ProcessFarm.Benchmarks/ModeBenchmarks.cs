@@ -1,4 +1,5 @@
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
@@ -30,7 +31,7 @@ public class ModeBenchmarks
     {
         var mode = ExecutionModes.Parse(Mode);
         _engine = mode is ExecutionMode.Pipe or ExecutionMode.Shm
-            ? WorkerEngine.Create(mode, Workers, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent)
+            ? WorkerEngine.Create(mode, Workers, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, NullLogger.Instance)
             : new InProcessEngine(mode, Workers);
         _engine.StartAsync(CancellationToken.None).GetAwaiter().GetResult();
         _image = _engine.CreateImage(SampleImage.DefaultGeometry);

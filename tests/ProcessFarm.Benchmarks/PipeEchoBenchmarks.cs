@@ -1,5 +1,6 @@
 using System.Buffers;
 using BenchmarkDotNet.Attributes;
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 
@@ -24,7 +25,7 @@ public class PipeEchoBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _supervisor = WorkerSupervisor.StartAsync(1, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent, CancellationToken.None).GetAwaiter().GetResult();
+        _supervisor = WorkerSupervisor.StartAsync(1, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, NullLogger.Instance, CancellationToken.None).GetAwaiter().GetResult();
         _payload = new byte[PayloadBytes];
         _received = new byte[PayloadBytes];
         new Random(1).NextBytes(_payload);

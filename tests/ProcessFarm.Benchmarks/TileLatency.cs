@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
@@ -17,7 +18,7 @@ internal static class TileLatency
 
     public static async Task RunAsync(int roundTrips)
     {
-        await using var supervisor = await WorkerSupervisor.StartAsync(1, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, CoordinatorLog.Silent, CancellationToken.None);
+        await using var supervisor = await WorkerSupervisor.StartAsync(1, new SupervisorOptions { WorkerPath = BenchmarkPaths.Worker }, NullLogger.Instance, CancellationToken.None);
         var worker = supervisor.Workers[0];
         using var region = SharedRegion.Create(SharedRegion.DefaultDirectory, 4096);
         await AttachJob.AttachAsync(supervisor, worker, region, SharedRegion.DefaultDirectory, CancellationToken.None);

@@ -1,3 +1,5 @@
+using Microsoft.Extensions.Logging.Abstractions;
+using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
@@ -53,7 +55,7 @@ public class FaultRecoveryTests
             JobTimeout = TimeSpan.FromMilliseconds(500),
             MaxRestarts = maxRestarts,
         },
-        Environment.GetEnvironmentVariable("PF_DEBUG") == "1" ? new CoordinatorLog(Console.Error, verbose: true) : CoordinatorLog.Silent);
+        Environment.GetEnvironmentVariable("PF_DEBUG") == "1" ? LineLogger.For(Console.Error, verbose: true) : NullLogger.Instance);
 
     private static async Task<(byte[] Pixels, EngineRunStats Stats)> RunAsync(IExecutionEngine engine)
     {

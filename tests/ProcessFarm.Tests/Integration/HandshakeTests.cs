@@ -1,6 +1,8 @@
 using System.Buffers;
 using System.IO.Pipelines;
 using System.IO.Pipes;
+using Microsoft.Extensions.Logging.Abstractions;
+using ProcessFarm.Coordinator.Cli;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 using Xunit;
@@ -45,7 +47,7 @@ public class HandshakeTests
             },
         };
 
-        await using (var supervisor = await WorkerSupervisor.StartAsync(1, options, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout())
+        await using (var supervisor = await WorkerSupervisor.StartAsync(1, options, NullLogger.Instance, TestHelpers.TimeoutToken()).DefaultTimeout())
         {
             Assert.Single(supervisor.Workers);
         }
@@ -73,7 +75,7 @@ public class HandshakeTests
         };
         var started = System.Diagnostics.Stopwatch.StartNew();
 
-        await using (var supervisor = await WorkerSupervisor.StartAsync(1, options, new CoordinatorLog(log, verbose: false), TestHelpers.TimeoutToken()).DefaultTimeout())
+        await using (var supervisor = await WorkerSupervisor.StartAsync(1, options, LineLogger.For(log, verbose: false), TestHelpers.TimeoutToken()).DefaultTimeout())
         {
             Assert.Single(supervisor.Workers);
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the worker joined after {started.Elapsed.TotalSeconds:0.0} s");
@@ -92,9 +94,9 @@ public class HandshakeTests
         string worker = WorkerLocator.Find(null, out _)!;
         using var listener = PipeListener.Create();
         var server = listener.CreateServer();
-        using var process = WorkerProcess.Start(worker, listener.PipePath, 0, new byte[ProtocolLimits.SecretBytes], CoordinatorLog.Silent);
+        using var process = WorkerProcess.Start(worker, listener.PipePath, 0, new byte[ProtocolLimits.SecretBytes], NullLogger.Instance);
         await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
-        await using var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
+        await using var connection = new WorkerConnection(server, NullLogger.Instance) { Process = process };
         var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
 
         var refusal = WorkerLauncher.Validate(hello, Enumerable.Repeat((byte)7, ProtocolLimits.SecretBytes).ToArray(), 0, process.ProcessId, process.ProcessId);
@@ -114,9 +116,9 @@ public class HandshakeTests
         using var listener = PipeListener.Create();
         var server = listener.CreateServer();
         byte[] secret = new byte[ProtocolLimits.SecretBytes];
-        using var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, CoordinatorLog.Silent);
+        using var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, NullLogger.Instance);
         await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
-        await using var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
+        await using var connection = new WorkerConnection(server, NullLogger.Instance) { Process = process };
         await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
 
         await connection.SendAsync(answer, static (frames, a) => frames.Output.Write(a));

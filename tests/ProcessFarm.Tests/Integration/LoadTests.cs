@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Collections;
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 using Xunit;
@@ -21,7 +22,7 @@ public class LoadTests
     [Fact]
     public async Task MillionSmallJobs_NoneLostOrDuplicated_MemoryFlat()
     {
-        await using var supervisor = await WorkerSupervisor.StartAsync(2, new SupervisorOptions { InFlight = 32 }, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
+        await using var supervisor = await WorkerSupervisor.StartAsync(2, new SupervisorOptions { InFlight = 32 }, NullLogger.Instance, TestHelpers.TimeoutToken()).DefaultTimeout();
         var counts = new Counts(Jobs);
         var timeout = TestHelpers.TimeoutToken(); // one for the run: a token per wave would itself grow the heap
         for (int first = 0; first < Jobs; first += Wave)

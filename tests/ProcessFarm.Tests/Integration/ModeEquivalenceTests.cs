@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
@@ -72,7 +73,7 @@ public class ModeEquivalenceTests
 
     internal static IExecutionEngine Create(ExecutionMode mode, int workers) => mode switch
     {
-        ExecutionMode.Pipe or ExecutionMode.Shm => WorkerEngine.Create(mode, workers, SupervisorOptions.Default, CoordinatorLog.Silent),
+        ExecutionMode.Pipe or ExecutionMode.Shm => WorkerEngine.Create(mode, workers, SupervisorOptions.Default, NullLogger.Instance),
         _ => new InProcessEngine(mode, workers),
     };
 

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Threading.Channels;
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 
@@ -30,9 +31,9 @@ internal sealed class RawWorker : IAsyncDisposable, IReplyHandler
         string worker = WorkerLocator.Find(null, out _) ?? throw new InvalidOperationException("processfarm-worker not built");
         using var listener = PipeListener.Create();
         var server = listener.CreateServer();
-        var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, CoordinatorLog.Silent);
+        var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, NullLogger.Instance);
         await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
-        var connection = new WorkerConnection(server, CoordinatorLog.Silent) { Process = process };
+        var connection = new WorkerConnection(server, NullLogger.Instance) { Process = process };
         var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
         if (!hello.Secret.AsSpan().SequenceEqual(secret) || hello.ProcessId != process.ProcessId)
         {

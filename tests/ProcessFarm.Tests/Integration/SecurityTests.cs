@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
@@ -57,7 +58,7 @@ public class SecurityTests
     public async Task Secret_IsNeitherOnTheCommandLineNorInTheEnvironment()
     {
         byte[] secret = Enumerable.Range(100, ProtocolLimits.SecretBytes).Select(i => (byte)i).ToArray();
-        await using var supervisor = await WorkerSupervisor.StartAsync(1, new SupervisorOptions { Secret = secret }, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
+        await using var supervisor = await WorkerSupervisor.StartAsync(1, new SupervisorOptions { Secret = secret }, NullLogger.Instance, TestHelpers.TimeoutToken()).DefaultTimeout();
         int pid = supervisor.Workers[0].Hello!.ProcessId;
         string hex = Convert.ToHexString(secret);
 

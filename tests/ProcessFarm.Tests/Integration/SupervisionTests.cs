@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
@@ -95,7 +96,7 @@ public class SupervisionTests
         // A generous ready timeout: a start failure must be seen when the process exits, not when the wait ends.
         var options = Options("*:crash:start", maxRestarts: 2) with { ReadyTimeout = TimeSpan.FromMinutes(5) };
 
-        var error = await Assert.ThrowsAsync<WorkerFailedException>(() => WorkerSupervisor.StartAsync(2, options, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout());
+        var error = await Assert.ThrowsAsync<WorkerFailedException>(() => WorkerSupervisor.StartAsync(2, options, NullLogger.Instance, TestHelpers.TimeoutToken()).DefaultTimeout());
 
         Assert.Contains("exited with code 137 before it was ready", error.Message, StringComparison.Ordinal);
         Assert.Contains("giving up after 2 replacements", error.Message, StringComparison.Ordinal);
@@ -121,7 +122,7 @@ public class SupervisionTests
     [Fact]
     public async Task JobIds_AreNeverReused_AcrossSetsOnTheSameWorkers()
     {
-        await using var supervisor = await WorkerSupervisor.StartAsync(2, SupervisorOptions.Default, CoordinatorLog.Silent, TestHelpers.TimeoutToken()).DefaultTimeout();
+        await using var supervisor = await WorkerSupervisor.StartAsync(2, SupervisorOptions.Default, NullLogger.Instance, TestHelpers.TimeoutToken()).DefaultTimeout();
         var ids = new List<ulong>();
         for (int round = 0; round < 5; round++)
         {
@@ -180,7 +181,7 @@ public class SupervisionTests
     }
 
     private static WorkerEngine Create(string mode, string? fault, int maxRestarts = 3, TimeSpan? jobTimeout = null) =>
-        WorkerEngine.Create(ExecutionModes.Parse(mode), 2, Options(fault, maxRestarts) with { JobTimeout = jobTimeout ?? TimeSpan.FromSeconds(5) }, CoordinatorLog.Silent);
+        WorkerEngine.Create(ExecutionModes.Parse(mode), 2, Options(fault, maxRestarts) with { JobTimeout = jobTimeout ?? TimeSpan.FromSeconds(5) }, NullLogger.Instance);
 
     private static SupervisorOptions Options(string? fault, int maxRestarts) => new()
     {

@@ -3,7 +3,6 @@ using System.CommandLine.Parsing;
 using System.Globalization;
 using ProcessFarm.Coordinator.Echo;
 using ProcessFarm.Coordinator.Reports;
-using ProcessFarm.Coordinator.Workers;
 
 namespace ProcessFarm.Coordinator.Cli;
 

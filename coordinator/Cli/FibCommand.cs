@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ProcessFarm.Coordinator.Processing;
-using ProcessFarm.Coordinator.Workers;
 
 namespace ProcessFarm.Coordinator.Cli;
 

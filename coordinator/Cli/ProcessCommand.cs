@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
-using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 
 namespace ProcessFarm.Coordinator.Cli;

@@ -1,9 +1,7 @@
 using System.CommandLine;
 using System.Net;
 using ProcessFarm.Coordinator.Execution;
-using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Coordinator.Serve;
-using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 
 namespace ProcessFarm.Coordinator.Cli;

@@ -33,6 +33,3 @@ internal sealed record EchoMeasurement(string Mode, string Payload, long Bytes, 
         return sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
     }
 }
-
-/// <summary>Small-message latency of one mode.</summary>
-internal sealed record LatencyMeasurement(string Mode, int PayloadBytes, int RoundTrips, double P50Us, double P99Us);

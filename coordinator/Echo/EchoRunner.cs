@@ -1,10 +1,7 @@
 using System.Diagnostics;
-using System.Numerics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Workers;
-using ProcessFarm.Shared.MessagePack;
-using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Echo;

@@ -1,11 +1,5 @@
 namespace ProcessFarm.Coordinator.Execution;
 
-/// <summary>One unit of work by index, run on <see cref="DedicatedThreads"/>.</summary>
-internal interface IIndexedWork
-{
-    void Invoke(int index);
-}
-
 /// <summary>
 /// Runs work for the indices 0..count-1 on exactly min(threads, count) dedicated threads, the calling thread being
 /// one of them, each taking the next index from a shared counter; one thread means a plain loop on the caller's

@@ -15,20 +15,3 @@ internal enum ExecutionMode
     /// <summary>Tiles in a memory region N worker processes map; only descriptors travel on the pipes.</summary>
     Shm,
 }
-
-/// <summary>Names of modes as users type them.</summary>
-internal static class ExecutionModes
-{
-    public static readonly string[] Names = ["serial", "threads", "pipe", "shm"];
-
-    public static ExecutionMode Parse(string name) => name switch
-    {
-        "serial" => ExecutionMode.Serial,
-        "threads" => ExecutionMode.Threads,
-        "pipe" => ExecutionMode.Pipe,
-        "shm" => ExecutionMode.Shm,
-        _ => throw new ArgumentOutOfRangeException(nameof(name), name, "unknown mode"),
-    };
-
-    public static string Name(this ExecutionMode mode) => Names[(int)mode];
-}

@@ -1,4 +1,3 @@
-using System.Collections.Concurrent;
 using System.Diagnostics;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Reports;
@@ -8,19 +7,6 @@ using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
 namespace ProcessFarm.Coordinator.Processing;
-
-/// <summary>How a batch spreads its files over the mode's threads or workers.</summary>
-internal enum BatchStrategy
-{
-    /// <summary>
-    /// Whole files: each thread or worker decodes, processes and encodes its own file. In pipe and shm modes only
-    /// the paths travel (the article's "send the data's location instead of the data").
-    /// </summary>
-    Files,
-
-    /// <summary>One file after another, each streamed strip by strip through the mode, as a single <c>process</c> would.</summary>
-    Strips,
-}
 
 /// <summary><c>process INPUT... -o OUTDIR</c>: many files, per-file errors reported and skipped.</summary>
 internal sealed class BatchRunner
@@ -213,34 +199,4 @@ internal sealed class BatchRunner
         /// <summary>Since the file went to its (last) worker.</summary>
         private double Elapsed => Stopwatch.GetElapsedTime(AssignedTimestamp).TotalMilliseconds;
     }
-}
-
-/// <summary>A validated batch: every input paired with its output path.</summary>
-internal sealed record BatchRequest(
-    IReadOnlyList<(string Input, string Output)> Files,
-    string OutputDirectory,
-    LutParameters Parameters,
-    int Quality,
-    long MaxPixels,
-    BatchStrategy Strategy);
-
-/// <summary>One file of a batch.</summary>
-internal sealed record BatchFileResult(string Input, string Output, bool Ok, string? Error, int Width, int Height, double Ms)
-{
-    public static BatchFileResult Succeeded(string input, string output, int width, int height, double ms) => new(input, output, true, null, width, height, ms);
-
-    public static BatchFileResult Failed(string input, string output, string error, double ms) => new(input, output, false, error, 0, 0, ms);
-}
-
-/// <summary>What a batch did.</summary>
-internal sealed record BatchReport(string Mode, int Workers, BatchStrategy Strategy, string OutputDirectory, IReadOnlyList<BatchFileResult> Files, double WallMs, double WorkerStartMs)
-{
-    /// <summary>What the workers went through (null for in-process modes).</summary>
-    public Workers.SupervisorStats? Faults { get; init; }
-
-    public int Succeeded => Files.Count(f => f.Ok);
-
-    public int Failed => Files.Count - Succeeded;
-
-    public double Megapixels => Files.Where(f => f.Ok).Sum(f => (double)f.Width * f.Height) / 1e6;
 }

@@ -1,13 +1,9 @@
 using System.Globalization;
 using System.Text.Json;
 using ProcessFarm.Coordinator.Reports;
-using ProcessFarm.Shared.Imaging;
 using Spectre.Console;
 
 namespace ProcessFarm.Coordinator.Processing;
-
-/// <summary>A finished tune: what ran on what, the rows, and the bare worker start to compare start-up with.</summary>
-internal sealed record TuneReport(string Input, ImageGeometry Geometry, int Repeat, TuneResult Result, double BareStartMs);
 
 /// <summary>Prints a <see cref="TuneReport"/> as a table, JSON, CSV, Markdown, or a self-contained HTML page.</summary>
 internal static class TuneReportWriter

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
-using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 
 namespace ProcessFarm.Coordinator.Processing;
@@ -98,16 +97,3 @@ internal static class TuneRunner
         return samples[runs / 2];
     }
 }
-
-/// <summary>One mode and worker count.</summary>
-internal sealed record TuneRow(string Mode, int Workers, double MedianSeconds, double MinSeconds, double MaxSeconds, double SpreadSeconds)
-{
-    public double Speedup { get; init; }
-
-    public double Efficiency { get; init; }
-}
-
-/// <summary>Worker start-up of one pool: all of it, and per worker from spawn to handshake.</summary>
-internal sealed record TuneStartup(string Mode, int Workers, double PoolMs, double MeanWorkerReadyMs);
-
-internal sealed record TuneResult(IReadOnlyList<TuneRow> Rows, IReadOnlyDictionary<string, (int Workers, string Why)> Recommended, IReadOnlyList<TuneStartup> Startups);

@@ -2,7 +2,6 @@ using System.Buffers;
 using System.IO.Pipelines;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
-using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Workers;
 

@@ -1,10 +1,8 @@
-using System.Buffers;
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Pipes;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Shared.Protocol;
-using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Workers;
 

@@ -1,6 +1,5 @@
 using System.IO.MemoryMappedFiles;
 using System.Runtime.CompilerServices;
-using Microsoft.Win32.SafeHandles;
 
 namespace ProcessFarm.Shared.SharedMemory;
 

@@ -1,4 +1,3 @@
-
 namespace ProcessFarm.Tests.Integration;
 
 /// <summary>Finds live processes by an environment entry they inherited, orphaned or not (zombies do not count).</summary>

@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;

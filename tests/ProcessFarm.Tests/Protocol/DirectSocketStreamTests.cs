@@ -1,4 +1,3 @@
-using System.Net.Sockets;
 using ProcessFarm.Shared.Protocol;
 using Xunit;
 

@@ -1,0 +1,6 @@
+using ProcessFarm.Shared.Imaging;
+
+namespace ProcessFarm.Coordinator.Processing;
+
+/// <summary>A finished tune: what ran on what, the rows, and the bare worker start to compare start-up with.</summary>
+internal sealed record TuneReport(string Input, ImageGeometry Geometry, int Repeat, TuneResult Result, double BareStartMs);

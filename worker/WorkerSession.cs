@@ -1,9 +1,7 @@
 using System.Buffers;
-using System.Diagnostics;
 using System.IO.Pipelines;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
-using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Worker;
 
@@ -14,7 +12,7 @@ namespace ProcessFarm.Worker;
 /// <see cref="DirectSocketStream"/>, whose reads and writes complete on the calling thread, so the session is
 /// plain synchronous code over System.IO.Pipelines (no async state machines to compile at start-up either).
 /// </summary>
-internal sealed class WorkerSession : IDisposable
+internal sealed partial class WorkerSession : IDisposable
 {
     private const int FlushThresholdBytes = 1 << 20;
     private static readonly OperationCanceledException s_closed = new("the session is over");
@@ -71,75 +69,6 @@ internal sealed class WorkerSession : IDisposable
         catch (IOException)
         {
             return ExitCode.Success; // the coordinator went away: nothing left to serve
-        }
-    }
-
-    private ExitCode Handshake()
-    {
-        _frames.WriteHello(new HelloMessage(ProtocolLimits.Version, _workerId, Environment.ProcessId, _secret, LookupTable.BestKernel.ToString()));
-        PipeTransport.FlushBlocking(_output);
-
-        _socket.ReadTimeout = HandshakeTimeoutMs;
-        try
-        {
-            return ReadHandshakeReply();
-        }
-        catch (TimeoutException)
-        {
-            _log.Error("the coordinator did not answer the handshake in time");
-            return ExitCode.HandshakeRefused;
-        }
-        catch (ProtocolException e)
-        {
-            _log.Error($"the coordinator's answer to Hello is not a valid frame: {e.Message}");
-            return ExitCode.HandshakeRefused;
-        }
-        finally
-        {
-            _socket.ReadTimeout = Timeout.Infinite;
-        }
-    }
-
-    private ExitCode ReadHandshakeReply()
-    {
-        while (true)
-        {
-            var read = PipeTransport.ReadBlocking(_input);
-            var buffer = read.Buffer;
-            if (FrameReader.TryReadFrame(ref buffer, out var body))
-            {
-                var outcome = CheckHandshakeReply(body);
-                _input.AdvanceTo(buffer.Start);
-                return outcome;
-            }
-            if (read.IsCompleted)
-            {
-                _log.Error("the coordinator closed the pipe during the handshake");
-                return ExitCode.HandshakeRefused;
-            }
-            _input.AdvanceTo(buffer.Start, buffer.End);
-        }
-    }
-
-    private ExitCode CheckHandshakeReply(ReadOnlySequence<byte> body)
-    {
-        switch (FrameReader.ReadType(body))
-        {
-            case MessageType.Welcome:
-                uint version = FrameReader.ReadWelcome(body);
-                if (version == ProtocolLimits.Version)
-                {
-                    return ExitCode.Success;
-                }
-                _log.Error($"the coordinator speaks protocol {version}, this worker {ProtocolLimits.Version}");
-                return ExitCode.HandshakeRefused;
-            case MessageType.Error:
-                var error = FrameReader.ReadError(body);
-                _log.Error($"handshake refused: {error.Code}: {error.Message}");
-                return ExitCode.HandshakeRefused;
-            default:
-                _log.Error("the coordinator answered the handshake with an unexpected message");
-                return ExitCode.HandshakeRefused;
         }
     }
 
@@ -206,38 +135,6 @@ internal sealed class WorkerSession : IDisposable
         }
     }
 
-    /// <summary>
-    /// Answers every frame waiting in the channel; each reply goes back through the channel (or the socket when
-    /// it does not fit a slot or the ring is full), and a parked coordinator gets a Wake on the socket.
-    /// </summary>
-    private void ServeChannel(FrameChannel channel)
-    {
-        bool wake = false;
-        bool spilled = false;
-        while (channel.TryTakeFrame(_slot, out var body))
-        {
-            _channelReply.ResetWrittenCount();
-            Handle(body, _channelFrames);
-            if (channel.TryPublish(_channelReply.WrittenSpan))
-            {
-                wake = wake || channel.PeerParked;
-            }
-            else
-            {
-                _output.Write(_channelReply.WrittenSpan);
-                spilled = true;
-            }
-        }
-        if (wake)
-        {
-            _frames.WriteWake();
-        }
-        if (wake || spilled)
-        {
-            PipeTransport.FlushBlocking(_output);
-        }
-    }
-
     /// <summary>A large reply payload goes from where it lies (the receive buffer, the re-encoding) to the socket.</summary>
     private void WriteDirect(ReadOnlySpan<byte> payload)
     {
@@ -286,23 +183,6 @@ internal sealed class WorkerSession : IDisposable
             replies.WriteError(new ErrorMessage(TryGetJobId(body), e.Code, e.Message));
             return true;
         }
-    }
-
-    private void OpenChannel(AttachRequest request, FrameWriter replies)
-    {
-        long started = Stopwatch.GetTimestamp();
-        FrameChannel channel;
-        try
-        {
-            channel = FrameChannel.Open(request.Path, request.Size);
-        }
-        catch (SharedMemoryException e)
-        {
-            throw new ProtocolException(ErrorCode.RegionInvalid, e.Message, e);
-        }
-        _channel?.Dispose();
-        _channel = channel;
-        replies.WriteResult(request.JobId, new WorkerTimings(0, (long)Stopwatch.GetElapsedTime(started).TotalNanoseconds));
     }
 
     private static ulong? TryGetJobId(ReadOnlySequence<byte> body)

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using ProcessFarm.Shared.Protocol;
 
 namespace ProcessFarm.Coordinator.Workers;
 
@@ -7,9 +6,6 @@ namespace ProcessFarm.Coordinator.Workers;
 internal sealed partial class WorkerSupervisor
 {
     private long _nextJobId;
-    private Func<WorkerConnection, CancellationToken, Task>? _prepare;
-    private int _prepareEpoch;
-
     /// <summary>Queues every job of <paramref name="set"/>; wait for them with <see cref="JobSet.WaitAsync"/>.</summary>
     public void Submit(JobSet set)
     {
@@ -58,36 +54,6 @@ internal sealed partial class WorkerSupervisor
             return Task.CompletedTask;
         }
         return SendAsync(slot, job, id);
-    }
-
-    /// <summary>
-    /// Sets what every worker must have done before it takes jobs (shm: open its frame channel and map the
-    /// current region). Workers run it before their next job, replacements before their first.
-    /// </summary>
-    public void SetPreparation(Func<WorkerConnection, CancellationToken, Task>? prepare)
-    {
-        lock (_gate)
-        {
-            _prepare = prepare;
-            _prepareEpoch++;
-        }
-    }
-
-    /// <summary>Runs the preparation on every ready worker now (so its cost can be measured apart from the jobs).</summary>
-    /// <exception cref="WorkerFailedException">The supervisor gave up, or the preparation cannot succeed on any worker.</exception>
-    public async Task PrepareAllAsync(CancellationToken cancellationToken)
-    {
-        List<Slot> ready;
-        lock (_gate)
-        {
-            ThrowIfFailed();
-            ready = [.. _slots.Where(s => s.State == SlotState.Ready)];
-        }
-        await Task.WhenAll(ready.Select(slot => PrepareAsync(slot, cancellationToken))).ConfigureAwait(false);
-        lock (_gate)
-        {
-            ThrowIfFailed();
-        }
     }
 
     private void Enqueue(WorkerJob job)
@@ -231,205 +197,6 @@ internal sealed partial class WorkerSupervisor
             job.State = JobState.Queued;
         }
         Enqueue(job);
-    }
-
-    /// <summary>Runs the current preparation on a worker that has not had it; false when the worker failed on it.</summary>
-    private async Task<bool> PrepareAsync(Slot slot, CancellationToken cancellationToken)
-    {
-        while (true)
-        {
-            Func<WorkerConnection, CancellationToken, Task>? prepare;
-            int epoch;
-            lock (_gate)
-            {
-                prepare = _prepare;
-                epoch = _prepareEpoch;
-                if (slot.State != SlotState.Ready)
-                {
-                    return false;
-                }
-            }
-            if (Volatile.Read(ref slot.PreparedEpoch) == epoch)
-            {
-                return true;
-            }
-            await slot.PrepareGate.WaitAsync(cancellationToken).ConfigureAwait(false);
-            try
-            {
-                if (Volatile.Read(ref slot.PreparedEpoch) == epoch)
-                {
-                    continue;
-                }
-                if (prepare is not null)
-                {
-                    using var bounded = CancellationTokenSource.CreateLinkedTokenSource(slot.Stop.Token);
-                    bounded.CancelAfter(_options.JobTimeout);
-                    using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, bounded.Token);
-                    try
-                    {
-                        await prepare(slot.Connection!, linked.Token).ConfigureAwait(false);
-                    }
-                    catch (OperationCanceledException) when (bounded.IsCancellationRequested && !slot.Stop.IsCancellationRequested)
-                    {
-                        _log.WorkerKilled(slot.WorkerId, $"not prepared within {_options.JobTimeout.TotalMilliseconds:0} ms");
-                        FailWorker(slot, "stopped answering while being prepared");
-                        return false;
-                    }
-                }
-                Volatile.Write(ref slot.PreparedEpoch, epoch);
-            }
-            catch (WorkerFailedException e)
-            {
-                FailWorker(slot, e.Reason);
-                return false;
-            }
-            catch (OperationCanceledException) when (slot.Stop.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
-            {
-                return false; // the worker failed while preparing; its replacement prepares itself
-            }
-            catch (Exception e) when (e is JobFailedException or Shared.SharedMemory.SharedMemoryException)
-            {
-                if (Volatile.Read(ref _prepareEpoch) != epoch)
-                {
-                    continue; // the preparation changed meanwhile (a new region); the old one's failure is moot
-                }
-                // Deterministic (the region cannot be mapped, /dev/shm is full): no other worker would do better.
-                Fail(e is JobFailedException
-                    ? new WorkerFailedException(slot.WorkerId, $"cannot be prepared for its jobs: {e.Message}", e)
-                    : e);
-                return false;
-            }
-            finally
-            {
-                slot.PrepareGate.Release();
-            }
-        }
-    }
-
-    private void OnResult(Slot slot, in JobResult result)
-    {
-        if (TakeOutstanding(slot, result.Id, "answered") is not { } job)
-        {
-            return;
-        }
-        try
-        {
-            if (job.Set?.TryEnter() ?? true)
-            {
-                try
-                {
-                    job.OnResult(slot.Connection!, result);
-                }
-                finally
-                {
-                    job.Set?.Exit();
-                }
-            }
-        }
-        catch (ProtocolException e)
-        {
-            // The worker's answer does not fit its job: the worker is at fault, and the job is tried elsewhere.
-            lock (_gate)
-            {
-                job.State = JobState.Assigned;
-                slot.Outstanding[job.Id] = job;
-            }
-            FailWorker(slot, $"answered job {job.Id} wrongly: {e.Message}");
-            return;
-        }
-        catch (Exception e)
-        {
-            // A fault in the job's own handling (a bug): the job fails with it, and its set with the job, instead of
-            // the exception ending this receive thread with the job never settled.
-            job.OnFailed(e);
-        }
-        if (job.Deaths is not null)
-        {
-            Resolve(job);
-        }
-        job.Set?.Settle();
-    }
-
-    private void OnError(Slot slot, ErrorMessage error)
-    {
-        if (error.JobId is not { } id)
-        {
-            // Not about a job: the worker could not read a frame at all, so it cannot be trusted with the rest.
-            FailWorker(slot, $"reported {error.Code}: {error.Message}");
-            return;
-        }
-        if (TakeOutstanding(slot, id, "failed") is { } job)
-        {
-            if (job.Deaths is not null)
-            {
-                Resolve(job); // an Error reply: the job fails the same way anywhere, but it did not kill workers
-            }
-            Settle(job, static (j, e) => j.OnError(e.Worker, e.Error), (Worker: slot.Connection!, Error: error), alreadySettled: true);
-        }
-    }
-
-    /// <summary>Removes a job the worker answered; a job it does not hold is a broken worker (unless it was written off).</summary>
-    private WorkerJob? TakeOutstanding(Slot slot, ulong id, string verb)
-    {
-        WorkerJob? job;
-        bool live;
-        lock (_gate)
-        {
-            // Once the supervisor has failed, it dropped what workers held: their late answers are not faults.
-            live = slot.State != SlotState.Failed && _failure is null;
-            if (slot.Outstanding.Remove(id, out job))
-            {
-                job.State = JobState.Settled;
-                Counters.RepliesMatched++;
-            }
-            else
-            {
-                Counters.RepliesUnmatched++;
-            }
-        }
-        if (job is null)
-        {
-            if (live)
-            {
-                FailWorker(slot, $"{verb} job {id}, which it does not hold");
-            }
-            return null; // a late answer from a worker already written off: its jobs went elsewhere
-        }
-        if (job.Permits > 0)
-        {
-            slot.Window.Release(job.Permits);
-        }
-        return job;
-    }
-
-    /// <summary>Settles a job once and runs its callback, unless its set was closed.</summary>
-    private void Settle<TState>(WorkerJob job, Action<WorkerJob, TState> callback, TState state, bool alreadySettled = false)
-    {
-        if (!alreadySettled)
-        {
-            Verdict verdict;
-            lock (_gate)
-            {
-                if (job.State == JobState.Settled)
-                {
-                    return;
-                }
-                verdict = ResolveUnsynchronized(job, failedAlone: false);
-            }
-            Act(verdict, job);
-        }
-        if (job.Set?.TryEnter() ?? true)
-        {
-            try
-            {
-                callback(job, state);
-            }
-            finally
-            {
-                job.Set?.Exit();
-            }
-        }
-        job.Set?.Settle();
     }
 
     /// <summary>A job that cannot go where it was meant to: pinned ones fail, others go to the queue.</summary>

@@ -1,4 +1,7 @@
 /*
+ * (Over 300 lines on purpose: the decoder and the encoder share this file's error manager, memory budget and
+ * destination manager, which must stay next to the setjmp discipline described below.)
+ *
  * JPEG backend over libjpeg-turbo's libjpeg API. libjpeg reports fatal errors through error_exit, which must
  * not return: ours formats the message into the handle and longjmps back to the setjmp at the top of the
  * export that called into libjpeg, so no longjmp ever crosses the ABI. State touched after setjmp lives in

@@ -1,4 +1,7 @@
 /*
+ * (Over 300 lines on purpose: the decoder, its chunk walk that bounds memory before libpng sees the file, and the
+ * encoder share this file's error callbacks and longjmp discipline.)
+ *
  * PNG backend over libpng 1.6. libpng's error callback must not return: ours copies the message into the
  * handle and png_longjmp()s to the setjmp(png_jmpbuf()) at the top of the export that called into libpng.
  * Input comes from the caller's memory buffer through a read callback that refuses to read past its end.

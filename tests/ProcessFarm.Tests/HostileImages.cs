@@ -4,6 +4,8 @@ using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Tests;
 
+// Over 300 lines on purpose: one recipe per hostile file, side by side, so that each test's file reads as what it is.
+
 /// <summary>Builds hostile image files on the fly, so the corpus needs no binary fixtures.</summary>
 internal static class HostileImages
 {

@@ -139,12 +139,16 @@ public static class FrameReader
 
     private delegate T Parser<T>(ref MessagePackReader reader);
 
+    /// <remarks>
+    /// <paramref name="parse"/> is a static lambda (one cached delegate per message type), and nothing here
+    /// captures state: parsing a frame allocates only what the message itself holds.
+    /// </remarks>
     private static T Parse<T>(ReadOnlySequence<byte> body, MessageType expected, int minimumFields, Parser<T> parse)
     {
         var reader = new MessagePackReader(body) { MaxDepth = ProtocolLimits.MaxDepth };
-        return Guard(ref reader, (ref MessagePackReader r) =>
+        try
         {
-            var type = ReadHeader(ref r, out int fields);
+            var type = ReadHeader(ref reader, out int fields);
             if (type != expected)
             {
                 throw new ProtocolException(ErrorCode.UnknownKind, $"Expected a {expected} message but received {Describe(type)}.");
@@ -153,17 +157,21 @@ public static class FrameReader
             {
                 throw Malformed($"{expected} has {fields} fields; at least {minimumFields} are required.");
             }
-            var value = parse(ref r);
+            var value = parse(ref reader);
             for (int extra = fields - minimumFields; extra > 0; extra--)
             {
-                r.Skip(); // fields a newer peer added
+                reader.Skip(); // fields a newer peer added
             }
-            if (!r.End)
+            if (!reader.End)
             {
-                throw Malformed($"{expected} is followed by {r.Remaining} stray bytes inside its frame.");
+                throw Malformed($"{expected} is followed by {reader.Remaining} stray bytes inside its frame.");
             }
             return value;
-        });
+        }
+        catch (MessagePackSerializationException e)
+        {
+            throw new ProtocolException(ErrorCode.Malformed, "Malformed frame: " + e.Message, e);
+        }
     }
 
     private static T Guard<T>(ref MessagePackReader reader, Parser<T> parse)

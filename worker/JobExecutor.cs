@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
 using ProcessFarm.Shared.Imaging;
+using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
@@ -20,22 +21,25 @@ internal sealed class JobExecutor : IDisposable
     public void Execute(in JobRequest job, FrameWriter replies)
     {
         long started = Stopwatch.GetTimestamp();
-        switch (job.Kind)
+        switch (job.Parameters)
         {
-            case JobKind.Lut when job.Parameters.InRegion:
-                ExecuteLutInRegion(job, replies, started);
+            case LutTileParameters tile:
+                ExecuteLut(job, tile, replies, started);
                 break;
-            case JobKind.Lut:
-                ExecuteLut(job, replies, started);
+            case LutRegionParameters region:
+                ExecuteLutInRegion(job.Id, region, replies, started);
                 break;
-            case JobKind.Echo:
-                ExecuteEcho(job, replies, started);
+            case EchoRegionParameters descriptor:
+                ExecuteEchoInRegion(job.Id, descriptor, replies, started);
                 break;
-            case JobKind.File:
-                ExecuteFile(job, replies, started);
+            case FibParameters fib:
+                ExecuteFib(job.Id, fib, replies, started);
+                break;
+            case FileJobParameters file:
+                ExecuteFile(job.Id, file, replies, started);
                 break;
             default:
-                ExecuteFib(job, replies, started);
+                ExecuteEcho(job, replies, started);
                 break;
         }
     }
@@ -43,17 +47,19 @@ internal sealed class JobExecutor : IDisposable
     public void Attach(AttachRequest attach, FrameWriter replies)
     {
         long started = Stopwatch.GetTimestamp();
-        _region?.Dispose();
-        _region = null;
+        SharedRegion region;
         try
         {
-            _region = SharedRegion.Open(attach.Path, attach.Size);
-            _region.Prefault();
+            region = SharedRegion.Open(attach.Path, attach.Size);
         }
         catch (SharedMemoryException e)
         {
+            // The previous mapping, if any, stays: an Attach that fails changes nothing.
             throw new ProtocolException(ErrorCode.RegionInvalid, e.Message, e);
         }
+        region.Prefault();
+        _region?.Dispose();
+        _region = region;
         replies.WriteResult(attach.JobId, new WorkerTimings(0, ElapsedNs(started)));
     }
 
@@ -67,11 +73,11 @@ internal sealed class JobExecutor : IDisposable
         var scratch = new ArrayBufferWriter<byte>(1 << 16);
         var frames = new FrameWriter(scratch);
         byte[] tile = new byte[4096];
-        frames.WriteJob(1, JobKind.Lut, new JobParameters { Ev = 0.5, Gamma = 1.2, Width = 1024, Rows = 1, Channels = 4 }, tile);
-        frames.WriteJob(2, JobKind.Echo, default, tile);
-        frames.WriteJob(3, JobKind.Fib, new JobParameters { N = 5 });
+        frames.WriteJob(1, new LutTileParameters(0.5, 1.2, new TileShape(1024, 1, 4)), tile);
+        frames.WriteJob(2, EchoParameters.Instance, tile);
+        frames.WriteJob(3, new FibParameters(5));
         byte[] structured = [0x92, 0x92, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0xcb, 0, 0, 0, 0, 0, 0, 0, 0, 0x92, 0x01, 0xa1, (byte)'x'];
-        frames.BeginJob(4, JobKind.Echo, default, PayloadEncoding.Value, structured.Length);
+        frames.BeginJob(4, EchoParameters.Instance, PayloadEncoding.Value, structured.Length);
         frames.WritePayload(structured);
         var jobs = new ReadOnlySequence<byte>(scratch.WrittenMemory.ToArray());
         var replies = new ArrayBufferWriter<byte>(1 << 16);
@@ -88,14 +94,14 @@ internal sealed class JobExecutor : IDisposable
         }
     }
 
-    private void ExecuteLut(in JobRequest job, FrameWriter replies, long started)
+    private void ExecuteLut(in JobRequest job, LutTileParameters tile, FrameWriter replies, long started)
     {
-        var lut = GetLut(job);
-        if (job.Encoding != PayloadEncoding.Binary)
+        var lut = GetLut(tile.Ev, tile.Gamma);
+        if (tile.Shape.Bytes != job.Payload.Length)
         {
-            throw new ProtocolException(ErrorCode.InvalidArgument, "a lut job carries its tile as a bin payload, or an offset and length in the region");
+            throw new ProtocolException(ErrorCode.InvalidArgument,
+                $"the tile {tile.Shape.Width} x {tile.Shape.Rows} x {tile.Shape.Channels} is {tile.Shape.Bytes} bytes, but its payload has {job.Payload.Length}");
         }
-        CheckGeometry(job.Parameters, job.Payload.Length);
 
         // The kernel reads the received bytes and writes straight into the reply: no staging copy.
         var payload = job.Payload;
@@ -118,43 +124,40 @@ internal sealed class JobExecutor : IDisposable
         replies.EndResult(new WorkerTimings(TicksToNs(kernelTicks), ElapsedNs(started)));
     }
 
-    private void ExecuteLutInRegion(in JobRequest job, FrameWriter replies, long started)
+    private void ExecuteLutInRegion(ulong id, LutRegionParameters job, FrameWriter replies, long started)
     {
-        var lut = GetLut(job);
+        var lut = GetLut(job.Ev, job.Gamma);
         var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
-        long offset = job.Parameters.Offset!.Value;
-        long length = job.Parameters.Length ?? -1;
-        long output = job.Parameters.Output ?? offset;
-        if (!region.Contains(offset, length) || !region.Contains(output, length) || length > int.MaxValue)
+        long length = job.Shape.Bytes;
+        if (!region.Contains(job.Offset, length) || !region.Contains(job.OutputOffset, length))
         {
-            throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) -> {output} is outside the {region.DataBytes}-byte region");
+            throw new ProtocolException(ErrorCode.OutOfRange,
+                $"the tile [{job.Offset}, +{length}) -> {job.OutputOffset} is outside the {region.DataBytes}-byte data area");
         }
-        if (output != offset && Math.Abs(output - offset) < length)
+        if (job.OutputOffset != job.Offset && Math.Abs(job.OutputOffset - job.Offset) < length)
         {
-            throw new ProtocolException(ErrorCode.InvalidArgument, $"the source [{offset}, +{length}) and output at {output} overlap; they must be equal or disjoint");
+            throw new ProtocolException(ErrorCode.InvalidArgument,
+                $"the source [{job.Offset}, +{length}) and output at {job.OutputOffset} overlap; they must be equal or disjoint");
         }
-        CheckGeometry(job.Parameters, length);
 
         long before = Stopwatch.GetTimestamp();
-        lut.Apply(region.GetSpan(offset, (int)length), region.GetSpan(output, (int)length));
+        lut.Apply(region.GetSpan(job.Offset, (int)length), region.GetSpan(job.OutputOffset, (int)length));
         long kernelNs = ElapsedNs(before);
-        replies.WriteResult(job.Id, new WorkerTimings(kernelNs, ElapsedNs(started)));
+        replies.WriteResult(id, new WorkerTimings(kernelNs, ElapsedNs(started)));
+    }
+
+    private void ExecuteEchoInRegion(ulong id, EchoRegionParameters job, FrameWriter replies, long started)
+    {
+        var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
+        if (!region.Contains(job.Offset, job.Length))
+        {
+            throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{job.Offset}, +{job.Length}) is outside the {region.DataBytes}-byte data area");
+        }
+        replies.WriteResult(id, new WorkerTimings(0, ElapsedNs(started)));
     }
 
     private void ExecuteEcho(in JobRequest job, FrameWriter replies, long started)
     {
-        if (job.Parameters.InRegion)
-        {
-            var region = _region ?? throw new ProtocolException(ErrorCode.NotAttached, "a shared-memory job arrived before Attach");
-            long offset = job.Parameters.Offset!.Value, length = job.Parameters.Length ?? -1;
-            if (!region.Contains(offset, length))
-            {
-                throw new ProtocolException(ErrorCode.OutOfRange, $"the descriptor [{offset}, +{length}) is outside the {region.DataBytes}-byte region");
-            }
-            replies.WriteResult(job.Id, new WorkerTimings(0, ElapsedNs(started)));
-            return;
-        }
-
         var payload = job.Payload;
         if (job.Encoding == PayloadEncoding.Value)
         {
@@ -162,16 +165,10 @@ internal sealed class JobExecutor : IDisposable
             // length must precede it, so the re-encoding is staged in a reused buffer.
             long before = Stopwatch.GetTimestamp();
             _scratch.ResetWrittenCount();
-            var reader = new MessagePackReader(payload) { MaxDepth = ProtocolLimits.MaxDepth };
+            // The frame reader validated the value already (structure and nesting), so this cannot fail on it.
+            var reader = new MessagePackReader(payload);
             var writer = new MessagePackWriter(_scratch);
-            try
-            {
-                MessagePackTranscoder.Transcode(ref reader, ref writer);
-            }
-            catch (MessagePackSerializationException e)
-            {
-                throw new ProtocolException(ErrorCode.Malformed, e.Message, e);
-            }
+            MessagePackTranscoder.Transcode(ref reader, ref writer, ProtocolLimits.MaxDepth);
             writer.Flush();
             long transcodeNs = ElapsedNs(before);
             replies.BeginResult(job.Id, PayloadEncoding.Value, _scratch.WrittenCount);
@@ -188,21 +185,16 @@ internal sealed class JobExecutor : IDisposable
         replies.EndResult(new WorkerTimings(0, ElapsedNs(started)));
     }
 
-    private void ExecuteFib(in JobRequest job, FrameWriter replies, long started)
+    private static void ExecuteFib(ulong id, FibParameters job, FrameWriter replies, long started)
     {
-        int n = job.Parameters.N;
-        if (n is < 0 or > Fibonacci.MaxN)
-        {
-            throw new ProtocolException(ErrorCode.InvalidArgument, $"fib needs 0 <= n <= {Fibonacci.MaxN}, not {n}");
-        }
         long before = Stopwatch.GetTimestamp();
-        long value = Fibonacci.Compute(n);
+        long value = Fibonacci.Compute(job.N);
         long kernelNs = ElapsedNs(before);
         var scratch = new ArrayBufferWriter<byte>(16);
-        var writer = new Shared.MessagePack.MessagePackWriter(scratch);
+        var writer = new MessagePackWriter(scratch);
         writer.Write(value);
         writer.Flush();
-        replies.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
+        replies.BeginResult(id, PayloadEncoding.Value, scratch.WrittenCount);
         replies.Output.Write(scratch.WrittenSpan);
         replies.EndResult(new WorkerTimings(kernelNs, ElapsedNs(started)));
     }
@@ -211,25 +203,13 @@ internal sealed class JobExecutor : IDisposable
     /// A whole file: decode, LUT and encode band by band on this thread, written atomically. A bad input or an
     /// unwritable output is this job's error, not the worker's: the reply says which and the worker serves on.
     /// </summary>
-    private void ExecuteFile(in JobRequest job, FrameWriter replies, long started)
+    private void ExecuteFile(ulong id, FileJobParameters job, FrameWriter replies, long started)
     {
-        var parameters = job.Parameters;
-        var lut = GetLut(job);
-        if (string.IsNullOrEmpty(parameters.Input) || string.IsNullOrEmpty(parameters.OutputPath))
-        {
-            throw new ProtocolException(ErrorCode.InvalidArgument, "a file job needs an input and an output path");
-        }
-        int quality = parameters.Quality == 0 ? 90 : parameters.Quality;
-        if (quality is < 1 or > 100)
-        {
-            throw new ProtocolException(ErrorCode.InvalidArgument, $"quality must be 1..100, not {quality}");
-        }
-        long maxPixels = parameters.MaxPixels > 0 ? parameters.MaxPixels : ImageFile.DefaultMaxPixels;
-
+        var lut = GetLut(job.Ev, job.Gamma);
         FileTransformResult done;
         try
         {
-            done = ImageFile.Transform(parameters.Input, parameters.OutputPath, lut, quality, maxPixels);
+            done = ImageFile.Transform(job.InputPath, job.OutputPath, lut, job.Quality, job.MaxPixels);
         }
         catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
         {
@@ -243,36 +223,23 @@ internal sealed class JobExecutor : IDisposable
         }
 
         var scratch = new ArrayBufferWriter<byte>(128);
-        var writer = new Shared.MessagePack.MessagePackWriter(scratch);
+        var writer = new MessagePackWriter(scratch);
         new FileJobResult(done.Geometry.Width, done.Geometry.Height, done.Geometry.Channels, done.BytesWritten, done.DecodeNs, done.KernelNs, done.EncodeNs).Write(ref writer);
         writer.Flush();
-        replies.BeginResult(job.Id, PayloadEncoding.Value, scratch.WrittenCount);
+        replies.BeginResult(id, PayloadEncoding.Value, scratch.WrittenCount);
         replies.Output.Write(scratch.WrittenSpan);
         replies.EndResult(new WorkerTimings(done.KernelNs, ElapsedNs(started)));
     }
 
-    private LookupTable GetLut(in JobRequest job)
+    /// <summary>The table for ev and gamma (which the frame reader checked); the last one is kept for the next job.</summary>
+    private LookupTable GetLut(double ev, double gamma)
     {
-        var parameters = new LutParameters(job.Parameters.Ev, job.Parameters.Gamma);
-        if (!parameters.IsValid)
-        {
-            throw new ProtocolException(ErrorCode.InvalidArgument, $"ev {parameters.Ev} and gamma {parameters.Gamma} must be finite, gamma > 0");
-        }
+        var parameters = new LutParameters(ev, gamma);
         if (_lut is null || _lut.Parameters != parameters)
         {
             _lut = LookupTable.Create(parameters);
         }
         return _lut;
-    }
-
-    private static void CheckGeometry(in JobParameters parameters, long bytes)
-    {
-        long expected = (long)parameters.Width * parameters.Rows * parameters.Channels;
-        if (parameters.Width < 1 || parameters.Rows < 1 || parameters.Channels is not (1 or 3 or 4) || expected != bytes)
-        {
-            throw new ProtocolException(ErrorCode.InvalidArgument,
-                $"the tile geometry {parameters.Width}x{parameters.Rows}x{parameters.Channels} does not match its {bytes} bytes");
-        }
     }
 
     private static long ElapsedNs(long since) => TicksToNs(Stopwatch.GetTimestamp() - since);

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Runtime.InteropServices;
+using System.Text;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Worker;
@@ -25,20 +26,11 @@ LargeBlocks.ReturnToSystemWhenFreed(); // a worker that does file after file giv
 // workers stop (Shutdown, or the end of their socket), so a worker ignores it instead of dying mid-job.
 using var interrupt = PosixSignalRegistration.Create(PosixSignal.SIGINT, static context => context.Cancel = true);
 
-// The secret arrives on stdin, never on the command line, which other users can read.
-string? secretLine = Console.In.ReadLine();
-byte[] secret;
-try
+// The secret arrives on stdin, never on the command line, which other users can read: the first line, exactly
+// 64 hex digits (a CR before the LF is allowed), within the connect timeout (docs/PROTOCOL.md, "Launching a worker").
+if (ReadSecret(options.ConnectTimeoutMs, out string? secretProblem) is not { } secret)
 {
-    secret = Convert.FromHexString(secretLine?.Trim() ?? string.Empty);
-}
-catch (FormatException)
-{
-    secret = [];
-}
-if (secret.Length != ProtocolLimits.SecretBytes)
-{
-    Console.Error.WriteLine($"processfarm-worker: expected the run's {ProtocolLimits.SecretBytes}-byte secret as hex on standard input");
+    Console.Error.WriteLine($"processfarm-worker: {secretProblem}");
     return (int)ExitCode.UsageError;
 }
 
@@ -65,4 +57,26 @@ using (var socket = new DirectSocketStream(connection))
 using (var session = new WorkerSession(socket, options.WorkerId, secret, log, faults))
 {
     return (int)session.Run();
+}
+
+static byte[]? ReadSecret(int timeoutMs, out string? problem)
+{
+    problem = null;
+    byte[] line;
+    try
+    {
+        line = StandardInput.ReadLine(256, timeoutMs);
+    }
+    catch (Exception e) when (e is TimeoutException or InvalidDataException or IOException)
+    {
+        problem = $"expected the run's secret on standard input: {e.Message}";
+        return null;
+    }
+    var text = Encoding.ASCII.GetString(line.AsSpan().TrimEnd((byte)'\r'));
+    if (text.Length != 2 * ProtocolLimits.SecretBytes || !text.All(char.IsAsciiHexDigit))
+    {
+        problem = $"expected the run's {ProtocolLimits.SecretBytes}-byte secret as {2 * ProtocolLimits.SecretBytes} hex digits on the first line of standard input";
+        return null;
+    }
+    return Convert.FromHexString(text);
 }

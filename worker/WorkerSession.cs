@@ -63,6 +63,7 @@ internal sealed partial class WorkerSession : IDisposable
             {
                 return handshake;
             }
+            WatchForHangup();
             JobExecutor.WarmUp();
             return Serve();
         }
@@ -96,6 +97,11 @@ internal sealed partial class WorkerSession : IDisposable
             }
 
             var read = PipeTransport.ReadBlocking(_input);
+            if (read.IsCompleted)
+            {
+                // The coordinator is gone: whatever it sent last has nobody to answer to (docs/PROTOCOL.md, "Shutdown").
+                return ExitCode.Success;
+            }
             var buffer = read.Buffer;
             bool shutdown = false;
             try
@@ -124,15 +130,34 @@ internal sealed partial class WorkerSession : IDisposable
             {
                 return ExitCode.Success;
             }
-            if (read.IsCompleted)
-            {
-                if (!buffer.IsEmpty)
-                {
-                    _log.Warning($"the coordinator closed the pipe in the middle of a frame ({buffer.Length} bytes unread)");
-                }
-                return ExitCode.Success;
-            }
         }
+    }
+
+    /// <summary>
+    /// A thread that waits for the coordinator to close the socket and then ends the process at once, even in the
+    /// middle of a job (a fib job or a large file can take seconds): a worker never outlives its coordinator's
+    /// connection, whether or not it was started with <c>--parent</c>. Nobody is left to read a reply.
+    /// </summary>
+    private void WatchForHangup()
+    {
+        int descriptor = _socket.Descriptor;
+        var watch = new Thread(() =>
+        {
+            try
+            {
+                SocketIo.WaitForHangup(descriptor);
+            }
+            catch (IOException)
+            {
+                return; // the socket is already closed: the worker is ending anyway
+            }
+            ImmediateExit.Now((int)ExitCode.Success);
+        })
+        {
+            IsBackground = true,
+            Name = "hangup watch",
+        };
+        watch.Start();
     }
 
     /// <summary>A large reply payload goes from where it lies (the receive buffer, the re-encoding) to the socket.</summary>
@@ -159,7 +184,7 @@ internal sealed partial class WorkerSession : IDisposable
             {
                 case MessageType.Job:
                     var job = FrameReader.ReadJob(body);
-                    _faults.OnJob(job.Parameters.Input);
+                    _faults.OnJob((job.Parameters as FileJobParameters)?.InputPath);
                     _executor.Execute(job, replies);
                     return true;
                 case MessageType.Attach:
@@ -173,33 +198,17 @@ internal sealed partial class WorkerSession : IDisposable
                     return true; // the loop looks at the channel next anyway
                 case MessageType.Shutdown:
                     return false;
-                default:
-                    throw new ProtocolException(ErrorCode.UnknownKind, "a worker accepts Job, Attach, Channel, Wake and Shutdown messages only");
+                case var other:
+                    throw new ProtocolException(ErrorCode.UnexpectedMessage,
+                        $"a worker accepts Job, Attach, Channel, Wake and Shutdown after the handshake, not {other}");
             }
         }
         catch (ProtocolException e)
         {
             // A bad frame gets an error reply; the framing is intact, so the connection serves on.
-            replies.WriteError(new ErrorMessage(TryGetJobId(body), e.Code, e.Message));
+            replies.WriteError(new ErrorMessage(FrameReader.TryReadRequestId(body), e.Code, e.Message));
             return true;
         }
-    }
-
-    private static ulong? TryGetJobId(ReadOnlySequence<byte> body)
-    {
-        try
-        {
-            var reader = new Shared.MessagePack.MessagePackReader(body);
-            if (reader.ReadArrayHeader() >= 2 && reader.ReadUInt32() is (uint)MessageType.Job or (uint)MessageType.Attach or (uint)MessageType.Channel)
-            {
-                return reader.ReadUInt64();
-            }
-        }
-        catch (Shared.MessagePack.MessagePackSerializationException)
-        {
-            // No id to be had from this frame; the error reply carries nil.
-        }
-        return null;
     }
 
     public void Dispose()

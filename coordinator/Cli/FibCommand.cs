@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
 using ProcessFarm.Coordinator.Processing;
+using ProcessFarm.Shared.Protocol;
 
 namespace ProcessFarm.Coordinator.Cli;
 
@@ -28,9 +29,9 @@ internal static class FibCommand
         s_n.Validators.Add(result =>
         {
             int n = result.GetValueOrDefault<int>();
-            if (n is < 0 or > 50)
+            if (n is < 0 or > FibParameters.MaxN)
             {
-                result.AddError($"--n must be between 0 and 50 (fib({n}) by recursion would not finish), not {n}");
+                result.AddError($"--n must be between 0 and {FibParameters.MaxN} (a worker refuses more: fib by recursion would run for minutes), not {n}");
             }
         });
         var command = new Command("fib", "The CPU-bound half of the article: N copies of recursive fib(n) on one thread, N threads and N worker processes")

@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using ProcessFarm.Coordinator.Workers;
+using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
 
@@ -20,17 +21,17 @@ internal sealed partial class EchoRunner
             if (payload.Bytes is { } bytes)
             {
                 // Bytes need no serializing: the frame's header is written, the payload goes from the array to the socket.
-                frames.BeginJob(id, JobKind.Echo, default, PayloadEncoding.Binary, count);
+                frames.BeginJob(id, EchoParameters.Instance, PayloadEncoding.Binary, count);
                 Interlocked.Add(ref runner._serializeTicks, Stopwatch.GetTimestamp() - started);
                 return bytes.AsMemory(start, count);
             }
             // [[re, im], ...]: every item an array of two float 64, so the size is known before writing.
             int header = count <= 15 ? 1 : count <= ushort.MaxValue ? 3 : 5;
-            frames.BeginJob(id, JobKind.Echo, default, PayloadEncoding.Value, header + (19 * count));
+            frames.BeginJob(id, EchoParameters.Instance, PayloadEncoding.Value, header + (Float64Pairs.EncodedSize * count));
             var writer = new MessagePackWriter(frames.Output);
-            writer.WriteArrayHeader((uint)count);
+            writer.WriteArrayHeader(count);
             // Each item its own array of two float 64, written in bulk (a Complex is two doubles in memory).
-            writer.WriteFloat64Pairs(MemoryMarshal.Cast<Complex, double>(payload.Items.AsSpan(start, count)));
+            Float64Pairs.Write(ref writer, MemoryMarshal.Cast<Complex, double>(payload.Items.AsSpan(start, count)));
             writer.Flush();
             Interlocked.Add(ref runner._serializeTicks, Stopwatch.GetTimestamp() - started);
             return ReadOnlyMemory<byte>.Empty;
@@ -67,10 +68,13 @@ internal sealed partial class EchoRunner
             for (int i = 0; i < count;)
             {
                 // In bulk while the items are [float64, float64] within one segment; token by token otherwise.
-                int read = reader.ReadFloat64Pairs(doubles[(2 * i)..]);
+                int read = Float64Pairs.Read(ref reader, doubles[(2 * i)..]);
                 if (read == 0)
                 {
-                    reader.ReadArrayHeader();
+                    if (reader.ReadArrayHeader() != 2)
+                    {
+                        throw new ProtocolException(ErrorCode.Malformed, $"item {start + i} of its echo is not a pair");
+                    }
                     back.Items![start + i] = new Complex(reader.ReadDouble(), reader.ReadDouble());
                     read = 1;
                 }
@@ -91,7 +95,7 @@ internal sealed partial class EchoRunner
 
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
-            frames.WriteJob(id, JobKind.Echo, new JobParameters { Offset = offset, Length = length });
+            frames.WriteJob(id, new EchoRegionParameters(offset, length));
             return ReadOnlyMemory<byte>.Empty;
         }
 
@@ -125,11 +129,11 @@ internal sealed partial class EchoRunner
         {
             if (bytes is null)
             {
-                frames.WriteJob(id, JobKind.Echo, new JobParameters { Offset = 0, Length = length });
+                frames.WriteJob(id, new EchoRegionParameters(0, length));
             }
             else
             {
-                frames.WriteJob(id, JobKind.Echo, default, bytes);
+                frames.WriteJob(id, EchoParameters.Instance, bytes);
             }
             return ReadOnlyMemory<byte>.Empty;
         }

@@ -42,7 +42,7 @@ internal sealed class PipeTileTransport : ITileTransport
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
             long started = Stopwatch.GetTimestamp();
-            frames.WriteJob(id, JobKind.Lut, Batch.JobParameters(Tile), image.Rows(Tile.FirstRow, Tile.RowCount)); // copy 1: pixels into the frame
+            frames.WriteJob(id, Batch.LutTile(Tile), image.Rows(Tile.FirstRow, Tile.RowCount)); // copy 1: pixels into the frame
             Batch.AddSerialize(Stopwatch.GetTimestamp() - started);
             return ReadOnlyMemory<byte>.Empty;
         }

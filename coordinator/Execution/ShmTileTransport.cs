@@ -72,7 +72,7 @@ internal sealed class ShmTileTransport(string shmDirectory) : ITileTransport
 
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
-            frames.WriteJob(id, JobKind.Lut, Batch.JobParameters(Tile) with { Offset = Tile.ByteOffset, Length = Tile.ByteLength, Output = outputOffset + Tile.ByteOffset });
+            frames.WriteJob(id, Batch.LutRegion(Tile, outputOffset + Tile.ByteOffset));
             return ReadOnlyMemory<byte>.Empty;
         }
 

@@ -72,13 +72,12 @@ internal sealed class TileBatch
         Interlocked.Add(ref _transferNs, Math.Max(0, (long)Stopwatch.GetElapsedTime(assignedTimestamp).TotalNanoseconds - timings.TotalNs));
     }
 
-    /// <summary>The job parameters every tile of the pass shares.</summary>
-    public JobParameters JobParameters(Tile tile) => new()
-    {
-        Ev = Parameters.Ev,
-        Gamma = Parameters.Gamma,
-        Width = Layout.Geometry.Width,
-        Rows = tile.RowCount,
-        Channels = Layout.Geometry.Channels,
-    };
+    /// <summary>A <c>lut</c> job for <paramref name="tile"/>, its pixels in the frame.</summary>
+    public LutTileParameters LutTile(Tile tile) => new(Parameters.Ev, Parameters.Gamma, ShapeOf(tile));
+
+    /// <summary>A <c>lut_region</c> job for <paramref name="tile"/>, its pixels in the region, the result written at <paramref name="outputOffset"/>.</summary>
+    public LutRegionParameters LutRegion(Tile tile, long outputOffset) =>
+        new(Parameters.Ev, Parameters.Gamma, ShapeOf(tile), tile.ByteOffset, outputOffset);
+
+    private TileShape ShapeOf(Tile tile) => new(Layout.Geometry.Width, tile.RowCount, Layout.Geometry.Channels);
 }

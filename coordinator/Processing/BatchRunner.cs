@@ -3,6 +3,7 @@ using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
@@ -157,15 +158,8 @@ internal sealed class BatchRunner
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
             var request = batch._request;
-            frames.WriteJob(id, JobKind.File, new JobParameters
-            {
-                Ev = request.Parameters.Ev,
-                Gamma = request.Parameters.Gamma,
-                Input = Path.GetFullPath(Input),
-                OutputPath = Path.GetFullPath(Output),
-                Quality = request.Quality,
-                MaxPixels = request.MaxPixels,
-            });
+            frames.WriteJob(id, new FileJobParameters(
+                request.Parameters.Ev, request.Parameters.Gamma, Path.GetFullPath(Input), Path.GetFullPath(Output), request.Quality, request.MaxPixels));
             return ReadOnlyMemory<byte>.Empty;
         }
 
@@ -176,7 +170,7 @@ internal sealed class BatchRunner
             {
                 done = FileJobResult.Read(result.Payload);
             }
-            catch (Shared.MessagePack.MessagePackSerializationException e)
+            catch (Exception e) when (MessagePackReading.IsDecodingFailure(e))
             {
                 throw new ProtocolException(ErrorCode.Malformed, $"its file result is not a valid map: {e.Message}", e);
             }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
+using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.Workloads;
@@ -96,7 +97,7 @@ internal static class FibRunner
 
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
-            frames.WriteJob(id, JobKind.Fib, new JobParameters { N = n });
+            frames.WriteJob(id, new FibParameters(n));
             return ReadOnlyMemory<byte>.Empty;
         }
 
@@ -107,7 +108,7 @@ internal static class FibRunner
                 var reader = new MessagePackReader(result.Payload);
                 Value = reader.ReadInt64();
             }
-            catch (MessagePackSerializationException e)
+            catch (Exception e) when (MessagePackReading.IsDecodingFailure(e))
             {
                 throw new ProtocolException(ErrorCode.Malformed, $"its fib result is not an integer: {e.Message}", e);
             }

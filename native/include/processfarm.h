@@ -249,6 +249,21 @@ PF_EXPORT int32_t pf_socket_close(int32_t fd);
 PF_EXPORT int32_t pf_socket_shutdown(int32_t fd);
 
 /*
+ * Blocks until the peer of a connected stream socket has closed it or shut down its writing side (POLLRDHUP,
+ * POLLHUP or POLLERR), without reading: data waiting in the socket does not wake it. A worker runs this on a
+ * thread of its own, so that a coordinator that goes away stops a job in progress. 0, or -errno.
+ */
+PF_EXPORT int32_t pf_socket_wait_hangup(int32_t fd);
+
+/*
+ * Reads one line from fd (a pipe, a terminal, a file) into buffer: bytes up to the first LF, which is consumed but
+ * not stored, or up to the end of input. Reads one byte at a time, so nothing after the line is consumed. Returns
+ * the line's length, -ETIMEDOUT when no complete line arrived within timeout_ms (< 0: no limit), -EMSGSIZE when
+ * the line does not fit capacity bytes, or -errno.
+ */
+PF_EXPORT int32_t pf_fd_read_line(int32_t fd, uint8_t* buffer, int32_t capacity, int32_t timeout_ms);
+
+/*
  * The process id and user id of the peer of a connected Unix socket (SO_PEERCRED, as of its connect), written to
  * *pid and *uid. 0 or -errno.
  */
@@ -268,6 +283,12 @@ PF_EXPORT int32_t pf_process_bind_to_parent(int32_t expected_parent);
  * *open_files and *address_space_bytes; -1 means unlimited. 0 or -errno.
  */
 PF_EXPORT int32_t pf_process_limits(int64_t* open_files, int64_t* address_space_bytes);
+
+/*
+ * Ends this process at once with exit_code (_exit): no handlers, no flushing, whatever other threads are doing
+ * (one may be inside a codec). For a worker whose coordinator is gone: nobody is left to read anything.
+ */
+PF_EXPORT void pf_process_exit(int32_t exit_code);
 
 /*
  * Makes malloc serve every block of threshold_bytes or more with its own mapping, returned to the system when freed

@@ -1,20 +1,25 @@
 // A coordinator written from docs/PROTOCOL.md alone, in another language, with an off-the-shelf MessagePack
 // library (@msgpack/msgpack). It listens, starts processfarm-worker, handshakes, sends a `lut` job and two
-// `echo` jobs, checks every reply, and shuts the worker down. Exit code 0 means the document is enough.
+// `echo` jobs, checks every reply, runs every conformance case of PROTOCOL.md section 8 (read from the document),
+// and shuts the worker down. Exit code 0 means the document is enough.
 //
-//   node client.mjs /path/to/processfarm-worker [--dump]
+//   node client.mjs /path/to/processfarm-worker [--dump] [--conformance /path/to/PROTOCOL.md]
 import { spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, chmodSync } from "node:fs";
+import { mkdtempSync, rmSync, chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { deflateSync } from "node:zlib";
 import { encode, decode } from "@msgpack/msgpack";
+import { encodeNotation } from "./notation.mjs";
 
 const [workerPath, ...flags] = process.argv.slice(2);
 const dump = flags.includes("--dump");
-if (!workerPath) {
-  console.error("usage: node client.mjs /path/to/processfarm-worker [--dump]");
+const conformanceAt = flags.indexOf("--conformance");
+const conformance = conformanceAt >= 0 ? flags[conformanceAt + 1] : null;
+if (!workerPath || (conformanceAt >= 0 && !conformance)) {
+  console.error("usage: node client.mjs /path/to/processfarm-worker [--dump] [--conformance /path/to/PROTOCOL.md]");
   process.exit(2);
 }
 
@@ -26,7 +31,10 @@ const secret = randomBytes(32);
 
 // PROTOCOL.md "Framing": a 4-byte big-endian length, then one MessagePack array.
 function frame(message) {
-  const body = encode(message);
+  return framed(encode(message));
+}
+
+function framed(body) {
   const header = Buffer.alloc(4);
   header.writeUInt32BE(body.length);
   return Buffer.concat([header, Buffer.from(body)]);
@@ -82,9 +90,9 @@ const timeout = setTimeout(() => fail("timed out"), 20000);
 try {
   // Handshake: Hello [1, version, worker_id, pid, secret, kernel] -> Welcome [2, version].
   const hello = decode((await next()).subarray(4));
-  if (hello[0] !== 1 || hello[1] !== 1 || hello[2] !== 0 || hello[3] !== worker.pid) fail("unexpected Hello " + JSON.stringify(hello.slice(0, 4)));
+  if (hello[0] !== 1 || hello[1] !== 2 || hello[2] !== 0 || hello[3] !== worker.pid) fail("unexpected Hello " + JSON.stringify(hello.slice(0, 4)));
   if (Buffer.compare(Buffer.from(hello[4]), secret) !== 0) fail("Hello carries the wrong secret");
-  socket.write(frame([2, 1]));
+  socket.write(frame([2, 2]));
   console.log(`handshake: worker 0, pid ${hello[3]}, kernel ${hello[5]}`);
 
   // A lut job: a 4x2 RGB tile, ev 1, gamma 1 (exact in any IEEE implementation).
@@ -118,6 +126,11 @@ try {
   if (error[0] !== 5 || error[1] !== 4 || error[2] !== 5) fail("expected Error InvalidArgument for job 4, got " + JSON.stringify(error));
   console.log(`error: job 4 refused with code ${error[2]}: ${error[3]}`);
 
+  if (conformance) {
+    const cases = await runConformance(conformance, socket, next);
+    console.log(`conformance: ${cases} cases of ${conformance} answered as documented`);
+  }
+
   // Shutdown [6]: the worker exits with 0.
   socket.write(frame([6]));
   const code = await new Promise((resolve) => worker.on("exit", resolve));
@@ -130,4 +143,82 @@ try {
   server.close();
   worker.kill();
   rmSync(directory, { recursive: true, force: true });
+}
+
+// PROTOCOL.md section 8: every row's body, in order, and the reply it must get.
+async function runConformance(documentPath, socket, next) {
+  const text = readFileSync(documentPath, "utf8");
+  const begin = text.indexOf("<!-- conformance:begin -->");
+  const end = text.indexOf("<!-- conformance:end -->");
+  if (begin < 0 || end < begin) fail(`${documentPath} has no conformance table`);
+  const rows = text.slice(begin, end).split("\n").slice(3).filter((line) => line.startsWith("|"));
+  if (rows.length < 80) fail(`only ${rows.length} conformance rows in ${documentPath}`);
+
+  const region = join(directory, "region");
+  const header = Buffer.alloc(8192);
+  header.write("PFSHMREG", 0, "latin1"); // magic: 0x4745524D48534650 as a little-endian uint64
+  header.writeUInt32LE(1, 8); // layout version
+  header.writeUInt32LE(64, 12); // header bytes
+  header.writeBigUInt64LE(8192n, 16); // total bytes
+  header.writeBigUInt64LE(4096n, 24); // data offset
+  header.writeBigUInt64LE(4096n, 32); // data bytes
+  header.writeUInt32LE(process.pid, 40);
+  writeFileSync(region, header, { mode: 0o600 });
+  const zeros = join(directory, "zeros");
+  writeFileSync(zeros, Buffer.alloc(8192));
+  writeFileSync(join(directory, "in.png"), png(6, 4));
+
+  for (const row of rows) {
+    const cells = row.split("|").map((cell) => cell.trim());
+    const [name, bodyCell, expected] = [cells[1], cells[2], cells[3]];
+    const body = bodyCell
+      .replace(/^`|`$/g, "")
+      .replaceAll("$REGION", region)
+      .replaceAll("$SIZE", "8192")
+      .replaceAll("$ZEROS", zeros)
+      .replaceAll("$DIR", directory);
+    socket.write(framed(encodeNotation(body)));
+    if (expected === "none") continue;
+    const reply = decode((await next()).subarray(4), { useBigInt64: true });
+    const id = reply[1] === null ? "nil" : String(reply[1]);
+    const actual = reply[0] === 4 ? `Result id ${id}` : reply[0] === 5 ? `Error ${reply[2]} id ${reply[1] === null ? "nil" : id}` : `type ${reply[0]}`;
+    const wanted = expected.replace(/ \(\w+\)/, "");
+    if (actual !== wanted) fail(`${name}: ${bodyCell}\n  documented: ${expected}\n  worker:     ${actual}${reply[0] === 5 ? ": " + reply[3] : ""}`);
+  }
+  return rows.length;
+}
+
+// A small RGB PNG (PNG spec: signature, IHDR, IDAT, IEND, each chunk with its CRC-32).
+function png(width, height) {
+  const crcTable = Array.from({ length: 256 }, (_, n) => {
+    let c = n;
+    for (let k = 0; k < 8; k++) c = c & 1 ? 0xedb88320 ^ (c >>> 1) : c >>> 1;
+    return c >>> 0;
+  });
+  const crc = (bytes) => {
+    let c = 0xffffffff;
+    for (const b of bytes) c = crcTable[(c ^ b) & 0xff] ^ (c >>> 8);
+    return (c ^ 0xffffffff) >>> 0;
+  };
+  const chunk = (type, data) => {
+    const body = Buffer.concat([Buffer.from(type, "latin1"), data]);
+    const out = Buffer.alloc(12 + data.length);
+    out.writeUInt32BE(data.length, 0);
+    body.copy(out, 4);
+    out.writeUInt32BE(crc(body), 8 + data.length);
+    return out;
+  };
+  const ihdr = Buffer.alloc(13);
+  ihdr.writeUInt32BE(width, 0);
+  ihdr.writeUInt32BE(height, 4);
+  ihdr[8] = 8; // bit depth
+  ihdr[9] = 2; // RGB
+  const rows = Buffer.alloc(height * (1 + 3 * width)); // each row: filter type 0, then the pixels
+  for (let i = 0; i < rows.length; i++) if (i % (1 + 3 * width) !== 0) rows[i] = (i * 37) & 0xff;
+  return Buffer.concat([
+    Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]),
+    chunk("IHDR", ihdr),
+    chunk("IDAT", deflateSync(rows)),
+    chunk("IEND", Buffer.alloc(0)),
+  ]);
 }

@@ -1,23 +1,34 @@
+using MessagePack;
+
 namespace ProcessFarm.Shared.MessagePack;
 
 /// <summary>
 /// Decodes one value token by token and writes each token again: what a MessagePack peer does to structured data
 /// it receives and returns (the echo benchmark's per-item serialization cost), without building objects.
 /// </summary>
+/// <remarks>
+/// Kept by hand because the library has no value-to-value copy that decodes: <c>ReadRaw</c>/<c>WriteRaw</c> move
+/// bytes without looking at them, and its serializer builds objects. Every token goes through the library's
+/// reader and writer, except runs of <c>[float64, float64]</c> elements (<see cref="Float64Pairs"/>).
+/// Output is in shortest form; a float 32 stays float 32.
+/// </remarks>
 public static class MessagePackTranscoder
 {
     /// <summary>Reads one complete value from <paramref name="reader"/> and writes it to <paramref name="writer"/>.</summary>
-    /// <exception cref="MessagePackSerializationException">Malformed input or nesting beyond <see cref="MessagePackReader.MaxDepth"/>.</exception>
-    public static void Transcode(ref MessagePackReader reader, ref MessagePackWriter writer) => Transcode(ref reader, ref writer, 0);
+    /// <param name="reader">The input, at the start of a value.</param>
+    /// <param name="writer">The output; the caller flushes it.</param>
+    /// <param name="maxDepth">How many arrays or maps deep the value may nest (<see cref="MessagePackReading.SkipValue"/>).</param>
+    /// <exception cref="MessagePackSerializationException">Malformed input or deeper nesting (or another exception <see cref="MessagePackReading.IsDecodingFailure"/> recognises).</exception>
+    public static void Transcode(ref MessagePackReader reader, ref MessagePackWriter writer, int maxDepth) =>
+        Transcode(ref reader, ref writer, maxDepth, 0, bulk: true);
 
-    private static void Transcode(ref MessagePackReader reader, ref MessagePackWriter writer, int depth)
+    /// <summary>As <see cref="Transcode(ref MessagePackReader, ref MessagePackWriter, int)"/>, with or without the bulk pair path (for the benchmark that decides whether it stays).</summary>
+    internal static void Transcode(ref MessagePackReader reader, ref MessagePackWriter writer, int maxDepth, bool bulk) =>
+        Transcode(ref reader, ref writer, maxDepth, 0, bulk);
+
+    private static void Transcode(ref MessagePackReader reader, ref MessagePackWriter writer, int maxDepth, int level, bool bulk)
     {
-        if (depth > reader.MaxDepth)
-        {
-            throw new MessagePackSerializationException($"The data nests deeper than the limit of {reader.MaxDepth}.");
-        }
-        byte code = reader.NextCode;
-        switch (MessagePackCode.ToType(code))
+        switch (reader.NextMessagePackType)
         {
             case MessagePackType.Nil:
                 reader.ReadNil();
@@ -26,75 +37,60 @@ public static class MessagePackTranscoder
             case MessagePackType.Boolean:
                 writer.Write(reader.ReadBoolean());
                 break;
-            case MessagePackType.Integer when code == MessagePackCode.UInt64:
+            case MessagePackType.Integer when reader.NextCode == MessagePackCode.UInt64:
                 writer.Write(reader.ReadUInt64());
                 break;
             case MessagePackType.Integer:
                 writer.Write(reader.ReadInt64());
                 break;
-            case MessagePackType.Float when code == MessagePackCode.Float32:
-                writer.Write((float)reader.ReadDouble());
+            case MessagePackType.Float when reader.NextCode == MessagePackCode.Float32:
+                writer.Write(reader.ReadSingle());
                 break;
             case MessagePackType.Float:
                 writer.Write(reader.ReadDouble());
                 break;
             case MessagePackType.String:
-                var text = reader.ReadStringSequence();
-                writer.WriteStringHeader((uint)text.Length);
-                foreach (var segment in text)
-                {
-                    writer.WriteRaw(segment.Span);
-                }
+                writer.WriteString(reader.ReadStringSequence()!.Value);
                 break;
             case MessagePackType.Binary:
-                var bytes = reader.ReadBytes()!.Value;
-                writer.WriteBinHeader((uint)bytes.Length);
-                foreach (var segment in bytes)
-                {
-                    writer.WriteRaw(segment.Span);
-                }
+                writer.Write(reader.ReadBytes()!.Value);
                 break;
             case MessagePackType.Extension:
-                var header = reader.ReadExtensionHeader();
-                writer.WriteExtensionHeader(header);
-                foreach (var segment in reader.ReadExtensionBody(header))
-                {
-                    writer.WriteRaw(segment.Span);
-                }
+                var header = reader.ReadExtensionFormatHeader();
+                writer.WriteExtensionFormatHeader(header);
+                writer.WriteRaw(reader.ReadRaw(header.Length));
                 break;
             case MessagePackType.Array:
+                MessagePackReading.CheckDepth(level + 1, maxDepth);
                 int items = reader.ReadArrayHeader();
-                writer.WriteArrayHeader((uint)items);
+                writer.WriteArrayHeader(items);
+                bool pairsFit = bulk && level + 2 <= maxDepth;
                 for (int i = 0; i < items;)
                 {
-                    int bulk = depth + 2 <= reader.MaxDepth ? TranscodeFloatPairs(ref reader, ref writer, items - i) : 0;
-                    if (bulk == 0)
+                    int done = pairsFit ? TranscodeFloatPairs(ref reader, ref writer, items - i) : 0;
+                    if (done == 0)
                     {
-                        Transcode(ref reader, ref writer, depth + 1);
-                        bulk = 1;
+                        Transcode(ref reader, ref writer, maxDepth, level + 1, bulk);
+                        done = 1;
                     }
-                    i += bulk;
+                    i += done;
                 }
                 break;
             case MessagePackType.Map:
+                MessagePackReading.CheckDepth(level + 1, maxDepth);
                 int pairs = reader.ReadMapHeader();
-                writer.WriteMapHeader((uint)pairs);
-                for (int i = 0; i < 2 * pairs; i++)
+                writer.WriteMapHeader(pairs);
+                for (long i = 2L * pairs; i > 0; i--)
                 {
-                    Transcode(ref reader, ref writer, depth + 1);
+                    Transcode(ref reader, ref writer, maxDepth, level + 1, bulk);
                 }
                 break;
             default:
-                throw new MessagePackSerializationException($"Unexpected msgpack code 0x{code:x2} encountered; 0xc1 is never used.");
+                throw new MessagePackSerializationException("The byte 0xc1 is never used in MessagePack.");
         }
     }
 
-    /// <summary>
-    /// The commonest shape of numeric data, an array element <c>[float64, float64]</c> (a complex number, a 2-D
-    /// point), in bulk: consecutive such elements, up to <paramref name="max"/>, are decoded into doubles and
-    /// encoded again, as a generated formatter for a known type would. The bytes written are those the
-    /// token-by-token path writes.
-    /// </summary>
+    /// <summary>Consecutive <c>[float64, float64]</c> elements, up to <paramref name="max"/>, decoded and encoded again in bulk.</summary>
     /// <returns>How many elements were done; 0 when the next one has another shape (or straddles a segment).</returns>
     private static int TranscodeFloatPairs(ref MessagePackReader reader, ref MessagePackWriter writer, int max)
     {
@@ -102,12 +98,12 @@ public static class MessagePackTranscoder
         int done = 0;
         while (done < max)
         {
-            int pairs = reader.ReadFloat64Pairs(values[..(2 * Math.Min(256, max - done))]);
+            int pairs = Float64Pairs.Read(ref reader, values[..(2 * Math.Min(256, max - done))]);
             if (pairs == 0)
             {
                 break;
             }
-            writer.WriteFloat64Pairs(values[..(2 * pairs)]);
+            Float64Pairs.Write(ref writer, values[..(2 * pairs)]);
             done += pairs;
         }
         return done;

@@ -90,6 +90,15 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_shutdown")]
         internal static partial int SocketShutdown(int fd);
 
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_wait_hangup")]
+        internal static partial int SocketWaitHangup(int fd);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_fd_read_line")]
+        internal static partial int FdReadLine(int fd, byte* buffer, int capacity, int timeoutMs);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_process_exit")]
+        internal static partial void ProcessExit(int exitCode);
+
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_socket_peer")]
         internal static partial int SocketPeer(int fd, int* pid, int* uid);
 

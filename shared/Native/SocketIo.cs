@@ -107,6 +107,20 @@ public static unsafe class SocketIo
     /// <summary>Shuts both directions down, waking a thread that sleeps in <see cref="Wait"/> or <see cref="Read"/>.</summary>
     public static void Shutdown(int fd) => _ = Interop.PfNative.SocketShutdown(fd);
 
+    /// <summary>
+    /// Blocks until the peer has closed the socket or shut down its writing side, without reading anything: data
+    /// waiting in the socket does not end the wait. For a thread of its own.
+    /// </summary>
+    /// <exception cref="IOException">The descriptor is not valid.</exception>
+    public static void WaitForHangup(int fd)
+    {
+        int result = Interop.PfNative.SocketWaitHangup(fd);
+        if (result < 0)
+        {
+            throw Failure("wait for the socket's peer to close", -result);
+        }
+    }
+
     private const int ErrnoTimedOut = 110; // ETIMEDOUT on Linux
     private const int ErrnoAccess = 13; // EACCES
 

@@ -12,7 +12,7 @@ public enum ErrorCode
     /// <summary>The handshake's secret is not this run's.</summary>
     BadSecret = 3,
 
-    /// <summary>The job kind or message type is not known.</summary>
+    /// <summary>The message type or the job kind is not one the protocol defines.</summary>
     UnknownKind = 4,
 
     /// <summary>A parameter is out of its domain (gamma &lt;= 0, geometry that does not match the payload, ...).</summary>
@@ -38,4 +38,7 @@ public enum ErrorCode
 
     /// <summary>A file job's output could not be written (directory missing or not writable, disk full).</summary>
     OutputFailed = 12,
+
+    /// <summary>A message the receiver does not accept: one that travels the other way (a worker sent Hello or Result), or Welcome after the handshake.</summary>
+    UnexpectedMessage = 13,
 }

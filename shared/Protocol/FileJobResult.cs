@@ -1,4 +1,5 @@
 using System.Buffers;
+using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 
 namespace ProcessFarm.Shared.Protocol;
@@ -30,14 +31,14 @@ public readonly record struct FileJobResult(int Width, int Height, int Channels,
     }
 
     /// <summary>Reads the map from a Result's payload.</summary>
-    /// <exception cref="MessagePackSerializationException">Not such a map.</exception>
+    /// <exception cref="MessagePackSerializationException">Not such a map (or another decoding failure, <see cref="MessagePackReading.IsDecodingFailure"/>).</exception>
     public static FileJobResult Read(ReadOnlySequence<byte> payload)
     {
         var reader = new MessagePackReader(payload);
         var result = default(FileJobResult);
         for (int pairs = reader.ReadMapHeader(); pairs > 0; pairs--)
         {
-            result = reader.ReadString() switch
+            result = MessagePackReading.ReadStrictString(ref reader) switch
             {
                 "width" => result with { Width = reader.ReadInt32() },
                 "height" => result with { Height = reader.ReadInt32() },
@@ -54,7 +55,7 @@ public readonly record struct FileJobResult(int Width, int Height, int Channels,
 
     private static FileJobResult Skip(ref MessagePackReader reader, FileJobResult result)
     {
-        reader.Skip();
+        MessagePackReading.SkipValue(ref reader, ProtocolLimits.MaxDepth);
         return result;
     }
 }

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
 using System.Text;
+using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 
 namespace ProcessFarm.Shared.Protocol;
@@ -9,6 +10,12 @@ namespace ProcessFarm.Shared.Protocol;
 /// Finds frames in received bytes and parses their bodies (docs/PROTOCOL.md). Counterpart of
 /// <see cref="FrameWriter"/>. Every malformed input becomes a <see cref="ProtocolException"/>.
 /// </summary>
+/// <remarks>
+/// Values are read with MessagePack-CSharp's <see cref="MessagePackReader"/>, plus the checks it does not make
+/// (<see cref="MessagePackReading"/>: strict UTF-8, exact integers, counts of 2^31 and more, a nesting limit).
+/// Every exception the library throws on bad input becomes Malformed, so a broken frame is never mistaken for the
+/// end of the stream. A frame is checked in field order, and the first problem found is the one reported.
+/// </remarks>
 public static class FrameReader
 {
     /// <summary>
@@ -53,37 +60,71 @@ public static class FrameReader
     }
 
     /// <summary>The message type of a frame body, without parsing the rest.</summary>
+    /// <exception cref="ProtocolException">Not an array starting with a type (Malformed), or a type the protocol does not define (UnknownKind).</exception>
     public static MessageType ReadType(ReadOnlySequence<byte> body)
     {
         var reader = new MessagePackReader(body);
-        return Guard(ref reader, static (ref MessagePackReader r) => ReadHeader(ref r, out _));
+        try
+        {
+            return ReadHeader(ref reader, out _);
+        }
+        catch (Exception e) when (MessagePackReading.IsDecodingFailure(e))
+        {
+            throw MalformedFrame(e);
+        }
+    }
+
+    /// <summary>
+    /// The id of a Job, Attach or Channel frame when it can be read, whatever is wrong with the rest: an Error
+    /// answering such a frame names it.
+    /// </summary>
+    public static ulong? TryReadRequestId(ReadOnlySequence<byte> body)
+    {
+        var reader = new MessagePackReader(body);
+        try
+        {
+            if (ReadHeader(ref reader, out int fields) is MessageType.Job or MessageType.Attach or MessageType.Channel && fields >= 2)
+            {
+                var id = MessagePackReading.ReadInteger(ref reader);
+                return id >= 0 && id <= ulong.MaxValue ? (ulong)id : null;
+            }
+        }
+        catch (Exception e) when (e is ProtocolException || MessagePackReading.IsDecodingFailure(e))
+        {
+            // No id to be had from this frame; the error reply carries nil.
+        }
+        return null;
     }
 
     /// <summary>Parses Hello.</summary>
     public static HelloMessage ReadHello(ReadOnlySequence<byte> body) => Parse(body, MessageType.Hello, 6, static (ref MessagePackReader r) =>
     {
-        uint version = r.ReadUInt32();
-        uint workerId = r.ReadUInt32();
-        int processId = r.ReadInt32();
-        var secret = r.ReadBytes() ?? throw Malformed("Hello has a nil secret.");
+        uint version = (uint)ReadUnsigned(ref r, uint.MaxValue, "Hello's version");
+        uint workerId = (uint)ReadUnsigned(ref r, uint.MaxValue, "Hello's worker_id");
+        int processId = (int)ReadUnsigned(ref r, int.MaxValue, "Hello's pid");
+        if (r.NextMessagePackType != MessagePackType.Binary)
+        {
+            throw Malformed($"Hello's secret must be a bin, not {MessagePackReading.Describe(r.NextMessagePackType)}.");
+        }
+        var secret = r.ReadBytes()!.Value;
         if (secret.Length > 1024)
         {
             throw Malformed("Hello's secret is implausibly long.");
         }
-        string kernel = r.ReadString() ?? string.Empty;
+        string kernel = ReadText(ref r, "Hello's kernel");
         return new HelloMessage(version, workerId, processId, secret.ToArray(), kernel);
     });
 
     /// <summary>Parses Welcome and returns the coordinator's protocol version.</summary>
     public static uint ReadWelcome(ReadOnlySequence<byte> body) =>
-        Parse(body, MessageType.Welcome, 2, static (ref MessagePackReader r) => r.ReadUInt32());
+        Parse(body, MessageType.Welcome, 2, static (ref MessagePackReader r) => (uint)ReadUnsigned(ref r, uint.MaxValue, "Welcome's version"));
 
-    /// <summary>Parses Error.</summary>
+    /// <summary>Parses Error; a code this build does not know is kept as its number.</summary>
     public static ErrorMessage ReadError(ReadOnlySequence<byte> body) => Parse(body, MessageType.Error, 4, static (ref MessagePackReader r) =>
     {
-        ulong? id = r.TryReadNil() ? null : r.ReadUInt64();
-        var code = (ErrorCode)r.ReadUInt32();
-        string message = r.ReadString() ?? string.Empty;
+        ulong? id = r.TryReadNil() ? null : ReadUnsigned(ref r, ulong.MaxValue, "Error's id");
+        var code = (ErrorCode)ReadUnsigned(ref r, uint.MaxValue, "Error's code");
+        string message = ReadText(ref r, "Error's message");
         return new ErrorMessage(id, code, message);
     });
 
@@ -95,31 +136,58 @@ public static class FrameReader
 
     private static AttachRequest ReadMapping(ref MessagePackReader r)
     {
-        ulong id = r.ReadUInt64();
-        string path = r.ReadString() ?? throw Malformed("Attach and Channel need a path, not nil.");
-        long size = r.ReadInt64();
-        return new AttachRequest(id, path, size);
+        ulong id = ReadUnsigned(ref r, ulong.MaxValue, "the request's id");
+        string path = ReadText(ref r, "the region's path");
+        var size = MessagePackReading.ReadInteger(ref r);
+        if (size < 1 || size > long.MaxValue)
+        {
+            throw new ProtocolException(ErrorCode.RegionInvalid, $"a region's size must be from 1 to 2^63 - 1 bytes, not {size}");
+        }
+        return new AttachRequest(id, path, (long)size);
     }
 
     /// <summary>Parses Job; the payload slices <paramref name="body"/>.</summary>
+    /// <exception cref="ProtocolException">
+    /// Malformed; UnknownKind for a kind the protocol does not define; InvalidArgument for a missing or out-of-range
+    /// parameter or a payload of the wrong type for the kind.
+    /// </exception>
     public static JobRequest ReadJob(ReadOnlySequence<byte> body) => Parse(body, MessageType.Job, 5, static (ref MessagePackReader r) =>
     {
-        ulong id = r.ReadUInt64();
+        ulong id = ReadUnsigned(ref r, ulong.MaxValue, "Job's id");
         var kind = ReadKind(ref r);
-        var parameters = ReadParameters(ref r);
+        var parameters = JobParameters.Read(kind, ref r);
         var encoding = ReadPayload(ref r, out var payload);
-        return new JobRequest(id, kind, parameters, encoding, payload);
+        bool allowed = parameters.Payload switch
+        {
+            PayloadRule.Nil => encoding == PayloadEncoding.None,
+            PayloadRule.Bin => encoding == PayloadEncoding.Binary,
+            _ => true,
+        };
+        if (!allowed)
+        {
+            string expected = parameters.Payload == PayloadRule.Bin ? "a bin" : "nil";
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"a {Encoding.UTF8.GetString(JobParameters.WireName(kind))} job's payload must be {expected}");
+        }
+        return new JobRequest(id, parameters, encoding, payload);
     });
 
     /// <summary>Parses Result; the payload slices <paramref name="body"/>.</summary>
     public static JobResult ReadResult(ReadOnlySequence<byte> body) => Parse(body, MessageType.Result, 4, static (ref MessagePackReader r) =>
     {
-        ulong id = r.ReadUInt64();
+        ulong id = ReadUnsigned(ref r, ulong.MaxValue, "Result's id");
         var encoding = ReadPayload(ref r, out var payload);
         double kernelUs = 0, totalUs = 0;
+        if (r.NextMessagePackType != MessagePackType.Map)
+        {
+            throw Malformed($"Result's timings must be a map, not {MessagePackReading.Describe(r.NextMessagePackType)}.");
+        }
         for (int pairs = r.ReadMapHeader(); pairs > 0; pairs--)
         {
-            var key = r.ReadStringSequence();
+            if (r.NextMessagePackType != MessagePackType.String)
+            {
+                throw Malformed("Result's timings keys must be str.");
+            }
+            var key = r.ReadStringSequence()!.Value;
             if (Is(key, "kernel_us"u8))
             {
                 kernelUs = r.ReadDouble();
@@ -130,7 +198,7 @@ public static class FrameReader
             }
             else
             {
-                r.Skip();
+                MessagePackReading.SkipValue(ref r, ProtocolLimits.MaxDepth);
             }
         }
         long kernelNs = (long)(kernelUs * 1000), totalNs = (long)(totalUs * 1000);
@@ -145,13 +213,13 @@ public static class FrameReader
     /// </remarks>
     private static T Parse<T>(ReadOnlySequence<byte> body, MessageType expected, int minimumFields, Parser<T> parse)
     {
-        var reader = new MessagePackReader(body) { MaxDepth = ProtocolLimits.MaxDepth };
+        var reader = new MessagePackReader(body);
         try
         {
             var type = ReadHeader(ref reader, out int fields);
             if (type != expected)
             {
-                throw new ProtocolException(ErrorCode.UnknownKind, $"Expected a {expected} message but received {Describe(type)}.");
+                throw new ProtocolException(ErrorCode.UnexpectedMessage, $"Expected a {expected} message but received a {type} message.");
             }
             if (fields < minimumFields)
             {
@@ -160,29 +228,17 @@ public static class FrameReader
             var value = parse(ref reader);
             for (int extra = fields - minimumFields; extra > 0; extra--)
             {
-                reader.Skip(); // fields a newer peer added
+                MessagePackReading.SkipValue(ref reader, ProtocolLimits.MaxDepth); // fields a newer peer added
             }
             if (!reader.End)
             {
-                throw Malformed($"{expected} is followed by {reader.Remaining} stray bytes inside its frame.");
+                throw Malformed($"{expected} is followed by {reader.Sequence.Length - reader.Consumed} stray bytes inside its frame.");
             }
             return value;
         }
-        catch (MessagePackSerializationException e)
+        catch (Exception e) when (MessagePackReading.IsDecodingFailure(e))
         {
-            throw new ProtocolException(ErrorCode.Malformed, "Malformed frame: " + e.Message, e);
-        }
-    }
-
-    private static T Guard<T>(ref MessagePackReader reader, Parser<T> parse)
-    {
-        try
-        {
-            return parse(ref reader);
-        }
-        catch (MessagePackSerializationException e)
-        {
-            throw new ProtocolException(ErrorCode.Malformed, "Malformed frame: " + e.Message, e);
+            throw MalformedFrame(e);
         }
     }
 
@@ -190,102 +246,38 @@ public static class FrameReader
     {
         if (reader.NextMessagePackType != MessagePackType.Array)
         {
-            throw Malformed($"A frame body must be an array, not {reader.NextMessagePackType}.");
+            throw Malformed($"A frame body must be an array, not {MessagePackReading.Describe(reader.NextMessagePackType)}.");
         }
         fields = reader.ReadArrayHeader();
         if (fields < 1)
         {
             throw Malformed("A frame body is an empty array.");
         }
-        return (MessageType)reader.ReadUInt32();
+        var type = MessagePackReading.ReadInteger(ref reader);
+        return type >= 1 && type <= (int)MessageType.Wake
+            ? (MessageType)(int)type
+            : throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown message type {type}; the protocol defines 1 to {(int)MessageType.Wake}.");
     }
 
     private static JobKind ReadKind(ref MessagePackReader reader)
     {
-        var name = reader.ReadStringSequence();
-        if (Is(name, "lut"u8))
+        if (reader.NextMessagePackType != MessagePackType.String)
         {
-            return JobKind.Lut;
+            throw Malformed($"A job's kind must be a str, not {MessagePackReading.Describe(reader.NextMessagePackType)}.");
         }
-        if (Is(name, "echo"u8))
+        var name = reader.ReadStringSequence()!.Value;
+        foreach (var kind in s_kinds)
         {
-            return JobKind.Echo;
+            if (Is(name, JobParameters.WireName(kind)))
+            {
+                return kind;
+            }
         }
-        if (Is(name, "fib"u8))
-        {
-            return JobKind.Fib;
-        }
-        if (Is(name, "file"u8))
-        {
-            return JobKind.File;
-        }
-        throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown job kind '{Printable(name)}'; expected lut, echo, fib or file.");
+        string shown = name.Length > 64 ? "(a long name)" : Encoding.UTF8.GetString(name);
+        throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown job kind '{shown}'; expected lut, lut_region, echo, echo_region, fib or file.");
     }
 
-    private static JobParameters ReadParameters(ref MessagePackReader reader)
-    {
-        var parameters = default(JobParameters);
-        for (int pairs = reader.ReadMapHeader(); pairs > 0; pairs--)
-        {
-            var key = reader.ReadStringSequence();
-            if (Is(key, "ev"u8))
-            {
-                parameters = parameters with { Ev = reader.ReadDouble() };
-            }
-            else if (Is(key, "gamma"u8))
-            {
-                parameters = parameters with { Gamma = reader.ReadDouble() };
-            }
-            else if (Is(key, "width"u8))
-            {
-                parameters = parameters with { Width = reader.ReadInt32() };
-            }
-            else if (Is(key, "rows"u8))
-            {
-                parameters = parameters with { Rows = reader.ReadInt32() };
-            }
-            else if (Is(key, "channels"u8))
-            {
-                parameters = parameters with { Channels = reader.ReadInt32() };
-            }
-            else if (Is(key, "offset"u8))
-            {
-                parameters = parameters with { Offset = reader.ReadInt64() };
-            }
-            else if (Is(key, "length"u8))
-            {
-                parameters = parameters with { Length = reader.ReadInt64() };
-            }
-            else if (Is(key, "output"u8))
-            {
-                // An offset in the region (shm lut) or a path (file).
-                parameters = reader.NextMessagePackType == MessagePackType.String
-                    ? parameters with { OutputPath = reader.ReadString() }
-                    : parameters with { Output = reader.ReadInt64() };
-            }
-            else if (Is(key, "input"u8))
-            {
-                parameters = parameters with { Input = reader.ReadString() };
-            }
-            else if (Is(key, "quality"u8))
-            {
-                parameters = parameters with { Quality = reader.ReadInt32() };
-            }
-            else if (Is(key, "max_pixels"u8))
-            {
-                parameters = parameters with { MaxPixels = reader.ReadInt64() };
-            }
-            else if (Is(key, "n"u8))
-            {
-                parameters = parameters with { N = reader.ReadInt32() };
-            }
-            else
-            {
-                reader.Skip();
-            }
-        }
-        return parameters;
-    }
+    private static readonly JobKind[] s_kinds = Enum.GetValues<JobKind>();
 
     private static PayloadEncoding ReadPayload(ref MessagePackReader reader, out ReadOnlySequence<byte> payload)
     {
@@ -300,20 +292,27 @@ public static class FrameReader
                 return PayloadEncoding.Binary;
             default:
                 var start = reader.Position;
-                reader.Skip(); // validates the whole value, nesting limit included
+                MessagePackReading.SkipValue(ref reader, ProtocolLimits.MaxDepth); // validates the whole value, nesting limit included
                 payload = reader.Sequence.Slice(start, reader.Position);
                 return PayloadEncoding.Value;
         }
     }
 
+    private static ulong ReadUnsigned(ref MessagePackReader reader, ulong max, string field)
+    {
+        var value = MessagePackReading.ReadInteger(ref reader);
+        return value >= 0 && value <= max ? (ulong)value : throw Malformed($"{field} must be an integer from 0 to {max}, not {value}.");
+    }
+
+    private static string ReadText(ref MessagePackReader reader, string field) =>
+        reader.NextMessagePackType == MessagePackType.String
+            ? MessagePackReading.ReadStrictString(ref reader)!
+            : throw Malformed($"{field} must be a str, not {MessagePackReading.Describe(reader.NextMessagePackType)}.");
+
     private static bool Is(ReadOnlySequence<byte> key, ReadOnlySpan<byte> name) =>
         key.IsSingleSegment ? key.FirstSpan.SequenceEqual(name) : key.Length == name.Length && key.ToArray().AsSpan().SequenceEqual(name);
 
-    private static string Printable(ReadOnlySequence<byte> text) =>
-        text.Length > 64 ? "(a long name)" : Encoding.UTF8.GetString(text);
-
-    private static string Describe(MessageType type) =>
-        Enum.IsDefined(type) ? $"a {type} message" : $"unknown message type {(int)type}";
-
     private static ProtocolException Malformed(string message) => new(ErrorCode.Malformed, message);
+
+    private static ProtocolException MalformedFrame(Exception e) => new(ErrorCode.Malformed, "Malformed frame: " + e.Message, e);
 }

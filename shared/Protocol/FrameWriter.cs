@@ -1,6 +1,6 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using ProcessFarm.Shared.MessagePack;
+using MessagePack;
 
 namespace ProcessFarm.Shared.Protocol;
 
@@ -11,15 +11,12 @@ namespace ProcessFarm.Shared.Protocol;
 /// <remarks>
 /// Each frame's fixed part is encoded into a small scratch buffer first, so the 4-byte length can be written
 /// before it and the payload streamed after it without patching. Not thread-safe: one writer per connection,
-/// used by one sender at a time. Nothing is flushed; the caller flushes the output.
+/// used by one sender at a time. Nothing is flushed; the caller flushes the output. Values are written with
+/// MessagePack-CSharp's <see cref="MessagePackWriter"/>; the framing, the message layout and the payload bypass are
+/// this protocol's own, which no library provides.
 /// </remarks>
 public sealed class FrameWriter
 {
-    private static readonly byte[] s_kindLut = "lut"u8.ToArray();
-    private static readonly byte[] s_kindEcho = "echo"u8.ToArray();
-    private static readonly byte[] s_kindFib = "fib"u8.ToArray();
-    private static readonly byte[] s_kindFile = "file"u8.ToArray();
-
     private readonly IBufferWriter<byte> _output;
     private readonly PayloadBypass? _bypass;
     private readonly ArrayBufferWriter<byte> _scratch = new(256);
@@ -61,7 +58,7 @@ public sealed class FrameWriter
         writer.Write(hello.Version);
         writer.Write(hello.WorkerId);
         writer.Write(hello.ProcessId);
-        writer.WriteBin(hello.Secret);
+        writer.Write(hello.Secret);
         writer.Write(hello.Kernel);
         End(ref writer, 0);
     }
@@ -128,25 +125,31 @@ public sealed class FrameWriter
     /// <see cref="PayloadEncoding.Binary"/> (the bin header is already written), one encoded MessagePack value
     /// for <see cref="PayloadEncoding.Value"/>, nothing for <see cref="PayloadEncoding.None"/>.
     /// </summary>
-    public void BeginJob(ulong id, JobKind kind, in JobParameters parameters, PayloadEncoding encoding, int payloadBytes)
+    /// <exception cref="ArgumentException">The encoding is not one the job's kind takes (<see cref="JobParameters.Payload"/>).</exception>
+    public void BeginJob(ulong id, JobParameters parameters, PayloadEncoding encoding, int payloadBytes)
     {
+        ArgumentNullException.ThrowIfNull(parameters);
+        bool allowed = parameters.Payload switch
+        {
+            PayloadRule.Nil => encoding == PayloadEncoding.None,
+            PayloadRule.Bin => encoding == PayloadEncoding.Binary,
+            _ => true,
+        };
+        if (!allowed)
+        {
+            throw new ArgumentException($"A {parameters.Kind} job does not carry a {encoding} payload.", nameof(encoding));
+        }
         var writer = Begin(MessageType.Job, 5);
         writer.Write(id);
-        writer.WriteString(kind switch
-        {
-            JobKind.Lut => s_kindLut,
-            JobKind.Echo => s_kindEcho,
-            JobKind.File => s_kindFile,
-            _ => s_kindFib,
-        });
-        WriteParameters(ref writer, kind, parameters);
+        writer.WriteString(JobParameters.WireName(parameters.Kind));
+        parameters.Write(ref writer);
         End(ref writer, WritePayloadHeader(ref writer, encoding, payloadBytes));
     }
 
     /// <summary>Writes a whole Job frame whose payload is raw bytes carried as a bin.</summary>
-    public void WriteJob(ulong id, JobKind kind, in JobParameters parameters, ReadOnlySpan<byte> payload)
+    public void WriteJob(ulong id, JobParameters parameters, ReadOnlySpan<byte> payload)
     {
-        BeginJob(id, kind, parameters, PayloadEncoding.Binary, payload.Length);
+        BeginJob(id, parameters, PayloadEncoding.Binary, payload.Length);
         WritePayload(payload);
     }
 
@@ -171,9 +174,9 @@ public sealed class FrameWriter
         }
     }
 
-    /// <summary>Writes a whole Job frame without payload (shared-memory and fib jobs).</summary>
-    public void WriteJob(ulong id, JobKind kind, in JobParameters parameters) =>
-        BeginJob(id, kind, parameters, PayloadEncoding.None, 0);
+    /// <summary>Writes a whole Job frame with a nil payload (shared-memory, fib and file jobs).</summary>
+    public void WriteJob(ulong id, JobParameters parameters) =>
+        BeginJob(id, parameters, PayloadEncoding.None, 0);
 
     /// <summary>
     /// Bytes of the timings map that ends every Result: its values are float 64, so its size never varies and
@@ -211,67 +214,6 @@ public sealed class FrameWriter
         EndResult(timings);
     }
 
-    private static void WriteParameters(ref MessagePackWriter writer, JobKind kind, in JobParameters parameters)
-    {
-        uint count = kind switch
-        {
-            JobKind.Lut => 5u,
-            JobKind.Fib => 1u,
-            JobKind.File => 6u,
-            _ => 0u,
-        };
-        if (parameters.InRegion)
-        {
-            count += parameters.Output.HasValue ? 3u : 2u;
-        }
-        writer.WriteMapHeader(count);
-        if (kind == JobKind.Lut)
-        {
-            writer.WriteString("ev"u8);
-            writer.Write(parameters.Ev);
-            writer.WriteString("gamma"u8);
-            writer.Write(parameters.Gamma);
-            writer.WriteString("width"u8);
-            writer.Write(parameters.Width);
-            writer.WriteString("rows"u8);
-            writer.Write(parameters.Rows);
-            writer.WriteString("channels"u8);
-            writer.Write(parameters.Channels);
-        }
-        else if (kind == JobKind.Fib)
-        {
-            writer.WriteString("n"u8);
-            writer.Write(parameters.N);
-        }
-        else if (kind == JobKind.File)
-        {
-            writer.WriteString("ev"u8);
-            writer.Write(parameters.Ev);
-            writer.WriteString("gamma"u8);
-            writer.Write(parameters.Gamma);
-            writer.WriteString("input"u8);
-            writer.Write(parameters.Input ?? string.Empty);
-            writer.WriteString("output"u8);
-            writer.Write(parameters.OutputPath ?? string.Empty);
-            writer.WriteString("quality"u8);
-            writer.Write(parameters.Quality);
-            writer.WriteString("max_pixels"u8);
-            writer.Write(parameters.MaxPixels);
-        }
-        if (parameters.InRegion)
-        {
-            writer.WriteString("offset"u8);
-            writer.Write(parameters.Offset!.Value);
-            writer.WriteString("length"u8);
-            writer.Write(parameters.Length ?? 0);
-            if (parameters.Output is long output)
-            {
-                writer.WriteString("output"u8);
-                writer.Write(output);
-            }
-        }
-    }
-
     private static int WritePayloadHeader(ref MessagePackWriter writer, PayloadEncoding encoding, int payloadBytes)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(payloadBytes);
@@ -281,7 +223,7 @@ public sealed class FrameWriter
                 writer.WriteNil();
                 return 0;
             case PayloadEncoding.Binary:
-                writer.WriteBinHeader((uint)payloadBytes);
+                writer.WriteBinHeader(payloadBytes);
                 return payloadBytes;
             default:
                 ArgumentOutOfRangeException.ThrowIfZero(payloadBytes);

@@ -1,21 +1,26 @@
 namespace ProcessFarm.Shared.Protocol;
 
-/// <summary>What a job asks a worker to do; on the wire as the lower-case name.</summary>
+/// <summary>What a job asks a worker to do; on the wire as the name in quotes (docs/PROTOCOL.md, "Job").</summary>
 public enum JobKind
 {
-    /// <summary>"lut": apply the exposure/gamma table to a tile (bin payload, or in place in the region).</summary>
+    /// <summary>"lut": apply the exposure/gamma table to a tile carried as the bin payload.</summary>
     Lut,
+
+    /// <summary>"lut_region": apply the table to a tile in the attached shared-memory region, in place or to another place.</summary>
+    LutRegion,
 
     /// <summary>"echo": decode the payload and return it re-encoded, unchanged (transport benchmark).</summary>
     Echo,
 
-    /// <summary>"fib": compute fib(n) recursively (CPU-bound demo); the result payload is the integer.</summary>
+    /// <summary>"echo_region": check a descriptor against the attached region and answer nil (shm transport benchmark).</summary>
+    EchoRegion,
+
+    /// <summary>"fib": compute fib(n) by naive recursion (CPU-bound demo); the result payload is the integer.</summary>
     Fib,
 
     /// <summary>
-    /// "file": decode the image file at the <c>input</c> path, apply the table, encode it to the <c>output</c> path
-    /// (written atomically) — the data's location travels instead of the data. The result payload is a map of
-    /// what was done (size and times).
+    /// "file": decode the image file at <c>input_path</c>, apply the table, write <c>output_path</c> atomically: the
+    /// data's location travels instead of the data. The result payload is a map of what was done.
     /// </summary>
     File,
 }

@@ -1,53 +1,64 @@
+using MessagePack;
+using ProcessFarm.Shared.Protocol.Internal;
+
 namespace ProcessFarm.Shared.Protocol;
 
 /// <summary>
-/// The parameter map of a job. Each kind reads the keys it needs (docs/PROTOCOL.md, "Job"); unknown keys are
-/// ignored so that newer coordinators can add some.
+/// A job's parameter map (docs/PROTOCOL.md, "Job"): one sealed type per job kind, holding exactly the keys its kind
+/// takes, each already checked against its documented range when read.
 /// </summary>
-public readonly record struct JobParameters
+public abstract record JobParameters
 {
-    /// <summary>"ev": exposure in stops (lut).</summary>
-    public double Ev { get; init; }
+    private protected JobParameters()
+    {
+    }
 
-    /// <summary>"gamma": gamma, &gt; 0 (lut).</summary>
-    public double Gamma { get; init; }
+    /// <summary>The job kind these parameters belong to.</summary>
+    public abstract JobKind Kind { get; }
 
-    /// <summary>"width": pixels per row of the tile (lut).</summary>
-    public int Width { get; init; }
+    /// <summary>What the Job frame's payload must be.</summary>
+    public abstract PayloadRule Payload { get; }
 
-    /// <summary>"rows": rows in the tile (lut).</summary>
-    public int Rows { get; init; }
+    /// <summary>The kind's name on the wire.</summary>
+    public static ReadOnlySpan<byte> WireName(JobKind kind) => kind switch
+    {
+        JobKind.Lut => "lut"u8,
+        JobKind.LutRegion => "lut_region"u8,
+        JobKind.Echo => "echo"u8,
+        JobKind.EchoRegion => "echo_region"u8,
+        JobKind.Fib => "fib"u8,
+        JobKind.File => "file"u8,
+        _ => throw new ArgumentOutOfRangeException(nameof(kind)),
+    };
 
-    /// <summary>"channels": bytes per pixel (lut).</summary>
-    public int Channels { get; init; }
+    /// <summary>Writes the parameter map.</summary>
+    internal abstract void Write(ref MessagePackWriter writer);
 
-    /// <summary>"offset": where the tile starts in the shared region's data area (shared-memory jobs).</summary>
-    public long? Offset { get; init; }
+    /// <summary>Reads the parameter map of a job of <paramref name="kind"/>; keys of other kinds are skipped as unknown.</summary>
+    /// <exception cref="ProtocolException">A missing key or a value outside its range (InvalidArgument).</exception>
+    internal static JobParameters Read(JobKind kind, ref MessagePackReader reader)
+    {
+        var map = ParameterMap.Read(ref reader, AcceptedKeys(kind));
+        return kind switch
+        {
+            JobKind.Lut => LutTileParameters.From(map),
+            JobKind.LutRegion => LutRegionParameters.From(map),
+            JobKind.Echo => EchoParameters.Instance,
+            JobKind.EchoRegion => EchoRegionParameters.From(map),
+            JobKind.Fib => FibParameters.From(map),
+            _ => FileJobParameters.From(map),
+        };
+    }
 
-    /// <summary>"length": bytes of the tile in the region (shared-memory jobs).</summary>
-    public long? Length { get; init; }
-
-    /// <summary>
-    /// "output": where the transformed tile goes in the region's data area; absent means in place. Out of place
-    /// keeps the source intact, so a tile whose worker died half-way can simply be run again.
-    /// </summary>
-    public long? Output { get; init; }
-
-    /// <summary>"n": the argument of fib.</summary>
-    public int N { get; init; }
-
-    /// <summary>file: the image to read (a path on the worker's machine).</summary>
-    public string? Input { get; init; }
-
-    /// <summary>file: where to write the result; its extension picks the format.</summary>
-    public string? OutputPath { get; init; }
-
-    /// <summary>file: JPEG quality, 1..100 (0: the default, 90).</summary>
-    public int Quality { get; init; }
-
-    /// <summary>file: refuse images declaring more pixels than this (0: the default limit).</summary>
-    public long MaxPixels { get; init; }
-
-    /// <summary>Whether the job works on the shared region rather than on its payload.</summary>
-    public bool InRegion => Offset.HasValue;
+    private static ParameterKeys AcceptedKeys(JobKind kind) => kind switch
+    {
+        JobKind.Lut => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.Width | ParameterKeys.Rows | ParameterKeys.Channels,
+        JobKind.LutRegion => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.Width | ParameterKeys.Rows | ParameterKeys.Channels
+            | ParameterKeys.Offset | ParameterKeys.OutputOffset,
+        JobKind.EchoRegion => ParameterKeys.Offset | ParameterKeys.Length,
+        JobKind.Fib => ParameterKeys.N,
+        JobKind.File => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.InputPath | ParameterKeys.OutputPath
+            | ParameterKeys.Quality | ParameterKeys.MaxPixels,
+        _ => ParameterKeys.None,
+    };
 }

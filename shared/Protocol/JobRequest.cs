@@ -11,10 +11,9 @@ namespace ProcessFarm.Shared.Protocol;
 public readonly struct JobRequest
 {
     /// <summary>Creates a parsed job.</summary>
-    public JobRequest(ulong id, JobKind kind, JobParameters parameters, PayloadEncoding encoding, ReadOnlySequence<byte> payload)
+    public JobRequest(ulong id, JobParameters parameters, PayloadEncoding encoding, ReadOnlySequence<byte> payload)
     {
         Id = id;
-        Kind = kind;
         Parameters = parameters;
         Encoding = encoding;
         Payload = payload;
@@ -24,9 +23,9 @@ public readonly struct JobRequest
     public ulong Id { get; }
 
     /// <summary>What to do.</summary>
-    public JobKind Kind { get; }
+    public JobKind Kind => Parameters.Kind;
 
-    /// <summary>The job's parameters.</summary>
+    /// <summary>The job's parameters, of the type its kind takes.</summary>
     public JobParameters Parameters { get; }
 
     /// <summary>How the payload was carried.</summary>

@@ -4,7 +4,7 @@ namespace ProcessFarm.Shared.Protocol;
 public static class ProtocolLimits
 {
     /// <summary>The protocol version this build speaks.</summary>
-    public const uint Version = 1;
+    public const uint Version = 2;
 
     /// <summary>Bytes of the big-endian length that precedes each frame's body.</summary>
     public const int FrameHeaderSize = 4;
@@ -15,6 +15,9 @@ public static class ProtocolLimits
     /// <summary>Bytes of the per-run secret.</summary>
     public const int SecretBytes = 32;
 
-    /// <summary>How deep payloads may nest (arrays in arrays).</summary>
+    /// <summary>
+    /// How many arrays or maps deep a value inside a frame may nest: an echo payload, an unknown parameter's value, an
+    /// extra field (a scalar is depth 0, <c>[[1]]</c> depth 2).
+    /// </summary>
     public const int MaxDepth = 16;
 }

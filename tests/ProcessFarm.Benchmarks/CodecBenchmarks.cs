@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Numerics;
 using System.Runtime.InteropServices;
 using BenchmarkDotNet.Attributes;
+using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
 
@@ -10,7 +11,8 @@ namespace ProcessFarm.Benchmarks;
 /// <summary>
 /// The codec under the wire protocol, without sockets: writing and reading a tile's Job frame, a shm descriptor's
 /// frame, 65,536 complex numbers as [float64, float64] items (in bulk and token by token), and the worker's echo
-/// transcoding of them. Changes to the codec are decided on these numbers (docs/RESULTS.md).
+/// transcoding of them, with and without the hand-kept bulk path for pairs. Changes to the codec are decided on
+/// these numbers (docs/RESULTS.md).
 /// Run: dotnet run -c Release --project tests/ProcessFarm.Benchmarks -- --filter '*Codec*'
 /// </summary>
 [MemoryDiagnoser]
@@ -23,7 +25,8 @@ public class CodecBenchmarks
     private readonly double[] _values = new double[2 * Items];
     private readonly double[] _back = new double[2 * Items];
     private readonly byte[] _tile = new byte[64 << 10];
-    private readonly JobParameters _lut = new() { Ev = 0.5, Gamma = 1.2, Width = 8192, Rows = 2, Channels = 4 };
+    private readonly LutTileParameters _lut = new(0.5, 1.2, new TileShape(8192, 2, 4));
+    private readonly LutRegionParameters _descriptor = new(0.5, 1.2, new TileShape(8192, 2, 4), 1 << 20, 1 << 24);
     private ReadOnlySequence<byte> _tileFrame;
     private ReadOnlySequence<byte> _descriptorFrame;
     private ReadOnlySequence<byte> _items;
@@ -37,8 +40,8 @@ public class CodecBenchmarks
         {
             complex[i] = new Complex(i * 0.5, -i * 0.25);
         }
-        _tileFrame = Written(frames => frames.WriteJob(7, JobKind.Lut, _lut, _tile));
-        _descriptorFrame = Written(frames => frames.WriteJob(8, JobKind.Lut, _lut with { Offset = 1 << 20, Length = 65536, Output = 1 << 24 }));
+        _tileFrame = Written(frames => frames.WriteJob(7, _lut, _tile));
+        _descriptorFrame = Written(frames => frames.WriteJob(8, _descriptor));
         _output.ResetWrittenCount();
         var writer = new MessagePackWriter(_output);
         WriteItemsInBulk(ref writer);
@@ -50,7 +53,7 @@ public class CodecBenchmarks
     public int WriteTileFrame()
     {
         _output.ResetWrittenCount();
-        new FrameWriter(_output).WriteJob(7, JobKind.Lut, _lut, _tile);
+        new FrameWriter(_output).WriteJob(7, _lut, _tile);
         return _output.WrittenCount;
     }
 
@@ -66,10 +69,10 @@ public class CodecBenchmarks
     public long DescriptorRoundTrip()
     {
         _output.ResetWrittenCount();
-        new FrameWriter(_output).WriteJob(8, JobKind.Lut, _lut with { Offset = 1 << 20, Length = 65536, Output = 1 << 24 });
+        new FrameWriter(_output).WriteJob(8, _descriptor);
         var buffer = new ReadOnlySequence<byte>(_output.WrittenMemory);
         FrameReader.TryReadFrame(ref buffer, out var body);
-        return FrameReader.ReadJob(body).Parameters.Offset ?? 0;
+        return ((LutRegionParameters)FrameReader.ReadJob(body).Parameters).Offset;
     }
 
     [Benchmark(Description = "shm descriptor frame: parse")]
@@ -77,7 +80,7 @@ public class CodecBenchmarks
     {
         var buffer = _descriptorFrame;
         FrameReader.TryReadFrame(ref buffer, out var body);
-        return FrameReader.ReadJob(body).Parameters.Offset ?? 0;
+        return ((LutRegionParameters)FrameReader.ReadJob(body).Parameters).Offset;
     }
 
     [Benchmark(Description = "65,536 [float64, float64]: write in bulk")]
@@ -113,7 +116,7 @@ public class CodecBenchmarks
         int count = reader.ReadArrayHeader();
         for (int i = 0; i < count;)
         {
-            i += reader.ReadFloat64Pairs(_back.AsSpan(2 * i));
+            i += Float64Pairs.Read(ref reader, _back.AsSpan(2 * i));
         }
         return _back[^1];
     }
@@ -133,12 +136,17 @@ public class CodecBenchmarks
     }
 
     [Benchmark(Description = "65,536 [float64, float64]: the worker's echo transcoding")]
-    public int Transcode()
+    public int Transcode() => TranscodeItems(bulk: true);
+
+    [Benchmark(Description = "65,536 [float64, float64]: echo transcoding, library tokens only")]
+    public int TranscodeTokens() => TranscodeItems(bulk: false);
+
+    private int TranscodeItems(bool bulk)
     {
         _transcoded.ResetWrittenCount();
         var reader = new MessagePackReader(_items);
         var writer = new MessagePackWriter(_transcoded);
-        MessagePackTranscoder.Transcode(ref reader, ref writer);
+        MessagePackTranscoder.Transcode(ref reader, ref writer, ProtocolLimits.MaxDepth, bulk);
         writer.Flush();
         return _transcoded.WrittenCount;
     }
@@ -146,7 +154,7 @@ public class CodecBenchmarks
     private void WriteItemsInBulk(ref MessagePackWriter writer)
     {
         writer.WriteArrayHeader(Items);
-        writer.WriteFloat64Pairs(_values);
+        Float64Pairs.Write(ref writer, _values);
     }
 
     private ReadOnlySequence<byte> Written(Action<FrameWriter> write)

@@ -32,7 +32,7 @@ public class PipeEchoBenchmarks
         _job = new FrameJob(
             (frames, id) =>
             {
-                frames.WriteJob(id, JobKind.Echo, default, _payload);
+                frames.WriteJob(id, EchoParameters.Instance, _payload);
                 return ReadOnlyMemory<byte>.Empty;
             },
             result => result.Payload.CopyTo(_received));

@@ -24,7 +24,7 @@ internal static class TileLatency
         await AttachJob.AttachAsync(supervisor, worker, region, SharedRegion.DefaultDirectory, CancellationToken.None);
 
         byte[] tile = new byte[TileBytes];
-        var parameters = new JobParameters { Ev = 0.5, Gamma = 1.2, Width = 16, Rows = 1, Channels = 4 };
+        var parameters = new LutTileParameters(0.5, 1.2, new TileShape(16, 1, 4));
         Console.WriteLine($"tiny-tile round trips: {TileBytes}-byte tile, 1 worker, 1 job outstanding, {roundTrips} round trips after {roundTrips / 10} warm-up");
         Console.WriteLine("| mode | p50 us | p90 us | p99 us | max us |");
         Console.WriteLine("| --- | ---: | ---: | ---: | ---: |");
@@ -34,11 +34,11 @@ internal static class TileLatency
             {
                 if (mode == "pipe")
                 {
-                    frames.WriteJob(id, JobKind.Lut, parameters, tile);
+                    frames.WriteJob(id, parameters, tile);
                 }
                 else
                 {
-                    frames.WriteJob(id, JobKind.Lut, parameters with { Offset = 0, Length = TileBytes });
+                    frames.WriteJob(id, new LutRegionParameters(parameters.Ev, parameters.Gamma, parameters.Shape, 0, 0));
                 }
                 return ReadOnlyMemory<byte>.Empty;
             });

@@ -209,13 +209,13 @@ public sealed class BatchTests : IDisposable
         string input = Path.Combine(_directory, "in.png");
         WriteSample(input, new ImageGeometry(20, 10, 3));
         await using var worker = await RawWorker.StartAsync();
-        var job = new JobParameters { Ev = 0.5, Gamma = 1.2, Input = input, OutputPath = Path.Combine(_directory, "out.png") };
+        var job = new FileJobParameters(0.5, 1.2, input, Path.Combine(_directory, "out.png"));
 
-        await worker.SendAsync(f => f.WriteJob(1, JobKind.File, job));
+        await worker.SendAsync(f => f.WriteJob(1, job));
         var done = await worker.ReceiveAsync();
-        await worker.SendAsync(f => f.WriteJob(2, JobKind.File, job with { Input = Path.Combine(_directory, "missing.png") }));
+        await worker.SendAsync(f => f.WriteJob(2, job with { InputPath = Path.Combine(_directory, "missing.png") }));
         var missing = await worker.ReceiveAsync();
-        await worker.SendAsync(f => f.WriteJob(3, JobKind.File, job with { OutputPath = Path.Combine(_directory, "no-such-dir", "out.png") }));
+        await worker.SendAsync(f => f.WriteJob(3, job with { OutputPath = Path.Combine(_directory, "no-such-dir", "out.png") }));
         var unwritable = await worker.ReceiveAsync();
 
         Assert.Equal(MessageType.Result, done.Type);

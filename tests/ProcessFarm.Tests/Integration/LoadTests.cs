@@ -89,7 +89,7 @@ public class LoadTests
         {
             Span<byte> payload = stackalloc byte[8];
             BinaryPrimitives.WriteInt64LittleEndian(payload, index);
-            frames.WriteJob(id, JobKind.Echo, default, payload);
+            frames.WriteJob(id, EchoParameters.Instance, payload);
             return ReadOnlyMemory<byte>.Empty;
         }
 

@@ -6,7 +6,8 @@ namespace ProcessFarm.Tests.Integration;
 
 /// <summary>
 /// docs/PROTOCOL.md is enough to drive a worker: scripts/protocol-client, written in JavaScript against an
-/// off-the-shelf MessagePack library, plays coordinator against the real worker (scripts/setup.sh installs it).
+/// off-the-shelf MessagePack library, plays coordinator against the real worker (scripts/setup.sh installs it), and
+/// runs every conformance case of the document's section 8 with its own encoder.
 /// </summary>
 [Collection(WorkerCollection.Name)]
 public class ProtocolClientTests
@@ -21,6 +22,8 @@ public class ProtocolClientTests
         var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true };
         info.ArgumentList.Add(client);
         info.ArgumentList.Add(worker);
+        info.ArgumentList.Add("--conformance");
+        info.ArgumentList.Add(ProtocolConformanceTests.ProtocolDocument);
         using var process = Process.Start(info)!;
         var stdout = process.StandardOutput.ReadToEndAsync();
         var stderr = process.StandardError.ReadToEndAsync();
@@ -28,5 +31,6 @@ public class ProtocolClientTests
 
         Assert.True(process.ExitCode == 0, await stdout + await stderr);
         Assert.Contains("all checks passed", await stdout, StringComparison.Ordinal);
+        Assert.Contains($"conformance: {ProtocolConformanceTests.ReadTable().Count} cases", await stdout, StringComparison.Ordinal);
     }
 }

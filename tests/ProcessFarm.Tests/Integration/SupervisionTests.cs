@@ -228,7 +228,7 @@ public class SupervisionTests
             {
                 ids.Add(id);
             }
-            frames.WriteJob(id, JobKind.Fib, new JobParameters { N = n });
+            frames.WriteJob(id, new FibParameters(n));
             return ReadOnlyMemory<byte>.Empty;
         }
 

@@ -48,7 +48,7 @@ public class WireFuzzTests
 
         // The worker is still there and still right.
         byte[] tile = Enumerable.Range(0, 12).Select(i => (byte)(i * 20)).ToArray();
-        await worker.SendAsync(f => f.WriteJob(99_999, JobKind.Lut, new JobParameters { Ev = 1, Gamma = 1, Width = 4, Rows = 1, Channels = 3 }, tile));
+        await worker.SendAsync(f => f.WriteJob(99_999, new LutTileParameters(1, 1, new TileShape(4, 1, 3)), tile));
         var final = await worker.ReceiveAsync();
         Assert.Equal((MessageType.Result, 99_999ul), (final.Type, final.Id));
         Assert.False(worker.Process.HasExited);
@@ -58,13 +58,13 @@ public class WireFuzzTests
     /// <summary>Valid frames of every kind, the raw material of mutations.</summary>
     private static byte[][] Seeds()
     {
-        var tile = new JobParameters { Ev = 0.5, Gamma = 2, Width = 4, Rows = 2, Channels = 3 };
+        var tile = new LutTileParameters(0.5, 2, new TileShape(4, 2, 3));
         var bodies = new List<byte[]>
         {
-            Body(f => f.WriteJob(1, JobKind.Lut, tile, new byte[24])),
-            Body(f => f.WriteJob(2, JobKind.Lut, tile with { Offset = 0, Length = 24, Output = 100 })),
-            Body(f => f.WriteJob(3, JobKind.Echo, default, new byte[40])),
-            Body(f => f.WriteJob(4, JobKind.Lut, tile with { Offset = 4000, Length = 24 })),
+            Body(f => f.WriteJob(1, tile, new byte[24])),
+            Body(f => f.WriteJob(2, new LutRegionParameters(0.5, 2, tile.Shape, 0, 100))),
+            Body(f => f.WriteJob(3, EchoParameters.Instance, new byte[40])),
+            Body(f => f.WriteJob(4, new LutRegionParameters(0.5, 2, tile.Shape, 4000, 4000))),
             Body(f => f.WriteAttach(new AttachRequest(5, "/nonexistent", 8192))),
             Body(f => f.WriteHello(new HelloMessage(1, 0, 1, new byte[32], "x"))),
             // Hostile by construction: huge declared sizes, deep nesting, an unknown type.

@@ -12,7 +12,9 @@ namespace ProcessFarm.Tests.Integration;
 [Collection(WorkerCollection.Name)]
 public class WorkerProtocolTests
 {
-    private static readonly JobParameters s_tile = new() { Ev = 0.5, Gamma = 1.5, Width = 10, Rows = 4, Channels = 3 };
+    private static readonly LutTileParameters s_tile = new(0.5, 1.5, new TileShape(10, 4, 3));
+
+    private static LutRegionParameters InRegion(long offset) => new(0.5, 1.5, new TileShape(10, 4, 3), offset, offset);
 
     [Fact]
     public async Task LutJob_ReturnsTheKernelsOutput()
@@ -20,7 +22,7 @@ public class WorkerProtocolTests
         await using var worker = await RawWorker.StartAsync();
         byte[] tile = Enumerable.Range(0, 120).Select(i => (byte)(i * 2)).ToArray();
 
-        await worker.SendAsync(f => f.WriteJob(5, JobKind.Lut, s_tile, tile));
+        await worker.SendAsync(f => f.WriteJob(5, s_tile, tile));
         var reply = await worker.ReceiveAsync();
 
         byte[] expected = new byte[tile.Length];
@@ -37,7 +39,7 @@ public class WorkerProtocolTests
         byte[] payload = new byte[100_000];
         new Random(5).NextBytes(payload);
 
-        await worker.SendAsync(f => f.WriteJob(9, JobKind.Echo, default, payload));
+        await worker.SendAsync(f => f.WriteJob(9, EchoParameters.Instance, payload));
         var reply = await worker.ReceiveAsync();
 
         Assert.Equal(9ul, reply.Id);
@@ -54,7 +56,7 @@ public class WorkerProtocolTests
         var error = await worker.ReceiveAsync();
         Assert.Equal(ErrorCode.Malformed, error.Error?.Code);
 
-        await worker.SendAsync(f => f.WriteJob(6, JobKind.Lut, s_tile, new byte[120]));
+        await worker.SendAsync(f => f.WriteJob(6, s_tile, new byte[120]));
         Assert.Equal(MessageType.Result, (await worker.ReceiveAsync()).Type);
     }
 
@@ -63,9 +65,9 @@ public class WorkerProtocolTests
     {
         await using var worker = await RawWorker.StartAsync();
 
-        await worker.SendAsync(f => f.WriteJob(7, JobKind.Lut, s_tile with { Gamma = 0 }, new byte[120]));
+        await worker.SendAsync(f => f.WriteJob(7, s_tile with { Gamma = 0 }, new byte[120]));
         var badGamma = await worker.ReceiveAsync();
-        await worker.SendAsync(f => f.WriteJob(8, JobKind.Lut, s_tile with { Rows = 5 }, new byte[120]));
+        await worker.SendAsync(f => f.WriteJob(8, s_tile with { Shape = s_tile.Shape with { Rows = 5 } }, new byte[120]));
         var badGeometry = await worker.ReceiveAsync();
 
         Assert.Equal((7ul, ErrorCode.InvalidArgument), (badGamma.Id, badGamma.Error!.Code));
@@ -76,12 +78,12 @@ public class WorkerProtocolTests
     public async Task ShmJob_BeforeAttach_IsRefused()
     {
         await using var worker = await RawWorker.StartAsync();
-        await worker.SendAsync(f => f.WriteJob(3, JobKind.Lut, s_tile with { Offset = 0, Length = 120 }));
+        await worker.SendAsync(f => f.WriteJob(3, InRegion(0)));
         Assert.Equal(ErrorCode.NotAttached, (await worker.ReceiveAsync()).Error?.Code);
     }
 
     [Theory]
-    [InlineData(-1, 120)]
+    [InlineData(4096, 1)]
     [InlineData(0, 1 << 20)]
     [InlineData(long.MaxValue - 10, 120)]
     [InlineData(4096 - 119, 120)]
@@ -92,12 +94,12 @@ public class WorkerProtocolTests
         await worker.SendAsync(f => f.WriteAttach(new AttachRequest(1, region.AttachPath, region.TotalBytes)));
         Assert.Equal(MessageType.Result, (await worker.ReceiveAsync()).Type);
 
-        await worker.SendAsync(f => f.WriteJob(2, JobKind.Lut, s_tile with { Offset = offset, Length = length }));
+        await worker.SendAsync(f => f.WriteJob(2, InRegion(offset) with { Shape = new TileShape((int)length, 1, 1) }));
         var refused = await worker.ReceiveAsync();
         Assert.Equal((2ul, ErrorCode.OutOfRange), (refused.Id, refused.Error?.Code));
 
         region.GetSpan(100, 120).Fill(10);
-        await worker.SendAsync(f => f.WriteJob(3, JobKind.Lut, s_tile with { Offset = 100, Length = 120 }));
+        await worker.SendAsync(f => f.WriteJob(3, InRegion(100)));
         Assert.Equal(MessageType.Result, (await worker.ReceiveAsync()).Type);
         byte expected = LookupTable.Create(new LutParameters(0.5, 1.5)).Table[10];
         Assert.All(region.GetSpan(100, 120).ToArray(), b => Assert.Equal(expected, b));
@@ -150,7 +152,7 @@ public class WorkerProtocolTests
     public async Task FibJob_ReturnsTheInteger()
     {
         await using var worker = await RawWorker.StartAsync();
-        await worker.SendAsync(f => f.WriteJob(1, JobKind.Fib, new JobParameters { N = 20 }));
+        await worker.SendAsync(f => f.WriteJob(1, new FibParameters(20)));
         var reply = await worker.ReceiveAsync();
         Assert.Equal([0xcd, 0x1a, 0x6d], reply.Payload); // 6765 as uint 16
     }
@@ -162,7 +164,7 @@ public class WorkerProtocolTests
         await worker.Connection.OpenChannelAsync(SharedRegion.DefaultDirectory, TestHelpers.TimeoutToken());
         var channel = worker.Connection.Channel!;
 
-        await worker.PostAsync(f => f.WriteJob(7, JobKind.Fib, new JobParameters { N = 20 }));
+        await worker.PostAsync(f => f.WriteJob(7, new FibParameters(20)));
         var reply = await worker.ReceiveAsync();
 
         Assert.Equal((MessageType.Result, 7ul), (reply.Type, reply.Id));
@@ -179,7 +181,7 @@ public class WorkerProtocolTests
 
         for (ulong id = 1; id <= jobs; id++)
         {
-            await worker.PostAsync(f => f.WriteJob(id, JobKind.Fib, new JobParameters { N = 1 + (int)(id % 20) }));
+            await worker.PostAsync(f => f.WriteJob(id, new FibParameters(1 + (int)(id % 20))));
         }
         var ids = new HashSet<ulong>();
         for (int i = 0; i < jobs; i++)
@@ -198,7 +200,7 @@ public class WorkerProtocolTests
         await using var worker = await RawWorker.StartAsync();
         await worker.Connection.OpenChannelAsync(SharedRegion.DefaultDirectory, TestHelpers.TimeoutToken());
 
-        await worker.PostAsync(f => f.WriteJob(4, JobKind.Lut, s_tile with { Offset = 0, Length = 120 })); // no region attached
+        await worker.PostAsync(f => f.WriteJob(4, InRegion(0))); // no region attached
 
         var reply = await worker.ReceiveAsync();
         Assert.Equal((MessageType.Error, 4ul), (reply.Type, reply.Id));
@@ -219,7 +221,7 @@ public class WorkerProtocolTests
     {
         await using var worker = await RawWorker.StartAsync();
         await worker.SendAsync(f => f.WriteWake());
-        await worker.SendAsync(f => f.WriteJob(2, JobKind.Fib, new JobParameters { N = 10 }));
+        await worker.SendAsync(f => f.WriteJob(2, new FibParameters(10)));
         var reply = await worker.ReceiveAsync();
         Assert.Equal((MessageType.Result, 2ul), (reply.Type, reply.Id));
     }

@@ -15,11 +15,11 @@ public class FrameCodecTests
     public void Hello_RoundTrips()
     {
         var secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
-        _writer.WriteHello(new HelloMessage(1, 7, 4242, secret, "Avx2"));
+        _writer.WriteHello(new HelloMessage(2, 7, 4242, secret, "Avx2"));
 
         var hello = FrameReader.ReadHello(SingleFrame());
 
-        Assert.Equal(1u, hello.Version);
+        Assert.Equal(2u, hello.Version);
         Assert.Equal(7u, hello.WorkerId);
         Assert.Equal(4242, hello.ProcessId);
         Assert.Equal(secret, hello.Secret);
@@ -92,15 +92,51 @@ public class FrameCodecTests
     [Fact]
     public void LutJobInRegion_RoundTrips()
     {
-        var parameters = new JobParameters { Ev = 0.5, Gamma = 2.2, Width = 10, Rows = 4, Channels = 3, Offset = 4096, Length = 120 };
-        _writer.WriteJob(11, JobKind.Lut, parameters);
+        var parameters = new LutRegionParameters(0.5, 2.2, new TileShape(10, 4, 3), 4096, 8192);
+        _writer.WriteJob(11, parameters);
 
         var job = FrameReader.ReadJob(SingleFrame());
 
         Assert.Equal(11ul, job.Id);
-        Assert.Equal(JobKind.Lut, job.Kind);
+        Assert.Equal(JobKind.LutRegion, job.Kind);
         Assert.Equal(parameters, job.Parameters);
         Assert.Equal(PayloadEncoding.None, job.Encoding);
+    }
+
+    public static TheoryData<JobParameters> EveryKind() =>
+    [
+        new LutTileParameters(-1.5, 0.8, new TileShape(int.MaxValue, 1, 1)),
+        new LutRegionParameters(0, 1, new TileShape(1, 1, 4), 0, long.MaxValue),
+        EchoParameters.Instance,
+        new EchoRegionParameters(long.MaxValue, 0),
+        new FibParameters(FibParameters.MaxN),
+        new FileJobParameters(1, 2.2, "/in/ä.jpg", "/out/b.png", 1, long.MaxValue),
+    ];
+
+    [Theory]
+    [MemberData(nameof(EveryKind))]
+    public void EveryJobKind_RoundTripsItsParameters_AtTheEdgesOfTheirRanges(JobParameters parameters)
+    {
+        if (parameters.Payload == PayloadRule.Nil)
+        {
+            _writer.WriteJob(ulong.MaxValue, parameters);
+        }
+        else
+        {
+            // The reader does not compare a tile's size with its payload: the worker does, when it runs the job.
+            _writer.WriteJob(ulong.MaxValue, parameters, [1, 2]);
+        }
+
+        var job = FrameReader.ReadJob(SingleFrame());
+        Assert.Equal(ulong.MaxValue, job.Id);
+        Assert.Equal(parameters, job.Parameters);
+    }
+
+    [Fact]
+    public void WriteJob_APayloadTheKindDoesNotTake_Throws()
+    {
+        Assert.Throws<ArgumentException>(() => _writer.WriteJob(1, new FibParameters(3), [1, 2, 3]));
+        Assert.Throws<ArgumentException>(() => _writer.WriteJob(1, new LutTileParameters(0, 1, new TileShape(1, 1, 1))));
     }
 
     [Fact]

@@ -37,7 +37,7 @@ public class FrameReaderTests
         byte[] payload = Enumerable.Range(0, 1000).Select(i => (byte)i).ToArray();
         byte[] stream = Frames(w =>
         {
-            w.WriteJob(1, JobKind.Lut, new JobParameters { Ev = 1, Gamma = 2, Width = 10, Rows = 10, Channels = 10 }, payload);
+            w.WriteJob(1, new LutTileParameters(1, 2, new TileShape(10, 25, 4)), payload);
             w.WriteShutdown();
             w.WriteError(new ErrorMessage(null, ErrorCode.Malformed, "x"));
         });
@@ -102,8 +102,7 @@ public class FrameReaderTests
         byte[] body = [0x95, 0x03, 0x07, 0xa3, (byte)'f', (byte)'i', (byte)'b', 0x82, 0xa1, (byte)'n', 0x0a,
             0xa6, (byte)'f', (byte)'u', (byte)'t', (byte)'u', (byte)'r', (byte)'e', 0x92, 0x01, 0x02, 0xc0];
         var job = FrameReader.ReadJob(Body(RawFrame(body)));
-        Assert.Equal(JobKind.Fib, job.Kind);
-        Assert.Equal(10, job.Parameters.N);
+        Assert.Equal(new FibParameters(10), job.Parameters);
     }
 
     private static byte[] Frames(Action<FrameWriter> write)

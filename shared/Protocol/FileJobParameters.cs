@@ -1,0 +1,56 @@
+using MessagePack;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Shared.Protocol.Internal;
+
+namespace ProcessFarm.Shared.Protocol;
+
+/// <summary>
+/// <c>"file"</c>: decode the image at <see cref="InputPath"/>, apply the table, write <see cref="OutputPath"/>
+/// atomically. Payload nil; the Result's payload is a <see cref="FileJobResult"/> map.
+/// </summary>
+/// <param name="Ev">"ev", as for <see cref="LutTileParameters"/>.</param>
+/// <param name="Gamma">"gamma", as for <see cref="LutTileParameters"/>.</param>
+/// <param name="InputPath">"input_path": a JPEG or PNG file the worker can read.</param>
+/// <param name="OutputPath">"output_path": where to write; its extension picks the format.</param>
+/// <param name="Quality">"quality": JPEG quality 1..100; absent on the wire means <see cref="DefaultQuality"/>.</param>
+/// <param name="MaxPixels">"max_pixels": images declaring more are refused; absent means <see cref="ImageFile.DefaultMaxPixels"/>.</param>
+public sealed record FileJobParameters(double Ev, double Gamma, string InputPath, string OutputPath, int Quality = FileJobParameters.DefaultQuality, long MaxPixels = ImageFile.DefaultMaxPixels) : JobParameters
+{
+    /// <summary>The JPEG quality when the job does not say.</summary>
+    public const int DefaultQuality = 90;
+
+    private const ParameterKeys Required = ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.InputPath | ParameterKeys.OutputPath;
+
+    /// <inheritdoc/>
+    public override JobKind Kind => JobKind.File;
+
+    /// <inheritdoc/>
+    public override PayloadRule Payload => PayloadRule.Nil;
+
+    internal override void Write(ref MessagePackWriter writer)
+    {
+        writer.WriteMapHeader(6);
+        LutTileParameters.WriteExposure(ref writer, Ev, Gamma);
+        writer.WriteString("input_path"u8);
+        writer.Write(InputPath);
+        writer.WriteString("output_path"u8);
+        writer.Write(OutputPath);
+        writer.WriteString("quality"u8);
+        writer.Write(Quality);
+        writer.WriteString("max_pixels"u8);
+        writer.Write(MaxPixels);
+    }
+
+    internal static FileJobParameters From(in ParameterMap map)
+    {
+        map.Require(Required, JobKind.File);
+        var (ev, gamma) = map.Exposure();
+        return new FileJobParameters(
+            ev,
+            gamma,
+            ParameterMap.Path(map.InputPath, ParameterKeys.InputPath),
+            ParameterMap.Path(map.OutputPath, ParameterKeys.OutputPath),
+            (map.Present & ParameterKeys.Quality) != 0 ? (int)ParameterMap.InRange(map.Quality, 1, 100, ParameterKeys.Quality) : DefaultQuality,
+            (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels);
+    }
+}

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
@@ -67,9 +68,9 @@ internal sealed partial class WorkerSession : IDisposable
             JobExecutor.WarmUp();
             return Serve();
         }
-        catch (IOException)
+        catch (IOException e) when (e is not EndOfStreamException)
         {
-            return ExitCode.Success; // the coordinator went away: nothing left to serve
+            return ExitCode.Success; // the socket failed: the coordinator went away, nothing left to serve
         }
     }
 
@@ -207,6 +208,13 @@ internal sealed partial class WorkerSession : IDisposable
         {
             // A bad frame gets an error reply; the framing is intact, so the connection serves on.
             replies.WriteError(new ErrorMessage(FrameReader.TryReadRequestId(body), e.Code, e.Message));
+            return true;
+        }
+        catch (Exception e) when (MessagePackReading.IsDecodingFailure(e))
+        {
+            // The frame reader maps these already; one that escaped it (an EndOfStreamException is an IOException)
+            // must still be this frame's Malformed, never taken for the coordinator going away.
+            replies.WriteError(new ErrorMessage(FrameReader.TryReadRequestId(body), ErrorCode.Malformed, e.Message));
             return true;
         }
     }

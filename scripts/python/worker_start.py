@@ -17,7 +17,6 @@ import subprocess
 import tempfile
 import time
 
-WELCOME = struct.pack(">I", 3) + bytes([0x92, 0x02, 0x01])  # [2, 1]: Welcome, protocol version 1
 SHUTDOWN = struct.pack(">I", 2) + bytes([0x91, 0x06])  # [6]
 
 
@@ -53,9 +52,11 @@ def main():
             worker.stdin.close()
             connection, _ = listener.accept()
             connect.append((time.perf_counter() - started) * 1e3)
-            read_frame(connection)
+            body = read_frame(connection)
             hello.append((time.perf_counter() - started) * 1e3)
-            connection.sendall(WELCOME + SHUTDOWN)
+            # Hello is [1, version, ...] (array, fixint 1, then the version as a fixint): Welcome [2, version].
+            welcome = struct.pack(">I", 3) + bytes([0x92, 0x02, body[2]])
+            connection.sendall(welcome + SHUTDOWN)
             if worker.wait(timeout=10) != 0:
                 raise RuntimeError(f"the worker exited with {worker.returncode}")
             connection.close()

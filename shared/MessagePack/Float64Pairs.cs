@@ -43,6 +43,28 @@ public static class Float64Pairs
     }
 
     /// <summary>
+    /// Skips up to <paramref name="max"/> consecutive elements of the form <c>[float64, float64]</c>, stopping where
+    /// <see cref="Read"/> would: the frame reader's validating pass over an echo payload costs a scan of three bytes
+    /// per element instead of six library calls.
+    /// </summary>
+    /// <returns>Elements skipped: 0 when the next one is not such a pair or straddles a segment.</returns>
+    public static int Skip(ref MessagePackReader reader, int max)
+    {
+        var source = reader.Sequence.Slice(reader.Position).FirstSpan;
+        int available = Math.Min(max, source.Length / EncodedSize);
+        int done = 0;
+        while (done < available && IsPair(source.Slice(done * EncodedSize, EncodedSize)))
+        {
+            done++;
+        }
+        if (done > 0)
+        {
+            reader.ReadRaw((long)done * EncodedSize);
+        }
+        return done;
+    }
+
+    /// <summary>
     /// Writes <paramref name="values"/> as consecutive elements <c>[values[2i], values[2i+1]]</c>; the caller writes
     /// the enclosing array's header.
     /// </summary>
@@ -66,9 +88,12 @@ public static class Float64Pairs
         }
     }
 
+    private static bool IsPair(ReadOnlySpan<byte> source) =>
+        source[0] == FixArrayOfTwo && source[1] == MessagePackCode.Float64 && source[10] == MessagePackCode.Float64;
+
     private static bool TryDecode(ReadOnlySpan<byte> source, out double a, out double b)
     {
-        if (source[0] != FixArrayOfTwo || source[1] != MessagePackCode.Float64 || source[10] != MessagePackCode.Float64)
+        if (!IsPair(source))
         {
             a = b = 0;
             return false;

@@ -105,9 +105,16 @@ public static class MessagePackReading
         {
             case MessagePackType.Array:
                 CheckDepth(level + 1, maxDepth);
-                for (int items = reader.ReadArrayHeader(); items > 0; items--)
+                bool pairsFit = level + 2 <= maxDepth;
+                for (int items = reader.ReadArrayHeader(); items > 0;)
                 {
-                    Skip(ref reader, maxDepth, level + 1);
+                    int done = pairsFit ? Float64Pairs.Skip(ref reader, items) : 0;
+                    if (done == 0)
+                    {
+                        Skip(ref reader, maxDepth, level + 1);
+                        done = 1;
+                    }
+                    items -= done;
                 }
                 break;
             case MessagePackType.Map:

@@ -8,7 +8,7 @@ namespace ProcessFarm.Shared.Protocol;
 public sealed record FibParameters(int N) : JobParameters
 {
     /// <summary>
-    /// The largest n a worker accepts: naive recursion makes about 1.6^n calls, and fib(45) takes about 8 s on
+    /// The largest n a worker accepts: naive recursion makes about 1.6^n calls, and fib(45) takes about 5 s on
     /// this project's 2-vCPU VM, so that no job runs for minutes (docs/PROTOCOL.md, "fib").
     /// </summary>
     public const int MaxN = 45;

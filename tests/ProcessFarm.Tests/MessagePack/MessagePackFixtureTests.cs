@@ -91,6 +91,7 @@ public class MessagePackFixtureTests
     /// The hand-kept bulk path against the library: <c>[value, value]</c> for every encoding of every case is read
     /// by <see cref="Float64Pairs.Read"/> exactly when it is two float 64, to the doubles the library reads, and is
     /// declined (the reader left where it was) for everything else; fed one byte per segment it always declines.
+    /// <see cref="Float64Pairs.Skip"/> takes exactly what Read takes.
     /// </summary>
     [Theory]
     [MemberData(nameof(Cases))]
@@ -110,6 +111,9 @@ public class MessagePackFixtureTests
                 var fast = new MessagePackReader(input);
                 double[] values = new double[2];
                 int read = Float64Pairs.Read(ref fast, values);
+                var skipper = new MessagePackReader(input);
+                Assert.Equal(read, Float64Pairs.Skip(ref skipper, 1));
+                Assert.Equal(fast.Consumed, skipper.Consumed);
 
                 if (isFloat64 && input.IsSingleSegment)
                 {

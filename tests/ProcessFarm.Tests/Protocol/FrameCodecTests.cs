@@ -132,6 +132,29 @@ public class FrameCodecTests
         Assert.Equal(parameters, job.Parameters);
     }
 
+    [Theory]
+    [InlineData(0)]
+    [InlineData(255)]
+    [InlineData(256)]
+    [InlineData(65535)]
+    [InlineData(65536)]
+    [InlineData(1 << 30)]
+    public void BinHeader_IsTheLibrarysHeader_WithoutReservingThePayload(int length)
+    {
+        var library = new ArrayBufferWriter<byte>();
+        var reference = new global::MessagePack.MessagePackWriter(library);
+        reference.WriteBinHeader(length);
+        reference.Flush();
+
+        var ours = new ArrayBufferWriter<byte>(16);
+        var writer = new global::MessagePack.MessagePackWriter(ours);
+        FrameWriter.WriteBinHeader(ref writer, length);
+        writer.Flush();
+
+        Assert.Equal(library.WrittenSpan.ToArray(), ours.WrittenSpan.ToArray());
+        Assert.True(ours.Capacity < 1024, $"the header's buffer grew to {ours.Capacity} bytes");
+    }
+
     [Fact]
     public void WriteJob_APayloadTheKindDoesNotTake_Throws()
     {

@@ -1,7 +1,7 @@
 using System.Buffers;
 using System.Diagnostics;
-using ProcessFarm.Shared.Imaging;
 using MessagePack;
+using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;

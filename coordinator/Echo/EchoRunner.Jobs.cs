@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.InteropServices;
-using ProcessFarm.Coordinator.Workers;
 using MessagePack;
+using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
 
@@ -68,7 +68,7 @@ internal sealed partial class EchoRunner
             for (int i = 0; i < count;)
             {
                 // In bulk while the items are [float64, float64] within one segment; token by token otherwise.
-                int read = Float64Pairs.Read(ref reader, doubles[(2 * i)..]);
+                int read = Float64Pairs.Read(ref reader, doubles.Slice(2 * i, 2 * Math.Min(Float64Pairs.MaxPerCall, count - i)));
                 if (read == 0)
                 {
                     if (reader.ReadArrayHeader() != 2)

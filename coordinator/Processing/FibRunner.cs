@@ -1,8 +1,8 @@
 using System.Diagnostics;
+using MessagePack;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Workers;
-using MessagePack;
 using ProcessFarm.Shared.MessagePack;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Shared.Workloads;

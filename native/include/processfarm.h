@@ -4,11 +4,16 @@
  * A small, stable C ABI used by ProcessFarm.Shared through P/Invoke:
  *   - the exposure/gamma lookup table (LUT): build, apply (scalar, AVX2, AVX-512 BW, AVX-512 VBMI);
  *   - image decode/encode: JPEG through libjpeg-turbo, PNG through libpng, 8-bit gray, RGB and RGBA;
- *   - opening input files without blocking on FIFOs or devices.
+ *   - opening input files without blocking on FIFOs or devices;
+ *   - socket I/O and waiting for a worker's connection, and a worker's lifetime (parent binding, the secret line,
+ *     the hang-up watch, process limits).
+ *
+ * Over 300 lines on purpose: the whole ABI and the contract of every export in one place, by section.
  *
  * Conventions: every export is prefixed pf_, uses fixed-size types only (lengths are int64_t), and returns a
- * pf_status where it can fail. Codec state lives behind opaque handles; the library keeps no global state,
- * never calls exit() and never lets a longjmp escape an export. The managed side frees what it creates.
+ * pf_status or -errno where it can fail. Codec state lives behind opaque handles; the library keeps no global
+ * state, never lets a longjmp escape an export, and never calls exit() except in pf_process_exit, which a worker
+ * calls on purpose. The managed side frees what it creates.
  */
 #ifndef PROCESSFARM_H
 #define PROCESSFARM_H

@@ -6,6 +6,7 @@
  */
 #define _GNU_SOURCE
 #include "processfarm.h"
+#include "pf_wait.h"
 
 #include <errno.h>
 #include <poll.h>
@@ -23,13 +24,6 @@
 /* While spinning, the core is offered to other runnable threads this often. */
 #define PF_YIELD_INTERVAL_NS 5000
 
-static int64_t pf_now_ns(void)
-{
-    struct timespec now;
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    return (int64_t)now.tv_sec * 1000000000 + now.tv_nsec;
-}
-
 static inline void pf_cpu_relax(void)
 {
 #if defined(__x86_64__) || defined(__i386__)
@@ -42,24 +36,6 @@ static inline void pf_cpu_relax(void)
 static inline int pf_doorbell_rang(const uint64_t* doorbell, uint64_t seen)
 {
     return doorbell != NULL && __atomic_load_n(doorbell, __ATOMIC_ACQUIRE) != seen;
-}
-
-/* One poll of fd: 1 readable (or hung up / in error, which the next read reports), 0 not, -errno. */
-static int pf_poll_readable(int32_t fd, int timeout_ms)
-{
-    struct pollfd entry = { .fd = fd, .events = POLLIN, .revents = 0 };
-    for (;;)
-    {
-        int ready = poll(&entry, 1, timeout_ms);
-        if (ready >= 0)
-        {
-            return ready > 0 ? 1 : 0;
-        }
-        if (errno != EINTR)
-        {
-            return -errno;
-        }
-    }
 }
 
 PF_EXPORT int32_t pf_wait(int32_t fd, const uint64_t* doorbell, uint64_t seen, uint32_t* parked, int64_t spin_ns,
@@ -248,69 +224,4 @@ PF_EXPORT int32_t pf_socket_connect(const char* path, int32_t timeout_ms)
 PF_EXPORT int32_t pf_socket_close(int32_t fd)
 {
     return close(fd) == 0 ? 0 : -errno;
-}
-
-PF_EXPORT int32_t pf_socket_wait_hangup(int32_t fd)
-{
-    struct pollfd entry = { .fd = fd, .events = POLLRDHUP, .revents = 0 };
-    for (;;)
-    {
-        /* POLLHUP and POLLERR are reported whether asked for or not; POLLIN is not asked for, so data does not wake. */
-        int ready = poll(&entry, 1, -1);
-        if (ready > 0)
-        {
-            return (entry.revents & POLLNVAL) != 0 ? -EBADF : 0;
-        }
-        if (ready < 0 && errno != EINTR)
-        {
-            return -errno;
-        }
-    }
-}
-
-PF_EXPORT int32_t pf_fd_read_line(int32_t fd, uint8_t* buffer, int32_t capacity, int32_t timeout_ms)
-{
-    if (buffer == NULL || capacity <= 0)
-    {
-        return -EINVAL;
-    }
-    int64_t deadline = timeout_ms < 0 ? INT64_MAX : pf_now_ns() + (int64_t)timeout_ms * 1000000;
-    int32_t length = 0;
-    for (;;)
-    {
-        int64_t left_ns = deadline - pf_now_ns();
-        if (left_ns <= 0)
-        {
-            return -ETIMEDOUT;
-        }
-        int wait_ms = timeout_ms < 0 ? -1 : (int)((left_ns + 999999) / 1000000);
-        int readable = pf_poll_readable(fd, wait_ms);
-        if (readable < 0)
-        {
-            return readable;
-        }
-        if (readable == 0)
-        {
-            continue; /* the deadline check above ends the loop */
-        }
-        uint8_t byte;
-        ssize_t got = read(fd, &byte, 1);
-        if (got < 0)
-        {
-            if (errno == EINTR || errno == EAGAIN)
-            {
-                continue;
-            }
-            return -errno;
-        }
-        if (got == 0 || byte == '\n')
-        {
-            return length;
-        }
-        if (length == capacity)
-        {
-            return -EMSGSIZE;
-        }
-        buffer[length++] = byte;
-    }
 }

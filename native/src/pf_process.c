@@ -70,8 +70,3 @@ PF_EXPORT int32_t pf_memory_return_large_blocks(int64_t threshold_bytes)
      * freed (up to 32 MB) so that later blocks of that size come from the heap, where they stay after free. */
     return mallopt(M_MMAP_THRESHOLD, (int)threshold_bytes) == 1 ? 0 : -EINVAL;
 }
-
-PF_EXPORT void pf_process_exit(int32_t exit_code)
-{
-    _exit(exit_code);
-}

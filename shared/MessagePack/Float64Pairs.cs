@@ -18,18 +18,26 @@ public static class Float64Pairs
     /// <summary>Bytes of one element: fixarray(2), then two float 64.</summary>
     public const int EncodedSize = 19;
 
+    /// <summary>
+    /// Elements one call reads or skips at most; callers pass a destination of at most this many pairs, too. With tiered
+    /// PGO on (the coordinator's default), a loop that handed each call the rest of a 65,536-element destination ran
+    /// 4-6x slower than the same loop handing it 256 pairs at a time (1.1-1.9 ms against 0.12-0.3 ms per payload; the
+    /// same with PGO off), so every caller works in chunks of this size.
+    /// </summary>
+    public const int MaxPerCall = 256;
+
     private const byte FixArrayOfTwo = MessagePackCode.MinFixArray + 2;
 
     /// <summary>
     /// Reads consecutive elements of the form <c>[float64, float64]</c> into <paramref name="destination"/>, two
     /// values each, and stops at the first element of another form, at the end of the reader's current segment,
-    /// or when <paramref name="destination"/> is full.
+    /// when <paramref name="destination"/> is full, or after <see cref="MaxPerCall"/> elements.
     /// </summary>
     /// <returns>Elements read: 0 when the next one is not such a pair or straddles a segment (read it with the library).</returns>
     public static int Read(ref MessagePackReader reader, scoped Span<double> destination)
     {
         var source = reader.Sequence.Slice(reader.Position).FirstSpan;
-        int available = Math.Min(destination.Length / 2, source.Length / EncodedSize);
+        int available = Math.Min(Math.Min(destination.Length / 2, MaxPerCall), source.Length / EncodedSize);
         int done = 0;
         while (done < available && TryDecode(source.Slice(done * EncodedSize, EncodedSize), out destination[2 * done], out destination[(2 * done) + 1]))
         {
@@ -43,15 +51,15 @@ public static class Float64Pairs
     }
 
     /// <summary>
-    /// Skips up to <paramref name="max"/> consecutive elements of the form <c>[float64, float64]</c>, stopping where
-    /// <see cref="Read"/> would: the frame reader's validating pass over an echo payload costs a scan of three bytes
+    /// Skips up to <paramref name="max"/> (and <see cref="MaxPerCall"/>) consecutive elements of the form
+    /// <c>[float64, float64]</c>, stopping where <see cref="Read"/> would: the frame reader's validating pass over an echo payload costs a scan of three bytes
     /// per element instead of six library calls.
     /// </summary>
     /// <returns>Elements skipped: 0 when the next one is not such a pair or straddles a segment.</returns>
     public static int Skip(ref MessagePackReader reader, int max)
     {
         var source = reader.Sequence.Slice(reader.Position).FirstSpan;
-        int available = Math.Min(max, source.Length / EncodedSize);
+        int available = Math.Min(Math.Min(max, MaxPerCall), source.Length / EncodedSize);
         int done = 0;
         while (done < available && IsPair(source.Slice(done * EncodedSize, EncodedSize)))
         {

@@ -94,11 +94,11 @@ public static class MessagePackTranscoder
     /// <returns>How many elements were done; 0 when the next one has another shape (or straddles a segment).</returns>
     private static int TranscodeFloatPairs(ref MessagePackReader reader, ref MessagePackWriter writer, int max)
     {
-        Span<double> values = stackalloc double[2 * 256];
+        Span<double> values = stackalloc double[2 * Float64Pairs.MaxPerCall];
         int done = 0;
         while (done < max)
         {
-            int pairs = Float64Pairs.Read(ref reader, values[..(2 * Math.Min(256, max - done))]);
+            int pairs = Float64Pairs.Read(ref reader, values[..(2 * Math.Min(Float64Pairs.MaxPerCall, max - done))]);
             if (pairs == 0)
             {
                 break;

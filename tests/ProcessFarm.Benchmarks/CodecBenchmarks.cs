@@ -116,7 +116,7 @@ public class CodecBenchmarks
         int count = reader.ReadArrayHeader();
         for (int i = 0; i < count;)
         {
-            i += Float64Pairs.Read(ref reader, _back.AsSpan(2 * i));
+            i += Float64Pairs.Read(ref reader, _back.AsSpan(2 * i, 2 * Math.Min(Float64Pairs.MaxPerCall, count - i)));
         }
         return _back[^1];
     }

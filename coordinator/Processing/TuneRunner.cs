@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Shared.Imaging;
 
 namespace ProcessFarm.Coordinator.Processing;
@@ -49,10 +50,7 @@ internal static class TuneRunner
                         samples[r] = Stopwatch.GetElapsedTime(runStarted).TotalSeconds; // run -1 warms up: attach, page faults, JIT
                     }
                 }
-                Array.Sort(samples);
-                // Interquartile range when there are enough runs, else the full range.
-                double spread = repeat >= 4 ? samples[repeat * 3 / 4] - samples[repeat / 4] : samples[^1] - samples[0];
-                rows.Add(new TuneRow(mode.Name(), workers, samples[repeat / 2], samples[0], samples[^1], spread));
+                rows.Add(new TuneRow(mode.Name(), workers, Statistics.Median(samples), samples.Min(), samples.Max(), Statistics.Spread(samples)));
             }
         }
 
@@ -93,7 +91,6 @@ internal static class TuneRunner
             process.WaitForExit();
             samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
-        Array.Sort(samples);
-        return samples[runs / 2];
+        return Statistics.Median(samples);
     }
 }

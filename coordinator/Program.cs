@@ -29,17 +29,10 @@ var root = new RootCommand(
 };
 
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+if (UsageErrors.Describe(parse) is { } usageError)
 {
-    foreach (var error in parse.Errors)
-    {
-        // Every message names the flag it is about, even where System.CommandLine's own text does not.
-        string message = error.SymbolResult is System.CommandLine.Parsing.OptionResult { Option.Name: var name } && !error.Message.Contains(name, StringComparison.Ordinal)
-            ? $"{name}: {error.Message}"
-            : error.Message;
-        Console.Error.WriteLine($"processfarm: {message.ReplaceLineEndings(" ").Replace("\t", string.Empty, StringComparison.Ordinal)}");
-    }
-    Console.Error.WriteLine("Run 'processfarm --help' for usage.");
+    // One line, whatever went wrong and however many things did: the first mistake, named by its option.
+    Console.Error.WriteLine($"processfarm: {usageError}");
     return (int)ExitCode.UsageError;
 }
 

@@ -153,6 +153,15 @@ internal static class EchoReportWriter
         _ => string.Create(s_c, $"{bytes} B"),
     };
 
+    /// <summary>A size as --size takes it: 1K, 256M, 1G, or bytes.</summary>
+    public static string SizeAsTyped(long bytes) => bytes switch
+    {
+        >= 1L << 30 when bytes % (1L << 30) == 0 => string.Create(s_c, $"{bytes >> 30}G"),
+        >= 1L << 20 when bytes % (1L << 20) == 0 => string.Create(s_c, $"{bytes >> 20}M"),
+        >= 1L << 10 when bytes % (1L << 10) == 0 => string.Create(s_c, $"{bytes >> 10}K"),
+        _ => bytes.ToString(s_c),
+    };
+
     private static string CpuModel()
     {
         try

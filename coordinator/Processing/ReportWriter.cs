@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Processing;
 
@@ -13,8 +14,49 @@ internal static class ReportWriter
         WriteIndented = false,
     };
 
+    /// <summary>Writes the report in <paramref name="format"/>: text, json, csv (a header and one row) or markdown (field and value).</summary>
+    public static void Write(TextWriter output, ProcessReport report, string format)
+    {
+        switch (format)
+        {
+            case "json":
+                WriteJson(output, report);
+                break;
+            case "csv":
+                var fields = Fields(report);
+                output.WriteLine(Csv.Line(fields.Select(f => f.Name)));
+                output.WriteLine(Csv.Line(fields.Select(f => f.Value)));
+                break;
+            case "markdown":
+                output.WriteLine("| field | value |");
+                output.WriteLine("| --- | ---: |");
+                foreach (var (name, value) in Fields(report))
+                {
+                    output.WriteLine(Csv.MarkdownRow(name, value));
+                }
+                break;
+            default:
+                WriteText(output, report);
+                break;
+        }
+    }
+
     public static void WriteJson(TextWriter output, ProcessReport report) =>
         output.WriteLine(JsonSerializer.Serialize(report, s_json));
+
+    /// <summary>The report's fields as JSON names them, in the same order, so that every format carries the same data.</summary>
+    private static List<(string Name, object? Value)> Fields(ProcessReport report)
+    {
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(report, s_json));
+        return [.. document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind switch
+        {
+            JsonValueKind.String => (object?)p.Value.GetString(),
+            JsonValueKind.Number => p.Value.GetDouble(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => null,
+        }))];
+    }
 
     public static void WriteText(TextWriter output, ProcessReport report)
     {

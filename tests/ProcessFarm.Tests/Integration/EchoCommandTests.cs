@@ -55,6 +55,7 @@ public class EchoCommandTests
     [Theory]
     [InlineData("--size", "12X")]
     [InlineData("--payload", "strings")]
+    [InlineData("--mode", "threads,gpu")]
     [InlineData("--repeat", "0")]
     public async Task Echo_BadFlag_ExitsWith2_NamingIt(string flag, string value)
     {

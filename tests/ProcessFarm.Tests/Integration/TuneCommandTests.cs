@@ -30,8 +30,8 @@ public class TuneCommandTests
         string directory = TestHelpers.CreateTempDirectory();
         try
         {
-            var csv = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--modes", "threads,shm", "--workers", "1,2", "--repeat", "2", "--format", "csv", "--report", "tune.html");
-            var markdown = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--modes", "threads", "--workers", "1,2", "--repeat", "2", "--format", "markdown");
+            var csv = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--mode", "threads,shm", "--workers", "1,2", "--repeat", "2", "--format", "csv", "--report", "tune.html");
+            var markdown = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "-m", "threads", "--workers", "1,2", "--repeat", "2", "--format", "markdown");
 
             Assert.True(csv.ExitCode == 0, csv.Stderr);
             string[] lines = csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);

@@ -16,6 +16,7 @@ var root = new RootCommand(
     """
     ProcessFarm: exposure/gamma correction of images on threads or on worker processes, with the cost of moving
     pixels between processes measured.
+
     Exit codes: 0 success, 1 internal error, 2 usage error, 3 input error (missing, corrupt, unsupported or too
     large image), 4 environment error (worker binary missing or failing, /dev/shm too small), 130 interrupted
     (SIGINT), 143 terminated (SIGTERM).
@@ -27,6 +28,7 @@ var root = new RootCommand(
     FibCommand.Create(),
     ServeCommand.Create(),
 };
+HelpWriter.Install(root);
 
 var parse = root.Parse(args);
 if (UsageErrors.Describe(parse) is { } usageError)

@@ -106,4 +106,13 @@ public class BadValueTests
         Assert.Equal(3, result.ExitCode); // an input error: the file does not exist
         Assert.Contains("'--no-such-photo.png' does not exist", Assert.Single(result.ErrorLines), StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Help_WithAMistakeOnTheLine_StillShowsHelp()
+    {
+        var result = await Integration.Cli.RunAsync(AppContext.BaseDirectory, "process", "--ev", "abc", "--help");
+
+        Assert.Equal(0, result.ExitCode);
+        Assert.StartsWith("Usage: processfarm process", result.Stdout, StringComparison.Ordinal);
+    }
 }

@@ -179,7 +179,7 @@ internal static class CommonOptions
         {
             throw CommandLineException.Usage($"--report: '{path}' is a directory or its directory does not exist");
         }
-        ProcessCommand.CheckWritable(directory);
+        OutputPaths.CheckWritable(directory, "--report");
         return path;
     }
 

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Shared.Imaging;
@@ -86,7 +85,7 @@ internal static class ProcessCommand
         }
         string? input = inputs.Length == 1 ? inputs[0] : null;
         string outputPath = parse.GetValue(s_output) ?? DefaultOutput(input);
-        CheckOutput(outputPath);
+        OutputPaths.CheckImageOutput(outputPath, input);
 
         var request = new ProcessRequest(
             input,
@@ -142,45 +141,5 @@ internal static class ProcessCommand
         string directory = Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".";
         string extension = ImageFile.FormatFromExtension(input) == Shared.Native.ImageFormat.Unknown ? ".png" : Path.GetExtension(input);
         return Path.Combine(directory, Path.GetFileNameWithoutExtension(input) + "-processed" + extension);
-    }
-
-    /// <summary>Fails fast, before any work, when the output cannot be written.</summary>
-    private static void CheckOutput(string path)
-    {
-        try
-        {
-            ImageFile.RequireOutputFormat(path);
-        }
-        catch (OutputFormatException e)
-        {
-            throw CommandLineException.Usage($"--output: {e.Message}");
-        }
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        if (Directory.Exists(full))
-        {
-            throw CommandLineException.Usage($"--output: '{path}' is a directory");
-        }
-        if (!Directory.Exists(directory))
-        {
-            throw CommandLineException.Usage($"--output: the directory '{directory}' does not exist");
-        }
-        CheckWritable(directory);
-    }
-
-    /// <summary>Fails fast when no file can be created in <paramref name="directory"/>.</summary>
-    internal static void CheckWritable(string directory)
-    {
-        string probe = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".processfarm-probe-{Environment.ProcessId}-{Guid.NewGuid():N}"));
-        try
-        {
-            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
-            {
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CommandLineException.Usage($"--output: cannot write in '{directory}': {e.Message}");
-        }
     }
 }

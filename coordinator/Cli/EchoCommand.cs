@@ -153,7 +153,7 @@ internal static class EchoCommand
                 EchoReportWriter.WriteMarkdown(output, results, latency);
                 break;
             default:
-                EchoReportWriter.WriteText(output, results, latency, workers);
+                EchoReportWriter.WriteText(output, results, latency, workers, Terminal.IsPlain(output));
                 break;
         }
         if (reportPath is not null)

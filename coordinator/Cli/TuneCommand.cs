@@ -70,9 +70,10 @@ internal static class TuneCommand
         string? input = parse.GetValue(s_input);
 
         using var source = LoadSource(input, parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry);
-        // The baseline first, on an idle machine: the worker binary started with nothing to do.
-        string? workerPath = WorkerLocator.Find(supervision.WorkerPath, out _);
-        double bareStartMs = workerPath is null ? 0 : TuneRunner.MeasureBareStartMs(workerPath, 5);
+        // The baseline first, on an idle machine: the worker binary started with nothing to do. Only worker modes
+        // have a start-up to compare with it.
+        string? workerPath = modes.Any(m => m is ExecutionMode.Pipe or ExecutionMode.Shm) ? WorkerLocator.Find(supervision.WorkerPath, out _) : null;
+        double? bareStartMs = workerPath is null ? null : TuneRunner.MeasureBareStartMs(workerPath, TuneRunner.BareStartRuns);
         TuneResult? result = null;
         await Terminal.RunWithProgressAsync(error, "tune", modes.Length * counts.Length, async step =>
         {

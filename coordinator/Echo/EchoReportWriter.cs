@@ -196,7 +196,8 @@ internal static class EchoReportWriter
                 [.. modes.Select(m => new HtmlReport.Series(m, [.. bytes.Where(r => r.Mode == m).Select(r => ((double)r.Bytes, r.ThroughputGbps))]))],
                 logX: true,
                 logY: true,
-                formatX: x => x switch { >= 1e9 => $"{x / 1e9:0.#} GB", >= 1e6 => $"{x / 1e6:0.#} MB", >= 1e3 => $"{x / 1e3:0.#} kB", _ => $"{x:0} B" },
+                formatX: x => Size((long)Math.Round(x)),
+                xLogBase: 4,
                 formatY: y => y.ToString(y < 1 ? "0.###" : "0.#", s_c));
         }
         var complexRows = results.Where(r => r.Payload == "complex").ToList();
@@ -213,10 +214,11 @@ internal static class EchoReportWriter
         {
             report.BarChart(
                 string.Create(s_c, $"Small-message latency: {latency[0].RoundTrips:N0} round trips of {latency[0].PayloadBytes} bytes"),
-                "microseconds",
+                "microseconds (log)",
                 [.. latency.Select(l => l.Mode)],
                 [("p50", [.. latency.Select(l => l.P50Us)]), ("p99", [.. latency.Select(l => l.P99Us)])],
-                v => v.ToString(v < 10 ? "0.0" : "0", s_c));
+                v => v.ToString(v < 1 ? "0.##" : v < 10 ? "0.0" : "0", s_c),
+                logY: true);
         }
         report.Heading("All measurements");
         report.Table(

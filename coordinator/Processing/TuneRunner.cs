@@ -71,11 +71,17 @@ internal static class TuneRunner
         double spread = best.SpreadSeconds / best.MedianSeconds;
         double noise = double.IsFinite(spread) ? Math.Max(MinimumNoise, spread) : MinimumNoise;
         var choice = rows.Where(r => r == best || r.MedianSeconds <= best.MedianSeconds * (1 + noise)).MinBy(r => r.Workers)!;
-        string why = choice == best
-            ? string.Create(CultureInfo.InvariantCulture, $"the fastest at {choice.MedianSeconds * 1e3:0.0} ms; no smaller count came within the {noise:P0} noise")
-            : string.Create(CultureInfo.InvariantCulture, $"{choice.MedianSeconds * 1e3:0.0} ms, within the {noise:P0} measured noise of the fastest ({best.Workers} at {best.MedianSeconds * 1e3:0.0} ms) with fewer of them");
+        var c = CultureInfo.InvariantCulture;
+        string why = choice != best
+            ? string.Create(c, $"{choice.MedianSeconds * 1e3:0.0} ms, within the {noise:P0} measured noise of the fastest ({best.Workers} at {best.MedianSeconds * 1e3:0.0} ms) with fewer of them")
+            : choice.Workers == rows.Min(r => r.Workers)
+                ? string.Create(c, $"the fastest at {choice.MedianSeconds * 1e3:0.0} ms, with the fewest workers tried")
+                : string.Create(c, $"the fastest at {choice.MedianSeconds * 1e3:0.0} ms; no smaller count came within the {noise:P0} noise");
         return (choice.Workers, why);
     }
+
+    /// <summary>How many times <see cref="MeasureBareStartMs"/> starts the worker; the median is reported.</summary>
+    public const int BareStartRuns = 5;
 
     /// <summary>How long the worker executable takes to start and exit when it has nothing to do (no arguments).</summary>
     public static double MeasureBareStartMs(string workerPath, int runs)

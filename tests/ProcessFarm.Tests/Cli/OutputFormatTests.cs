@@ -48,6 +48,29 @@ public sealed class OutputFormatTests : IDisposable
         Assert.Contains("| threads | ", markdown, StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task Tune_OnlyThreads_MeasuresNoWorkerStart()
+    {
+        string json = await RunAsync("tune", "--sample-size", "64x48", "-m", "threads", "-w", "1", "--repeat", "2", "--json");
+        string text = await RunAsync("tune", "--sample-size", "64x48", "-m", "threads", "-w", "1", "--repeat", "1");
+
+        using var document = JsonDocument.Parse(json);
+        Assert.Equal(JsonValueKind.Null, document.RootElement.GetProperty("bare_worker_start_ms").ValueKind);
+        Assert.DoesNotContain("bare start", text, StringComparison.Ordinal);
+        Assert.Contains("recommended threads: 1 thread (the fastest at ", text, StringComparison.Ordinal);
+        Assert.Contains("with the fewest workers tried)", text, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Process_Text_CountsInTheRightNumber_AndSaysWhereTheKernelRan()
+    {
+        string text = await RunAsync("process", "--sample-size", "16x1", "-m", "serial", "-o", "a.png");
+
+        Assert.Contains("mode     serial, 1 thread, 1 tile of 1 row, kernel ", text, StringComparison.Ordinal);
+        Assert.Contains("stream   1 strip of 1 row;", text, StringComparison.Ordinal);
+        Assert.Matches(@"kernel [0-9.]+ ms on one thread\n", text);
+    }
+
     private async Task<string> RunAsync(params string[] args)
     {
         var result = await Integration.Cli.RunAsync(_directory, args);

@@ -65,4 +65,23 @@ public class EchoReportWriterTests
     [InlineData(0.0390, "39.0 ms")]
     [InlineData(1.2344, "1.234 s")]
     public void Duration_PicksTheUnit(double seconds, string text) => Assert.Equal(text, EchoReportWriter.Duration(seconds));
+
+    [Fact]
+    public void Html_ChartsSizesInKiB_AndLatencyOnALogAxis()
+    {
+        string path = Path.Combine(TestHelpers.CreateTempDirectory(), "echo.html");
+        try
+        {
+            EchoReportWriter.WriteHtml(path, s_results, s_latency, repeat: 3, workers: 2);
+
+            string html = File.ReadAllText(path);
+            Assert.Contains(">1 KiB<", html, StringComparison.Ordinal);
+            Assert.DoesNotContain(" kB<", html, StringComparison.Ordinal);
+            Assert.Contains("microseconds (log)", html, StringComparison.Ordinal);
+        }
+        finally
+        {
+            Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
+        }
+    }
 }

@@ -77,7 +77,7 @@ internal static class EchoCommand
         string[] modes = parse.GetValue(s_mode)!;
         string[] payloadKinds = parse.GetValue(s_payload)!;
         int repeat = parse.GetValue(s_repeat);
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
 
         var payloads = new List<Func<EchoPayload>>();
         if (payloadKinds.Contains("complex"))

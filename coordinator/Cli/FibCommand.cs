@@ -43,7 +43,7 @@ internal static class FibCommand
         int n = parse.GetValue(s_n);
         int copies = parse.GetValue(workersOption);
         string[] modes = parse.GetValue(s_mode)!;
-        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var results = new List<FibResult>();
         if (modes.Contains("serial"))
         {

@@ -98,7 +98,7 @@ internal static class ProcessCommand
             Stream: !parse.GetValue(s_noStream),
             StripRows: parse.GetValue(s_stripRows));
 
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
         await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
         var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
@@ -119,7 +119,7 @@ internal static class ProcessCommand
             parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files);
 
         var error = parse.InvocationConfiguration.Error;
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
         await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
         var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);

@@ -51,7 +51,7 @@ internal static class ServeCommand
     private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
-        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         string? path = parse.GetValue(s_image);
         long maxPixels = parse.GetValue(CommonOptions.MaxPixels);
         PixelBuffer image;

@@ -62,7 +62,7 @@ internal static class TuneCommand
         var error = parse.InvocationConfiguration.Error;
         string format = CommonOptions.OutputFormat(parse);
         string? reportPath = CommonOptions.CheckReportPath(parse);
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         int[] counts = parse.GetValue(s_workers) is { Length: > 0 } given ? given : [.. Enumerable.Range(1, parse.GetValue(s_maxWorkers))];
         ExecutionMode[] modes = [.. parse.GetValue(s_modes)!.Select(ExecutionModes.Parse)];
         int repeat = parse.GetValue(s_repeat);

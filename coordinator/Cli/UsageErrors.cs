@@ -91,13 +91,13 @@ internal static class UsageErrors
     private static string UnknownOption(Command command, string token)
     {
         string name = token.Split('=', 2)[0];
-        string scope = command is RootCommand ? "processfarm" : command.Name;
-        string? suggestion = Closest(name, command.Options.SelectMany(o => o.Aliases.Prepend(o.Name)));
-        string hint = suggestion is not null
-            ? $"did you mean {suggestion}?"
-            : $"see processfarm {(command is RootCommand ? string.Empty : command.Name + " ")}--help";
-        string file = command.Arguments.Count > 0 ? "; a file named so goes after --" : string.Empty;
-        return $"{scope}: unknown option '{name}' ({hint}{file})";
+        string scope = command is RootCommand ? string.Empty : command.Name + ": ";
+        // Only long names are suggested: one letter away from "-x" is every short alias.
+        string? suggestion = name.StartsWith("--", StringComparison.Ordinal) ? Closest(name, command.Options.SelectMany(o => o.Aliases.Prepend(o.Name))) : null;
+        string? file = command.Arguments.Count > 0 ? "a file named so goes after --" : null;
+        return suggestion is not null
+            ? $"{scope}unknown option '{name}'; did you mean {suggestion}?{(file is null ? string.Empty : $" ({file})")}"
+            : $"{scope}unknown option '{name}' (see processfarm {(command is RootCommand ? string.Empty : command.Name + " ")}--help{(file is null ? string.Empty : $"; {file}")})";
     }
 
     private static string ArgumentHint(Command command) => command.Arguments.Count switch

@@ -12,7 +12,7 @@ internal static class TuneReportWriter
 
     public static void WriteText(TextWriter output, TuneReport report)
     {
-        output.WriteLine(string.Create(s_c, $"tune: the process step on {report.Input} ({report.Geometry}), {report.Repeat} runs each, median decides"));
+        output.WriteLine(string.Create(s_c, $"tune: the process step on {report.Input} ({report.Geometry}), {Plural.Count(report.Repeat, "run")} each, median decides"));
         output.WriteLine(string.Create(s_c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
         var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
         foreach (var r in report.Result.Rows)
@@ -52,7 +52,7 @@ internal static class TuneReportWriter
 
     public static void WriteMarkdown(TextWriter output, TuneReport report)
     {
-        output.WriteLine(string.Create(s_c, $"Process step on {report.Input} ({report.Geometry}), median of {report.Repeat} runs, {Environment.ProcessorCount} cores.\n"));
+        output.WriteLine(string.Create(s_c, $"Process step on {report.Input} ({report.Geometry}), median of {Plural.Count(report.Repeat, "run")}, {Plural.Count(Environment.ProcessorCount, "core")}.\n"));
         output.WriteLine("| mode | workers | median ms | min ms | max ms | speed-up | efficiency |");
         output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in report.Result.Rows)
@@ -78,7 +78,7 @@ internal static class TuneReportWriter
         string[] modes = [.. rows.Select(r => r.Mode).Distinct()];
         int maxWorkers = rows.Max(r => r.Workers);
         var page = new HtmlReport("processfarm tune: worker counts per core");
-        page.Paragraph(string.Create(s_c, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {report.Repeat} warm runs per point. {Environment.ProcessorCount} usable cores (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
+        page.Paragraph(string.Create(s_c, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {Plural.Count(report.Repeat, "warm run")} per point. {Plural.Count(Environment.ProcessorCount, "usable core")} (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
         page.LineChart(
             "Speed-up over one worker",
             "workers",

@@ -29,7 +29,7 @@ internal static class TuneRunner
         {
             foreach (int workers in workerCounts)
             {
-                progress($"tune [{++step}/{steps}] {mode.Name()} with {workers} workers x {repeat}");
+                progress($"tune [{++step}/{steps}] {mode.Name()} with {Plural.Count(workers, mode == ExecutionMode.Threads ? "thread" : "worker")} x {repeat}");
                 await using var engine = createEngine(mode, workers);
                 long started = Stopwatch.GetTimestamp();
                 await engine.StartAsync(cancellationToken);

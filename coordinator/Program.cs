@@ -16,6 +16,7 @@ var root = new RootCommand(
     """
     ProcessFarm: exposure/gamma correction of images on threads or on worker processes, with the cost of moving
     pixels between processes measured.
+
     Exit codes: 0 success, 1 internal error, 2 usage error, 3 input error (missing, corrupt, unsupported or too
     large image), 4 environment error (worker binary missing or failing, /dev/shm too small), 130 interrupted
     (SIGINT), 143 terminated (SIGTERM).
@@ -27,19 +28,13 @@ var root = new RootCommand(
     FibCommand.Create(),
     ServeCommand.Create(),
 };
+HelpWriter.Install(root);
 
 var parse = root.Parse(args);
-if (parse.Errors.Count > 0)
+if (UsageErrors.Describe(parse) is { } usageError)
 {
-    foreach (var error in parse.Errors)
-    {
-        // Every message names the flag it is about, even where System.CommandLine's own text does not.
-        string message = error.SymbolResult is System.CommandLine.Parsing.OptionResult { Option.Name: var name } && !error.Message.Contains(name, StringComparison.Ordinal)
-            ? $"{name}: {error.Message}"
-            : error.Message;
-        Console.Error.WriteLine($"processfarm: {message.ReplaceLineEndings(" ").Replace("\t", string.Empty, StringComparison.Ordinal)}");
-    }
-    Console.Error.WriteLine("Run 'processfarm --help' for usage.");
+    // One line, whatever went wrong and however many things did: the first mistake, named by its option.
+    Console.Error.WriteLine($"processfarm: {usageError}");
     return (int)ExitCode.UsageError;
 }
 

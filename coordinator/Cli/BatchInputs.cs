@@ -75,7 +75,7 @@ internal static class BatchInputs
         {
             throw CommandLineException.Usage($"--output: cannot create the directory '{outputDirectory}': {e.Message}");
         }
-        ProcessCommand.CheckWritable(outDir);
+        OutputPaths.CheckWritable(outDir, "--output");
         return pairs;
     }
 }

@@ -17,9 +17,11 @@ internal static class CommandRunner
         {
             return (int)await body(signals.Token);
         }
-        catch (Exception e) when (signals.Token.IsCancellationRequested && e is OperationCanceledException or CommandLineException or IOException or WorkerFailedException or InputException)
+        catch (Exception) when (signals.Token.IsCancellationRequested)
         {
-            error.WriteLine("processfarm: interrupted; workers stopped, no output written");
+            // Whatever failed after the signal failed because of it (workers stopped, sockets closed): the user
+            // asked for this, so it is said once, as what happened, not as an error.
+            error.WriteLine($"processfarm: {(signals.ExitCode == ExitCode.Terminated ? "terminated" : "interrupted")}; workers stopped, no output written");
             return (int)signals.ExitCode;
         }
         catch (Exception e) when (ExitCodeOf(e) is { } code)

@@ -9,108 +9,136 @@ using ProcessFarm.Shared.SharedMemory;
 
 namespace ProcessFarm.Coordinator.Cli;
 
-/// <summary>Options several commands share, with their validation, and the engine they describe.</summary>
+/// <summary>
+/// Options several commands share, with their validation, and the engine they describe. One name means one thing
+/// in every command; a command that compares several values of it (echo's, fib's and tune's --mode, tune's
+/// --workers) takes them as a comma-separated list.
+/// </summary>
 internal static class CommonOptions
 {
-    public static Option<int> Workers() => Positive(new Option<int>("--workers", "-w")
-    {
-        Description = "Degree of parallelism: threads or worker processes; the default is the number of usable cores",
-        DefaultValueFactory = _ => Environment.ProcessorCount,
-    }, max: 1024);
+    /// <summary>The output formats of every command that prints a report.</summary>
+    public static readonly string[] Formats = ["text", "json", "csv", "markdown"];
 
-    public static readonly Option<double> Ev = Finite(new Option<double>("--ev")
+    public static readonly Option<double> Ev = OptionValues.Double(new Option<double>("--ev")
     {
-        Description = "Exposure in stops: pixels are multiplied by 2^EV",
+        Description = "Exposure in stops: pixels are multiplied by 2^E",
+        HelpName = "E",
         DefaultValueFactory = _ => 0.5,
     });
 
-    public static readonly Option<double> Gamma = Finite(new Option<double>("--gamma")
+    public static readonly Option<double> Gamma = OptionValues.Double(new Option<double>("--gamma")
     {
-        Description = "Gamma (> 0): the exponent is 1/GAMMA",
+        Description = "Gamma (> 0): the exponent is 1/G",
+        HelpName = "G",
         DefaultValueFactory = _ => 1.2,
-    }, mustBePositive: true);
+    }, positive: true);
 
-    public static readonly Option<long> MaxPixels = AtLeastOne(new Option<long>("--max-pixels")
+    public static readonly Option<long> MaxPixels = OptionValues.Long(new Option<long>("--max-pixels")
     {
         Description = "Refuse images declaring more pixels than this (decompression bombs)",
+        HelpName = "N",
         DefaultValueFactory = _ => ImageFile.DefaultMaxPixels,
-    });
+    }, min: 1, max: long.MaxValue);
 
     public static readonly Option<ImageGeometry?> SampleSize = new("--sample-size")
     {
-        Description = "Size of the built-in sample, WIDTHxHEIGHT[xCHANNELS]",
+        Description = "Size of the built-in sample: width x height, and channels (1, 3 or 4)",
+        HelpName = "WxH[xC]",
         CustomParser = ParseGeometry,
         DefaultValueFactory = _ => SampleImage.DefaultGeometry,
+    };
+
+    public static readonly Option<string> Format = OptionValues.OneOf(new Option<string>("--format")
+    {
+        Description = "How to print the report: text, json, csv or markdown",
+        HelpName = "FORMAT",
+        DefaultValueFactory = _ => "text",
+    }, Formats);
+
+    public static readonly Option<bool> Json = new("--json")
+    {
+        Description = "Short for --format json",
     };
 
     public static readonly Option<string?> Report = new("--report")
     {
         Description = "Also write a self-contained HTML page with charts to this file",
+        HelpName = "FILE",
     };
 
-    public static readonly Option<string?> WorkerPath = new("--worker-path")
+    public static readonly Option<string?> WorkerPath = new Option<string?>("--worker-path")
     {
-        Description = "The processfarm-worker executable [default: found beside this program or in artifacts/bin/worker]",
-    };
+        Description = "The processfarm-worker executable",
+        HelpName = "PATH",
+    }.WithDefaultText("beside this program, or in artifacts/bin/worker");
 
     public static readonly Option<string> ShmDirectory = new("--shm-dir")
     {
         Description = "tmpfs directory for the shared region's short-lived backing file (shm mode)",
+        HelpName = "DIR",
         DefaultValueFactory = _ => SharedRegion.DefaultDirectory,
     };
 
-    public static readonly Option<int> InFlight = Positive(new Option<int>("--inflight")
+    public static readonly Option<int> InFlight = OptionValues.Int(new Option<int>("--inflight")
     {
-        Description = "Tiles each worker may have outstanding (pipe and shm modes)",
+        Description = "Jobs (tiles, files, echo rounds) each worker may have outstanding",
+        HelpName = "N",
         DefaultValueFactory = _ => SupervisorOptions.Default.InFlight,
-    }, max: 64);
+    }, min: 1, max: 64);
 
-    public static readonly Option<int> JobTimeoutMs = Positive(new Option<int>("--job-timeout-ms")
-    {
-        Description = "A worker holding one job (a tile, a file) longer than this is killed and replaced, and the job goes to another worker",
-        DefaultValueFactory = _ => (int)SupervisorOptions.Default.JobTimeout.TotalMilliseconds,
-    }, max: int.MaxValue);
+    public static readonly Option<int> JobTimeoutMs = JobTimeout(SupervisorOptions.Default.JobTimeout);
 
-    public static readonly Option<int> MaxRestarts = new("--max-restarts")
+    public static readonly Option<int> MaxRestarts = OptionValues.Int(new Option<int>("--max-restarts")
     {
         Description = "Worker deaths a run survives, each worker replaced; one more fails the run (deaths caused by a job that fails alone do not count)",
+        HelpName = "N",
         DefaultValueFactory = _ => SupervisorOptions.Default.MaxRestarts,
-    };
+    }, min: 0, max: int.MaxValue);
 
-    public static readonly Option<int> MaxJobAttempts = Positive(new Option<int>("--max-job-attempts")
+    public static readonly Option<int> MaxJobAttempts = OptionValues.Int(new Option<int>("--max-job-attempts")
     {
-        Description = "A job (a tile, a file) whose worker died this many times fails alone instead of being tried again",
+        Description = "A job whose worker died this many times fails alone instead of being tried again",
+        HelpName = "N",
         DefaultValueFactory = _ => SupervisorOptions.Default.MaxJobAttempts,
-    }, max: 100);
+    }, min: 1, max: 100);
 
     public static readonly Option<bool> Verbose = new("--verbose", "-v")
     {
         Description = "Log worker start-up, handshakes and shutdown to stderr",
     };
 
-    static CommonOptions()
+    /// <summary>--workers: a new instance per command, since tune's takes a list under the same name.</summary>
+    public static Option<int> Workers() => OptionValues.Int(new Option<int>("--workers", "-w")
     {
-        MaxRestarts.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() < 0)
-            {
-                result.AddError("--max-restarts must be 0 or more");
-            }
-        });
-    }
+        Description = "Degree of parallelism: threads or worker processes",
+        HelpName = "N",
+        DefaultValueFactory = _ => Environment.ProcessorCount,
+    }, min: 1, max: 1024).WithDefaultText("the usable cores");
 
-    /// <summary>Adds a validator that keeps an integer option within [1, max] and names the flag when it is not.</summary>
-    public static Option<int> Positive(Option<int> option, int max)
+    /// <summary>--job-timeout-ms with a default of its own (fib's jobs run for minutes, a tile for milliseconds).</summary>
+    public static Option<int> JobTimeout(TimeSpan defaultTimeout) => OptionValues.Int(new Option<int>("--job-timeout-ms")
     {
-        option.Validators.Add(result =>
+        Description = "A worker holding one job longer than this is killed and replaced, and the job goes to another worker",
+        HelpName = "MS",
+        DefaultValueFactory = _ => (int)defaultTimeout.TotalMilliseconds,
+    }, min: 1, max: int.MaxValue);
+
+    /// <summary>
+    /// The report format: --format, or json for --json.
+    /// </summary>
+    /// <exception cref="CommandLineException">--json and another --format were both given.</exception>
+    public static string OutputFormat(ParseResult parse)
+    {
+        string format = parse.GetValue(Format)!;
+        if (!parse.GetValue(Json))
         {
-            int value = result.GetValueOrDefault<int>();
-            if (value < 1 || value > max)
-            {
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be between 1 and {max}, not {value}"));
-            }
-        });
-        return option;
+            return format;
+        }
+        if (parse.GetResult(Format) is { Implicit: false } && format != "json")
+        {
+            throw CommandLineException.Usage($"--json and --format {format} disagree; give one of them");
+        }
+        return "json";
     }
 
     /// <summary>Parses "WIDTHxHEIGHT" or "WIDTHxHEIGHTxCHANNELS".</summary>
@@ -138,31 +166,6 @@ internal static class CommonOptions
         return geometry;
     }
 
-    private static Option<double> Finite(Option<double> option, bool mustBePositive = false)
-    {
-        option.Validators.Add(result =>
-        {
-            double value = result.GetValueOrDefault<double>();
-            if (!double.IsFinite(value) || (mustBePositive && value <= 0))
-            {
-                result.AddError(string.Create(CultureInfo.InvariantCulture, $"{option.Name} must be a finite number{(mustBePositive ? " greater than 0" : string.Empty)}, not {value}"));
-            }
-        });
-        return option;
-    }
-
-    private static Option<long> AtLeastOne(Option<long> option)
-    {
-        option.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<long>() < 1)
-            {
-                result.AddError($"{option.Name} must be at least 1");
-            }
-        });
-        return option;
-    }
-
     /// <summary>Fails fast, before any measuring, when the --report file could not be written.</summary>
     public static string? CheckReportPath(ParseResult parse)
     {
@@ -176,7 +179,7 @@ internal static class CommonOptions
         {
             throw CommandLineException.Usage($"--report: '{path}' is a directory or its directory does not exist");
         }
-        ProcessCommand.CheckWritable(directory);
+        OutputPaths.CheckWritable(directory, "--report");
         return path;
     }
 
@@ -187,11 +190,15 @@ internal static class CommonOptions
         _ => WorkerEngine.Create(mode, workers, Supervision(parse), log, parse.GetValue(ShmDirectory)!),
     };
 
-    /// <summary>How the command's workers are supervised: the flags the command has, defaults for the others.</summary>
+    /// <summary>
+    /// How the command's workers are supervised: the flags the command has (found by name, since fib's
+    /// --job-timeout-ms has a default of its own), the defaults for the others.
+    /// </summary>
     public static SupervisorOptions Supervision(ParseResult parse)
     {
         var command = parse.CommandResult.Command;
-        T Get<T>(Option<T> option, T otherwise) => command.Options.Contains(option) ? parse.GetValue(option)! : otherwise;
+        T Get<T>(Option<T> option, T otherwise) =>
+            command.Options.OfType<Option<T>>().FirstOrDefault(o => o.Name == option.Name) is { } own ? parse.GetValue(own)! : otherwise;
         var defaults = SupervisorOptions.Default;
         return defaults with
         {

@@ -12,63 +12,58 @@ namespace ProcessFarm.Coordinator.Cli;
 /// </summary>
 internal static class EchoCommand
 {
-    private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
-    {
-        Description = "threads | pipe | shm | all",
-        DefaultValueFactory = _ => "all",
-    }.AcceptOnlyFromAmong("threads", "pipe", "shm", "all");
+    private static readonly string[] s_modes = ["threads", "pipe", "shm"];
 
-    private static readonly Option<string> s_payload = new Option<string>("--payload")
-    {
-        Description = "complex (N complex numbers, serialized per item in pipe mode) | bytes | both",
-        DefaultValueFactory = _ => "both",
-    }.AcceptOnlyFromAmong("complex", "bytes", "both");
+    private static readonly long[] s_defaultSizes = [1L << 10, 4L << 10, 16L << 10, 64L << 10, 256L << 10, 1L << 20, 4L << 20, 16L << 20, 64L << 20, 256L << 20];
 
-    private static readonly Option<int> s_count = CommonOptions.Positive(new Option<int>("--count")
+    private static readonly Option<string[]> s_mode = OptionValues.ListOf(new Option<string[]>("--mode", "-m")
+    {
+        Description = "Modes to compare, separated by commas: threads, pipe, shm, or all",
+        HelpName = "MODES",
+    }, s_modes, all: "all");
+
+    private static readonly Option<string[]> s_payload = OptionValues.ListOf(new Option<string[]>("--payload")
+    {
+        Description = "complex (N complex numbers, serialized item by item in pipe mode), bytes (the --size sweep), or all",
+        HelpName = "PAYLOADS",
+    }, ["complex", "bytes"], all: "all");
+
+    private static readonly Option<int> s_count = OptionValues.Int(new Option<int>("--count")
     {
         Description = "Complex numbers in the complex payload (the article: 15,000,000)",
+        HelpName = "N",
         DefaultValueFactory = _ => 15_000_000,
-    }, max: 100_000_000);
+    }, min: 1, max: 100_000_000);
 
-    private static readonly Option<long[]> s_sizes = new("--size")
+    private static readonly Option<long[]> s_sizes = new Option<long[]>("--size")
     {
-        Description = "Bytes payload sizes, comma-separated, with K/M/G suffixes (powers of 1024)",
+        Description = "Sizes of the bytes payload, separated by commas, with K, M or G (powers of 1024)",
+        HelpName = "SIZES",
         CustomParser = ParseSizes,
-        DefaultValueFactory = _ => [1L << 10, 4L << 10, 16L << 10, 64L << 10, 256L << 10, 1L << 20, 4L << 20, 16L << 20, 64L << 20, 256L << 20],
-    };
+        DefaultValueFactory = _ => s_defaultSizes,
+    }.WithDefaultText(string.Join(',', s_defaultSizes.Select(EchoReportWriter.SizeAsTyped)));
 
-    private static readonly Option<int> s_repeat = CommonOptions.Positive(new Option<int>("--repeat")
+    private static readonly Option<int> s_repeat = OptionValues.Int(new Option<int>("--repeat")
     {
         Description = "Round trips per mode and size; the report gives median, min and max",
+        HelpName = "K",
         DefaultValueFactory = _ => 3,
-    }, max: 1000);
+    }, min: 1, max: 1000);
 
-    private static readonly Option<int> s_latency = new("--latency-round-trips")
+    private static readonly Option<int> s_latency = OptionValues.Int(new Option<int>("--latency-round-trips")
     {
         Description = "64-byte round trips per mode for the latency percentiles (0 skips them)",
+        HelpName = "N",
         DefaultValueFactory = _ => 100_000,
-    };
-
-    private static readonly Option<string> s_format = new Option<string>("--format")
-    {
-        Description = "text | json | csv | markdown",
-        DefaultValueFactory = _ => "text",
-    }.AcceptOnlyFromAmong("text", "json", "csv", "markdown");
+    }, min: 0, max: 10_000_000);
 
     public static Command Create()
     {
         var workers = CommonOptions.Workers();
-        s_latency.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 10_000_000)
-            {
-                result.AddError("--latency-round-trips must be between 0 and 10000000");
-            }
-        });
         var command = new Command("echo", "Send payloads to workers and back untouched and measure the transport: threads vs pipe vs shm")
         {
-            s_mode, s_payload, s_count, s_sizes, s_repeat, s_latency, workers, s_format, CommonOptions.Report,
-            CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+            s_mode, workers, s_payload, s_count, s_sizes, s_repeat, s_latency, CommonOptions.Format, CommonOptions.Json, CommonOptions.Report,
+            CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
@@ -77,20 +72,20 @@ internal static class EchoCommand
     private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
     {
         var error = parse.InvocationConfiguration.Error;
+        string format = CommonOptions.OutputFormat(parse);
         string? reportPath = CommonOptions.CheckReportPath(parse);
-        string modeName = parse.GetValue(s_mode)!;
-        string[] modes = modeName == "all" ? ["threads", "pipe", "shm"] : [modeName];
-        string payloadName = parse.GetValue(s_payload)!;
+        string[] modes = parse.GetValue(s_mode)!;
+        string[] payloadKinds = parse.GetValue(s_payload)!;
         int repeat = parse.GetValue(s_repeat);
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
 
         var payloads = new List<Func<EchoPayload>>();
-        if (payloadName is "complex" or "both")
+        if (payloadKinds.Contains("complex"))
         {
             int count = parse.GetValue(s_count);
             payloads.Add(() => EchoPayload.OfComplex(count));
         }
-        if (payloadName is "bytes" or "both")
+        if (payloadKinds.Contains("bytes"))
         {
             foreach (long size in parse.GetValue(s_sizes)!)
             {
@@ -146,7 +141,7 @@ internal static class EchoCommand
 
         var output = parse.InvocationConfiguration.Output;
         int workers = parse.GetValue(workersOption);
-        switch (parse.GetValue(s_format))
+        switch (format)
         {
             case "json":
                 EchoReportWriter.WriteJson(output, results, latency, repeat);
@@ -158,7 +153,7 @@ internal static class EchoCommand
                 EchoReportWriter.WriteMarkdown(output, results, latency);
                 break;
             default:
-                EchoReportWriter.WriteText(output, results, latency, workers);
+                EchoReportWriter.WriteText(output, results, latency, workers, Terminal.IsPlain(output));
                 break;
         }
         if (reportPath is not null)
@@ -171,14 +166,17 @@ internal static class EchoCommand
 
     private static long[]? ParseSizes(ArgumentResult result)
     {
+        string text = string.Join(',', result.Tokens.Select(t => t.Value));
         var sizes = new List<long>();
-        foreach (string part in string.Join(',', result.Tokens.Select(t => t.Value)).Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        foreach (string part in text.Split(',', StringSplitOptions.TrimEntries))
         {
-            long multiplier = char.ToUpperInvariant(part[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
+            long multiplier = part.Length == 0 ? 1 : char.ToUpperInvariant(part[^1]) switch { 'K' => 1L << 10, 'M' => 1L << 20, 'G' => 1L << 30, _ => 1 };
             string digits = multiplier == 1 ? part : part[..^1];
-            if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1 || value * multiplier > Array.MaxLength)
+            if (!long.TryParse(digits, NumberStyles.None, CultureInfo.InvariantCulture, out long value) || value < 1 || value > Array.MaxLength / multiplier)
             {
-                result.AddError($"--size takes sizes such as 1K,4M,256M (1 byte to 2 GiB), not '{part}'");
+                result.AddError(part.Length == 0
+                    ? $"--size: {(text.Trim().Length == 0 ? "an empty value" : $"an empty size in '{text}'")}; give sizes such as 1K,4M,256M"
+                    : $"--size takes sizes such as 1K,4M,256M (1 byte to 2 GiB), not '{part}'");
                 return null;
             }
             sizes.Add(value * multiplier);

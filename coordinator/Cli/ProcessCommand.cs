@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Processing;
 using ProcessFarm.Shared.Imaging;
@@ -13,69 +12,61 @@ internal static class ProcessCommand
 
     private static readonly Argument<string[]> s_input = new("INPUT")
     {
-        Description = "JPEG or PNG files, or directories of them (a batch: needs -o DIR) [default: a built-in, generated 24 MP photo-like sample]",
+        Description = "JPEG or PNG files, or directories of them (a batch: needs -o DIR); a file whose name starts with '-' goes after --",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
-    private static readonly Option<string> s_batchStrategy = new Option<string>("--batch-strategy")
+    private static readonly Option<string?> s_output = new Option<string?>("--output", "-o")
     {
-        Description = "files: each thread or worker does whole files (pipe/shm send only paths); strips: files one by one, each streamed through the mode",
-        DefaultValueFactory = _ => "files",
-    }.AcceptOnlyFromAmong("files", "strips");
+        Description = "Output file; .jpg/.jpeg or .png picks the format. For a batch: the output directory (created if missing; files keep their names)",
+        HelpName = "PATH",
+    }.WithDefaultText($"INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}");
 
-    private static readonly Option<string?> s_output = new("--output", "-o")
+    private static readonly Option<string> s_mode = OptionValues.OneOf(new Option<string>("--mode", "-m")
     {
-        Description = $"Output file; .jpg/.jpeg or .png picks the format [default: INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}]. For a batch: the output directory (created if missing; files keep their names)",
-    };
-
-    private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
-    {
-        Description = "serial | threads | pipe | shm",
+        Description = "serial, threads, pipe or shm",
+        HelpName = "MODE",
         DefaultValueFactory = _ => "threads",
-    }.AcceptOnlyFromAmong(ExecutionModes.Names);
+    }, ExecutionModes.Names);
 
-    private static readonly Option<int?> s_tileRows = new("--tile-rows")
+    private static readonly Option<int?> s_tileRows = OptionValues.Int(new Option<int?>("--tile-rows")
     {
-        Description = "Rows per tile [default: enough tiles for 4 (threads) or 8 (processes) per worker]",
-    };
+        Description = "Rows per tile",
+        HelpName = "ROWS",
+    }, min: 1, max: int.MaxValue).WithDefaultText("4 tiles per thread, 8 per worker process");
 
-    private static readonly Option<int> s_quality = CommonOptions.Positive(new Option<int>("--quality", "-q")
+    private static readonly Option<int?> s_stripRows = OptionValues.Int(new Option<int?>("--strip-rows")
     {
-        Description = "JPEG quality, 1-100",
+        Description = "Rows per streamed strip",
+        HelpName = "ROWS",
+    }, min: 1, max: int.MaxValue).WithDefaultText("about 4 MB of pixels, in 16-row steps");
+
+    private static readonly Option<int> s_quality = OptionValues.Int(new Option<int>("--quality", "-q")
+    {
+        Description = "JPEG quality",
+        HelpName = "Q",
         DefaultValueFactory = _ => 90,
-    }, max: 100);
+    }, min: 1, max: 100);
 
     private static readonly Option<bool> s_noStream = new("--no-stream")
     {
         Description = "Decode the whole image, then process it, then encode it, instead of overlapping the three strip by strip",
     };
 
-    private static readonly Option<int?> s_stripRows = new("--strip-rows")
+    private static readonly Option<string> s_batchStrategy = OptionValues.OneOf(new Option<string>("--batch-strategy")
     {
-        Description = "Rows per streamed strip [default: about 4 MB of pixels, in 16-row steps]",
-    };
-
-    private static readonly Option<bool> s_json = new("--json")
-    {
-        Description = "Print one JSON object instead of the text report",
-    };
+        Description = "files: each thread or worker does whole files (pipe and shm send only paths); strips: files one by one, each streamed through the mode",
+        HelpName = "STRATEGY",
+        DefaultValueFactory = _ => "files",
+    }, "files", "strips");
 
     public static Command Create()
     {
         var workers = CommonOptions.Workers();
-        foreach (var rows in new[] { s_tileRows, s_stripRows })
+        var command = new Command("process", "Apply exposure and gamma to an image, or a batch of them, in one of four modes and report where the time went")
         {
-            rows.Validators.Add(result =>
-            {
-                if (result.GetValueOrDefault<int?>() is < 1)
-                {
-                    result.AddError($"{rows.Name} must be at least 1");
-                }
-            });
-        }
-        var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
-        {
-            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
+            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_quality, s_tileRows, s_stripRows, s_noStream, s_batchStrategy,
+            CommonOptions.Format, CommonOptions.Json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
@@ -86,14 +77,15 @@ internal static class ProcessCommand
     {
         var output = parse.InvocationConfiguration.Output;
         var error = parse.InvocationConfiguration.Error;
+        string format = CommonOptions.OutputFormat(parse);
         string[] inputs = parse.GetValue(s_input) ?? [];
         if (inputs.Length > 1 || (inputs.Length == 1 && Directory.Exists(inputs[0])))
         {
-            return await RunBatchAsync(parse, inputs, workersOption, cancellationToken);
+            return await RunBatchAsync(parse, inputs, workersOption, format, cancellationToken);
         }
         string? input = inputs.Length == 1 ? inputs[0] : null;
         string outputPath = parse.GetValue(s_output) ?? DefaultOutput(input);
-        CheckOutput(outputPath);
+        OutputPaths.CheckImageOutput(outputPath, input);
 
         var request = new ProcessRequest(
             input,
@@ -106,22 +98,15 @@ internal static class ProcessCommand
             Stream: !parse.GetValue(s_noStream),
             StripRows: parse.GetValue(s_stripRows));
 
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
         await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
         var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
-        if (parse.GetValue(s_json))
-        {
-            ReportWriter.WriteJson(output, report);
-        }
-        else
-        {
-            ReportWriter.WriteText(output, report);
-        }
+        ReportWriter.Write(output, report, format);
         return ExitCode.Success;
     }
 
-    private static async Task<ExitCode> RunBatchAsync(ParseResult parse, string[] inputs, Option<int> workersOption, CancellationToken cancellationToken)
+    private static async Task<ExitCode> RunBatchAsync(ParseResult parse, string[] inputs, Option<int> workersOption, string format, CancellationToken cancellationToken)
     {
         var output = parse.GetValue(s_output) ?? throw CommandLineException.Usage("--output: a batch (several inputs or a directory) needs an output directory, e.g. -o processed/");
         var files = BatchInputs.Expand(inputs, output);
@@ -134,18 +119,11 @@ internal static class ProcessCommand
             parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files);
 
         var error = parse.InvocationConfiguration.Error;
-        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
         await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
         var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);
-        if (parse.GetValue(s_json))
-        {
-            BatchReportWriter.WriteJson(parse.InvocationConfiguration.Output, report);
-        }
-        else
-        {
-            BatchReportWriter.WriteText(parse.InvocationConfiguration.Output, report);
-        }
+        BatchReportWriter.Write(parse.InvocationConfiguration.Output, report, format);
         if (report.Failed > 0)
         {
             error.WriteLine($"processfarm: {report.Failed} of {report.Files.Count} files failed (listed above); the others were written");
@@ -163,45 +141,5 @@ internal static class ProcessCommand
         string directory = Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".";
         string extension = ImageFile.FormatFromExtension(input) == Shared.Native.ImageFormat.Unknown ? ".png" : Path.GetExtension(input);
         return Path.Combine(directory, Path.GetFileNameWithoutExtension(input) + "-processed" + extension);
-    }
-
-    /// <summary>Fails fast, before any work, when the output cannot be written.</summary>
-    private static void CheckOutput(string path)
-    {
-        try
-        {
-            ImageFile.RequireOutputFormat(path);
-        }
-        catch (OutputFormatException e)
-        {
-            throw CommandLineException.Usage($"--output: {e.Message}");
-        }
-        string full = Path.GetFullPath(path);
-        string directory = Path.GetDirectoryName(full) ?? ".";
-        if (Directory.Exists(full))
-        {
-            throw CommandLineException.Usage($"--output: '{path}' is a directory");
-        }
-        if (!Directory.Exists(directory))
-        {
-            throw CommandLineException.Usage($"--output: the directory '{directory}' does not exist");
-        }
-        CheckWritable(directory);
-    }
-
-    /// <summary>Fails fast when no file can be created in <paramref name="directory"/>.</summary>
-    internal static void CheckWritable(string directory)
-    {
-        string probe = Path.Combine(directory, string.Create(CultureInfo.InvariantCulture, $".processfarm-probe-{Environment.ProcessId}-{Guid.NewGuid():N}"));
-        try
-        {
-            using (File.Create(probe, 1, FileOptions.DeleteOnClose))
-            {
-            }
-        }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
-        {
-            throw CommandLineException.Usage($"--output: cannot write in '{directory}': {e.Message}");
-        }
     }
 }

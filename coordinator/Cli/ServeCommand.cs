@@ -11,38 +11,34 @@ internal static class ServeCommand
 {
     private static readonly Argument<string?> s_image = new("IMAGE")
     {
-        Description = "A JPEG or PNG to open [default: the built-in, generated photo-like sample]",
+        Description = "A JPEG or PNG to open [default: the built-in, generated photo-like sample]; a file whose name starts with '-' goes after --",
         Arity = ArgumentArity.ZeroOrOne,
     };
 
-    private static readonly Option<int> s_port = new("--port", "-p")
+    private static readonly Option<int> s_port = OptionValues.Int(new Option<int>("--port", "-p")
     {
         Description = "TCP port (0: any free port)",
+        HelpName = "PORT",
         DefaultValueFactory = _ => 8080,
-    };
+    }, min: 0, max: 65535);
 
     private static readonly Option<string> s_host = new("--host")
     {
-        Description = "Address to listen on; 127.0.0.1 keeps the page on this machine",
+        Description = "Address to listen on: 127.0.0.1 keeps the page on this machine",
+        HelpName = "ADDRESS",
         DefaultValueFactory = _ => "127.0.0.1",
     };
 
-    private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
+    private static readonly Option<string> s_mode = OptionValues.OneOf(new Option<string>("--mode", "-m")
     {
-        Description = "The mode the page starts in: serial | threads | pipe | shm (the page can switch)",
+        Description = "The mode the page starts in (the page can switch): serial, threads, pipe or shm",
+        HelpName = "MODE",
         DefaultValueFactory = _ => "threads",
-    }.AcceptOnlyFromAmong(ExecutionModes.Names);
+    }, ExecutionModes.Names);
 
     public static Command Create()
     {
         var workers = CommonOptions.Workers();
-        s_port.Validators.Add(result =>
-        {
-            if (result.GetValueOrDefault<int>() is < 0 or > 65535)
-            {
-                result.AddError("--port must be 0..65535");
-            }
-        });
         var command = new Command("serve", "Serve the interactive exposure/gamma preview (sliders, mode and worker pickers) on a local web page")
         {
             s_image, s_port, s_host, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, CommonOptions.MaxPixels, CommonOptions.SampleSize,
@@ -55,7 +51,7 @@ internal static class ServeCommand
     private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
     {
         var output = parse.InvocationConfiguration.Output;
-        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose));
+        var log = LineLogger.For(parse.InvocationConfiguration.Error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         string? path = parse.GetValue(s_image);
         long maxPixels = parse.GetValue(CommonOptions.MaxPixels);
         PixelBuffer image;

@@ -1,3 +1,5 @@
+using ProcessFarm.Coordinator.Reports;
+
 namespace ProcessFarm.Coordinator.Echo;
 
 /// <summary>One mode and payload, repeated: round trips in seconds and where a pipe round trip's time went.</summary>
@@ -15,7 +17,8 @@ internal sealed record EchoMeasurement(string Mode, string Payload, long Bytes, 
     /// <summary>shm: writing the payload into the region once, outside the round trip.</summary>
     public double RegionWriteSeconds { get; init; }
 
-    public double Median => Percentile(0.5);
+    /// <summary>The true median round trip (the mean of the middle two for an even --repeat).</summary>
+    public double Median => Statistics.Median(RoundTripSeconds);
 
     public double Min => RoundTripSeconds.Min();
 
@@ -26,10 +29,4 @@ internal sealed record EchoMeasurement(string Mode, string Payload, long Bytes, 
 
     /// <summary>Round trip less serialization, deserialization and worker time: the transfers and hand-offs.</summary>
     public double TransferSeconds => Math.Max(0, Median - SerializeSeconds - DeserializeSeconds - WorkerSeconds);
-
-    private double Percentile(double p)
-    {
-        double[] sorted = [.. RoundTripSeconds.Order()];
-        return sorted[Math.Min(sorted.Length - 1, (int)(p * sorted.Length))];
-    }
 }

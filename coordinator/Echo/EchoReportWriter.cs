@@ -10,30 +10,107 @@ internal static class EchoReportWriter
 {
     private static readonly CultureInfo s_c = CultureInfo.InvariantCulture;
 
-    /// <summary>Median of this row over the fastest median among rows with the same payload and size.</summary>
-    public static double RatioToFastest(EchoMeasurement row, IReadOnlyList<EchoMeasurement> all) =>
-        row.Median / all.Where(r => r.Payload == row.Payload && r.Bytes == row.Bytes).Min(r => r.Median);
-
-    public static void WriteText(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int workers)
+    /// <summary>
+    /// This row's median over the fastest median among the rows that move the same payload (pipe, shm). Null for
+    /// threads, which hands over a reference and moves nothing: a ratio to it would compare work with no work.
+    /// </summary>
+    public static double? RatioToFastest(EchoMeasurement row, IReadOnlyList<EchoMeasurement> all)
     {
-        output.WriteLine(string.Create(s_c, $"echo: round trips through {workers} workers (pipe, shm) or another thread (threads); throughput = 2 x payload / round trip"));
-        var table = Terminal.Table("mode", "payload", ">size", ">items", ">median s", ">min s", ">max s", ">GB/s", ">vs fastest", "serialize / transfer / deserialize s");
-        foreach (var r in results)
+        if (!MovesPayload(row))
         {
-            string breakdown = r.Mode == "pipe" ? string.Create(s_c, $"{r.SerializeSeconds:0.0000} / {r.TransferSeconds:0.0000} / {r.DeserializeSeconds:0.0000}") : r.Mode == "shm" ? string.Create(s_c, $"(region write {r.RegionWriteSeconds:0.0000}, not in the round trip)") : string.Empty;
-            table.AddRow(r.Mode, r.Payload, Size(r.Bytes), r.Items.ToString(s_c), F(r.Median, "0.000000"), F(r.Min, "0.000000"), F(r.Max, "0.000000"), F(r.ThroughputGbps, "0.00"), F(RatioToFastest(r, results), "0.0") + "x", breakdown);
+            return null;
         }
-        Terminal.Write(output, table);
+        return row.Median / all.Where(r => MovesPayload(r) && r.Payload == row.Payload && r.Bytes == row.Bytes).Min(r => r.Median);
+    }
+
+    /// <summary>2 x payload / median round trip, or null for threads, where nothing moves.</summary>
+    public static double? Throughput(EchoMeasurement row) => MovesPayload(row) ? row.ThroughputGbps : null;
+
+    /// <summary>
+    /// The text report: one table per payload kind, each under 80 columns (times with their own unit, ns to s), where
+    /// a pipe round trip's time went, and the small-message latency. <paramref name="plain"/> writes "us" for µs.
+    /// </summary>
+    public static void WriteText(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int workers, bool plain)
+    {
+        output.WriteLine(string.Create(s_c, $"echo: payloads sent to {Plural.Count(workers, "worker process", "worker processes")} (pipe, shm) or to another thread"));
+        output.WriteLine("(threads) and back. GB/s = 2 x payload / median round trip. threads hands over a");
+        output.WriteLine("reference and moves nothing: its time is the hand-off alone, with no GB/s (-).");
+        var complex = results.Where(r => r.Payload == "complex").ToList();
+        if (complex.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(s_c, $"complex: {complex[0].Items:N0} complex numbers ({Size(complex[0].Bytes)}), {Plural.Count(complex[0].RoundTripSeconds.Length, "round trip")} per mode"));
+            var table = Terminal.Table("mode", ">median", ">min", ">max", ">GB/s", ">vs fastest");
+            foreach (var r in complex)
+            {
+                table.AddRow(r.Mode, Duration(r.Median, plain), Duration(r.Min, plain), Duration(r.Max, plain), Gbps(Throughput(r)), Ratio(RatioToFastest(r, results)));
+            }
+            Terminal.Write(output, table);
+        }
+        var bytes = results.Where(r => r.Payload == "bytes").ToList();
+        if (bytes.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(s_c, $"bytes: one payload of each size, {Plural.Count(bytes[0].RoundTripSeconds.Length, "round trip")} per mode and size"));
+            var table = Terminal.Table(">size", "mode", ">median", ">min", ">max", ">GB/s", ">vs fastest");
+            foreach (var r in bytes)
+            {
+                table.AddRow(Size(r.Bytes), r.Mode, Duration(r.Median, plain), Duration(r.Min, plain), Duration(r.Max, plain), Gbps(Throughput(r)), Ratio(RatioToFastest(r, results)));
+            }
+            Terminal.Write(output, table);
+        }
+        var pipe = results.Where(r => r.Mode == "pipe").ToList();
+        var shm = results.Where(r => r.Mode == "shm").ToList();
+        if (pipe.Count > 0 || shm.Count > 0)
+        {
+            output.WriteLine();
+            output.WriteLine("where the time went (medians): pipe's serialize, worker (its re-encoding) and");
+            output.WriteLine("deserialize are busy times within a round trip, which overlap, and transfer is");
+            output.WriteLine("what remains of it; shm writes the payload into the region once, outside its");
+            output.WriteLine("round trips");
+            var table = Terminal.Table("payload", ">serialize", ">worker", ">transfer", ">deserialize", ">shm write");
+            foreach (var (payload, size) in results.Select(r => (r.Payload, r.Bytes)).Distinct())
+            {
+                var p = pipe.FirstOrDefault(r => r.Payload == payload && r.Bytes == size);
+                var m = shm.FirstOrDefault(r => r.Payload == payload && r.Bytes == size);
+                table.AddRow(
+                    payload == "complex" ? "complex" : Size(size),
+                    p is null ? "-" : Duration(p.SerializeSeconds, plain),
+                    p is null ? "-" : Duration(p.WorkerSeconds, plain),
+                    p is null ? "-" : Duration(p.TransferSeconds, plain),
+                    p is null ? "-" : Duration(p.DeserializeSeconds, plain),
+                    m is null ? "-" : Duration(m.RegionWriteSeconds, plain));
+            }
+            Terminal.Write(output, table);
+        }
         if (latency.Count > 0)
         {
-            var latencyTable = Terminal.Table("latency", ">payload", ">round trips", ">p50 us", ">p99 us");
+            output.WriteLine();
+            output.WriteLine(string.Create(s_c, $"latency: {latency[0].RoundTrips:N0} round trips of {latency[0].PayloadBytes} bytes per mode"));
+            var latencyTable = Terminal.Table("mode", ">p50", ">p99");
             foreach (var l in latency)
             {
-                latencyTable.AddRow(l.Mode, $"{l.PayloadBytes} B", l.RoundTrips.ToString(s_c), F(l.P50Us, "0.0"), F(l.P99Us, "0.0"));
+                latencyTable.AddRow(l.Mode, Duration(l.P50Us / 1e6, plain), Duration(l.P99Us / 1e6, plain));
             }
             Terminal.Write(output, latencyTable);
         }
     }
+
+    /// <summary>A time with the unit that keeps it readable: 850 ns, 12.3 µs (us when plain), 58.39 ms, 1.234 s.</summary>
+    public static string Duration(double seconds, bool plain = false) => seconds switch
+    {
+        0 => "0",
+        < 1e-6 => F(seconds * 1e9, "0") + " ns",
+        < 1e-3 => F(seconds * 1e6, seconds < 1e-5 ? "0.00" : seconds < 1e-4 ? "0.0" : "0") + (plain ? " us" : " µs"),
+        < 1 => F(seconds * 1e3, seconds < 1e-2 ? "0.00" : seconds < 1e-1 ? "0.0" : "0") + " ms",
+        _ => F(seconds, "0.000") + " s",
+    };
+
+    private static string Gbps(double? gbps) => gbps is double g ? F(g, g < 10 ? "0.00" : g < 100 ? "0.0" : "0") : "-";
+
+    private static string Ratio(double? ratio) => ratio is double r ? F(r, r < 100 ? "0.0" : "0") + "x" : "-";
+
+    private static bool MovesPayload(EchoMeasurement row) => row.Mode != "threads";
 
     private static string F(double value, string format) => value.ToString(format, s_c);
 
@@ -58,7 +135,7 @@ internal static class EchoReportWriter
                 median_s = r.Median,
                 min_s = r.Min,
                 max_s = r.Max,
-                throughput_gbps = r.ThroughputGbps,
+                throughput_gbps = Throughput(r),
                 ratio_to_fastest = RatioToFastest(r, results),
                 serialize_s = r.SerializeSeconds,
                 transfer_s = r.Mode == "pipe" ? r.TransferSeconds : 0,
@@ -70,31 +147,35 @@ internal static class EchoReportWriter
         output.WriteLine(JsonSerializer.Serialize(document));
     }
 
+    /// <summary>One row per mode and payload, times in seconds; throughput and ratio empty for threads.</summary>
     public static void WriteCsv(TextWriter output, IReadOnlyList<EchoMeasurement> results)
     {
         output.WriteLine("mode,payload,bytes,items,median_s,min_s,max_s,throughput_gbps,ratio_to_fastest,serialize_s,transfer_s,deserialize_s");
         foreach (var r in results)
         {
-            output.WriteLine(string.Create(s_c, $"{r.Mode},{r.Payload},{r.Bytes},{r.Items},{r.Median},{r.Min},{r.Max},{r.ThroughputGbps},{RatioToFastest(r, results)},{r.SerializeSeconds},{(r.Mode == "pipe" ? r.TransferSeconds : 0)},{r.DeserializeSeconds}"));
+            output.WriteLine(Csv.Line(r.Mode, r.Payload, r.Bytes, r.Items, r.Median, r.Min, r.Max, Throughput(r), RatioToFastest(r, results), r.SerializeSeconds, r.Mode == "pipe" ? r.TransferSeconds : 0, r.DeserializeSeconds));
         }
     }
 
+    /// <summary>The text report's rows as Markdown tables, times with their own unit.</summary>
     public static void WriteMarkdown(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency)
     {
-        output.WriteLine("| mode | payload | size | items | median s | min s | max s | GB/s | vs fastest |");
+        output.WriteLine("| mode | payload | size | items | median | min | max | GB/s | vs fastest |");
         output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in results)
         {
-            output.WriteLine(string.Create(s_c, $"| {r.Mode} | {r.Payload} | {Size(r.Bytes)} | {r.Items} | {r.Median:0.000000} | {r.Min:0.000000} | {r.Max:0.000000} | {r.ThroughputGbps:0.00} | {RatioToFastest(r, results):0.0}x |"));
+            output.WriteLine(Csv.MarkdownRow(r.Mode, r.Payload, Size(r.Bytes), r.Items, Duration(r.Median), Duration(r.Min), Duration(r.Max), Gbps(Throughput(r)), Ratio(RatioToFastest(r, results))));
         }
+        output.WriteLine();
+        output.WriteLine("GB/s = 2 x payload / median round trip; threads hands over a reference and moves nothing (-).");
         if (latency.Count > 0)
         {
             output.WriteLine();
-            output.WriteLine("| mode | payload | round trips | p50 us | p99 us |");
+            output.WriteLine("| mode | payload | round trips | p50 | p99 |");
             output.WriteLine("| --- | ---: | ---: | ---: | ---: |");
             foreach (var l in latency)
             {
-                output.WriteLine(string.Create(s_c, $"| {l.Mode} | {l.PayloadBytes} B | {l.RoundTrips} | {l.P50Us:0.0} | {l.P99Us:0.0} |"));
+                output.WriteLine(Csv.MarkdownRow(l.Mode, $"{l.PayloadBytes} B", l.RoundTrips, Duration(l.P50Us / 1e6), Duration(l.P99Us / 1e6)));
             }
         }
     }
@@ -102,9 +183,9 @@ internal static class EchoReportWriter
     /// <summary>The self-contained HTML report: throughput against payload size per mode (log axes), latency bars, tables.</summary>
     public static void WriteHtml(string path, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat, int workers)
     {
-        var report = new Reports.HtmlReport("processfarm echo: what moving data between processes costs");
-        report.Paragraph(string.Create(s_c, $"Payloads sent to {workers} worker processes (pipe, shm) or another thread (threads) and back untouched; median of {repeat} runs. Throughput = 2 x payload / round trip. Machine: {CpuModel()}, {Environment.ProcessorCount} usable cores, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}."));
-        string[] modes = [.. results.Select(r => r.Mode).Concat(latency.Select(l => l.Mode)).Distinct()];
+        var report = new HtmlReport("processfarm echo: what moving data between processes costs");
+        report.Paragraph(string.Create(s_c, $"Payloads sent to {Plural.Count(workers, "worker process", "worker processes")} (pipe, shm) or another thread (threads) and back untouched; median of {Plural.Count(repeat, "run")}. Throughput = 2 x payload / round trip; threads hands over a reference and moves nothing, so it has a hand-off time and no throughput. Machine: {CpuModel()}, {Plural.Count(Environment.ProcessorCount, "usable core")}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}."));
+        string[] modes = [.. results.Where(MovesPayload).Select(r => r.Mode).Distinct()];
         var bytes = results.Where(r => r.Payload == "bytes").ToList();
         if (bytes.Count > 0)
         {
@@ -112,10 +193,11 @@ internal static class EchoReportWriter
                 "Throughput by payload size (bytes payload)",
                 "payload size",
                 "effective GB/s (log)",
-                [.. modes.Select(m => new Reports.HtmlReport.Series(m, [.. bytes.Where(r => r.Mode == m).Select(r => ((double)r.Bytes, r.ThroughputGbps))]))],
+                [.. modes.Select(m => new HtmlReport.Series(m, [.. bytes.Where(r => r.Mode == m).Select(r => ((double)r.Bytes, r.ThroughputGbps))]))],
                 logX: true,
                 logY: true,
-                formatX: x => x switch { >= 1e9 => $"{x / 1e9:0.#} GB", >= 1e6 => $"{x / 1e6:0.#} MB", >= 1e3 => $"{x / 1e3:0.#} kB", _ => $"{x:0} B" },
+                formatX: x => Size((long)Math.Round(x)),
+                xLogBase: 4,
                 formatY: y => y.ToString(y < 1 ? "0.###" : "0.#", s_c));
         }
         var complexRows = results.Where(r => r.Payload == "complex").ToList();
@@ -123,34 +205,45 @@ internal static class EchoReportWriter
         {
             report.Heading(string.Create(s_c, $"The article's experiment: {complexRows[0].Items:N0} complex numbers"));
             report.Table(
-                ["mode", "median s", "min s", "max s", "vs fastest", "pipe: serialize / transfer / deserialize s"],
-                complexRows.Select(r => (IReadOnlyList<string>)[r.Mode, F(r.Median, "0.000000"), F(r.Min, "0.000000"), F(r.Max, "0.000000"), F(RatioToFastest(r, results), "0.0") + "x",
-                    r.Mode == "pipe" ? string.Create(s_c, $"{r.SerializeSeconds:0.000} / {r.TransferSeconds:0.000} / {r.DeserializeSeconds:0.000}") : r.Mode == "shm" ? string.Create(s_c, $"region write {r.RegionWriteSeconds:0.000} s, outside the round trip") : string.Empty]),
+                ["mode", "median", "min", "max", "vs fastest", "pipe: serialize / transfer / deserialize"],
+                complexRows.Select(r => (IReadOnlyList<string>)[r.Mode, Duration(r.Median), Duration(r.Min), Duration(r.Max), Ratio(RatioToFastest(r, results)),
+                    r.Mode == "pipe" ? $"{Duration(r.SerializeSeconds)} / {Duration(r.TransferSeconds)} / {Duration(r.DeserializeSeconds)}" : r.Mode == "shm" ? $"region write {Duration(r.RegionWriteSeconds)}, outside the round trip" : "a reference handed over: nothing moves"]),
                 [false, true, true, true, true, false]);
         }
         if (latency.Count > 0)
         {
             report.BarChart(
                 string.Create(s_c, $"Small-message latency: {latency[0].RoundTrips:N0} round trips of {latency[0].PayloadBytes} bytes"),
-                "microseconds",
+                "microseconds (log)",
                 [.. latency.Select(l => l.Mode)],
                 [("p50", [.. latency.Select(l => l.P50Us)]), ("p99", [.. latency.Select(l => l.P99Us)])],
-                v => v.ToString(v < 10 ? "0.0" : "0", s_c));
+                v => v.ToString(v < 1 ? "0.##" : v < 10 ? "0.0" : "0", s_c),
+                logY: true);
         }
         report.Heading("All measurements");
         report.Table(
-            ["mode", "payload", "size", "items", "median s", "min s", "max s", "GB/s", "vs fastest"],
-            results.Select(r => (IReadOnlyList<string>)[r.Mode, r.Payload, Size(r.Bytes), r.Items.ToString(s_c), F(r.Median, "0.000000"), F(r.Min, "0.000000"), F(r.Max, "0.000000"), F(r.ThroughputGbps, "0.00"), F(RatioToFastest(r, results), "0.0") + "x"]),
+            ["mode", "payload", "size", "items", "median", "min", "max", "GB/s", "vs fastest"],
+            results.Select(r => (IReadOnlyList<string>)[r.Mode, r.Payload, Size(r.Bytes), r.Items.ToString(s_c), Duration(r.Median), Duration(r.Min), Duration(r.Max), Gbps(Throughput(r)), Ratio(RatioToFastest(r, results))]),
             [false, false, true, true, true, true, true, true, true]);
         report.Save(path);
     }
 
+    /// <summary>A size as tables show it: 1 KiB, 15.3 MiB (powers of 1024, like --size).</summary>
     public static string Size(long bytes) => bytes switch
     {
         >= 1L << 30 when bytes % (1L << 30) == 0 => string.Create(s_c, $"{bytes >> 30} GiB"),
         >= 1L << 20 => string.Create(s_c, $"{bytes / (double)(1 << 20):0.#} MiB"),
         >= 1L << 10 => string.Create(s_c, $"{bytes / 1024.0:0.#} KiB"),
         _ => string.Create(s_c, $"{bytes} B"),
+    };
+
+    /// <summary>A size as --size takes it: 1K, 256M, 1G, or bytes.</summary>
+    public static string SizeAsTyped(long bytes) => bytes switch
+    {
+        >= 1L << 30 when bytes % (1L << 30) == 0 => string.Create(s_c, $"{bytes >> 30}G"),
+        >= 1L << 20 when bytes % (1L << 20) == 0 => string.Create(s_c, $"{bytes >> 20}M"),
+        >= 1L << 10 when bytes % (1L << 10) == 0 => string.Create(s_c, $"{bytes >> 10}K"),
+        _ => bytes.ToString(s_c),
     };
 
     private static string CpuModel()

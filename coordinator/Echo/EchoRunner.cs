@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
+using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.SharedMemory;
 
@@ -188,7 +189,7 @@ internal sealed partial class EchoRunner : IAsyncDisposable
     {
         Array.Sort(samples);
         int count = samples.Length;
-        return new LatencyMeasurement(mode, payloadBytes, count, samples[count / 2], samples[Math.Min(count - 1, (int)(count * 0.99))]);
+        return new LatencyMeasurement(mode, payloadBytes, count, Statistics.PercentileOfSorted(samples, 0.5), Statistics.PercentileOfSorted(samples, 0.99));
     }
 
     private static int WriteInto(SharedRegion region, EchoPayload payload)
@@ -225,7 +226,7 @@ internal sealed partial class EchoRunner : IAsyncDisposable
         return (start, (total * (index + 1) / workers) - start);
     }
 
-    private static double Median(double[] values) => values.Order().ElementAt(values.Length / 2);
+    private static double Median(double[] values) => Statistics.Median(values);
 
     public ValueTask DisposeAsync() => _supervisor.DisposeAsync();
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text.Json;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Processing;
 
@@ -11,11 +12,41 @@ internal static class BatchReportWriter
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
     };
 
+    /// <summary>Writes the report in <paramref name="format"/>: text, json, or one csv/markdown row per file.</summary>
+    public static void Write(TextWriter output, BatchReport report, string format)
+    {
+        switch (format)
+        {
+            case "json":
+                WriteJson(output, report);
+                break;
+            case "csv":
+                output.WriteLine("input,output,ok,error,width,height,ms");
+                foreach (var f in report.Files)
+                {
+                    output.WriteLine(Csv.Line(f.Input, f.Ok ? f.Output : null, f.Ok, f.Error, f.Width, f.Height, f.Ms));
+                }
+                break;
+            case "markdown":
+                output.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{report.Succeeded} of {report.Files.Count} files written to {report.OutputDirectory} in {report.WallMs / 1e3:0.000} s ({report.Mode}, {report.Workers} {WorkerNoun(report)}, strategy {report.Strategy.ToString().ToLowerInvariant()}).\n"));
+                output.WriteLine("| input | output | ok | error | width | height | ms |");
+                output.WriteLine("| --- | --- | --- | --- | ---: | ---: | ---: |");
+                foreach (var f in report.Files)
+                {
+                    output.WriteLine(Csv.MarkdownRow(f.Input, f.Ok ? f.Output : null, f.Ok ? "yes" : "no", f.Error, f.Width, f.Height, Math.Round(f.Ms, 1)));
+                }
+                break;
+            default:
+                WriteText(output, report);
+                break;
+        }
+    }
+
     public static void WriteText(TextWriter output, BatchReport report)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"batch    {report.Files.Count} files -> {report.OutputDirectory}"));
-        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {(report.Mode is "pipe" or "shm" ? "worker processes" : report.Mode == "serial" ? "thread" : "threads")}, strategy {Describe(report)}"));
+        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {WorkerNoun(report)}, strategy {Describe(report)}"));
         output.WriteLine(string.Create(c, $"done     {report.Succeeded} written, {report.Failed} failed; {report.Megapixels:0.0} MP in {report.WallMs / 1e3:0.000} s = {report.Megapixels / (report.WallMs / 1e3):0.0} MP/s{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms included)") : string.Empty)}"));
         if (report.Faults is { Deaths: > 0 } faults)
         {
@@ -44,6 +75,9 @@ internal static class BatchReportWriter
         files_retried = report.Faults?.JobsRetried ?? 0,
         files = report.Files.Select(f => new { input = f.Input, output = f.Ok ? f.Output : null, ok = f.Ok, error = f.Error, width = f.Width, height = f.Height, ms = f.Ms }),
     }, s_json));
+
+    private static string WorkerNoun(BatchReport report) =>
+        report.Mode is "pipe" or "shm" ? Plural.Noun(report.Workers, "worker process", "worker processes") : Plural.Noun(report.Workers, "thread");
 
     private static string Describe(BatchReport report) => report.Strategy switch
     {

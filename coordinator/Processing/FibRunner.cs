@@ -36,14 +36,14 @@ internal static class FibRunner
         return Measure("threads", copies, values[0], started, cpu);
     }
 
-    /// <summary>How long one fib job may run: recursion up to fib(50) takes minutes, not the 30 s a tile may.</summary>
-    public static readonly TimeSpan JobTimeout = TimeSpan.FromMinutes(10);
+    /// <summary>The default of fib's --job-timeout-ms: recursion up to fib(50) takes minutes, not the 30 s a tile may.</summary>
+    public static readonly TimeSpan DefaultJobTimeout = TimeSpan.FromMinutes(10);
 
     public static async Task<FibResult> RunProcessesAsync(int n, int copies, SupervisorOptions options, ILogger log, CancellationToken cancellationToken)
     {
         long started = Stopwatch.GetTimestamp();
         // One job per worker at a time, so that N jobs on N workers run side by side.
-        await using var supervisor = await WorkerSupervisor.StartAsync(copies, options with { InFlight = 1, JobTimeout = JobTimeout }, log, cancellationToken);
+        await using var supervisor = await WorkerSupervisor.StartAsync(copies, options with { InFlight = 1 }, log, cancellationToken);
         double startupMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         var workers = supervisor.Workers;
         var cpuBefore = workers.Select(w => ProcessorTime(w.Hello!.ProcessId)).Sum(t => t.TotalMilliseconds);

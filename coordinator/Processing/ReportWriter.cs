@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Reports;
 
 namespace ProcessFarm.Coordinator.Processing;
 
@@ -13,21 +14,71 @@ internal static class ReportWriter
         WriteIndented = false,
     };
 
+    /// <summary>Writes the report in <paramref name="format"/>: text, json, csv (a header and one row) or markdown (field and value).</summary>
+    public static void Write(TextWriter output, ProcessReport report, string format)
+    {
+        switch (format)
+        {
+            case "json":
+                WriteJson(output, report);
+                break;
+            case "csv":
+                var fields = Fields(report);
+                output.WriteLine(Csv.Line(fields.Select(f => f.Name)));
+                output.WriteLine(Csv.Line(fields.Select(f => f.Value)));
+                break;
+            case "markdown":
+                output.WriteLine("| field | value |");
+                output.WriteLine("| --- | ---: |");
+                foreach (var (name, value) in Fields(report))
+                {
+                    output.WriteLine(Csv.MarkdownRow(name, value));
+                }
+                break;
+            default:
+                WriteText(output, report);
+                break;
+        }
+    }
+
     public static void WriteJson(TextWriter output, ProcessReport report) =>
         output.WriteLine(JsonSerializer.Serialize(report, s_json));
+
+    /// <summary>What the kernel time adds up: one thread's, or the sum over several threads or workers.</summary>
+    private static string KernelTimeScope(ProcessReport report) => (report.Mode, report.Workers) switch
+    {
+        ("pipe" or "shm", 1) => "in the worker",
+        ("pipe" or "shm", _) => "summed over workers",
+        (_, 1) => "on one thread",
+        _ => "summed over threads",
+    };
+
+    /// <summary>The report's fields as JSON names them, in the same order, so that every format carries the same data.</summary>
+    private static List<(string Name, object? Value)> Fields(ProcessReport report)
+    {
+        using var document = JsonDocument.Parse(JsonSerializer.Serialize(report, s_json));
+        return [.. document.RootElement.EnumerateObject().Select(p => (p.Name, p.Value.ValueKind switch
+        {
+            JsonValueKind.String => (object?)p.Value.GetString(),
+            JsonValueKind.Number => p.Value.GetDouble(),
+            JsonValueKind.True => true,
+            JsonValueKind.False => false,
+            _ => null,
+        }))];
+    }
 
     public static void WriteText(TextWriter output, ProcessReport report)
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"input    {report.Input}"));
         output.WriteLine(string.Create(c, $"image    {report.Width}x{report.Height}, {report.Channels} channels, {report.PixelBytes / 1e6:0.0} MB of pixels"));
-        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {(report.Mode is "pipe" or "shm" ? "worker processes" : report.Mode == "serial" ? "thread" : "threads")}, {report.Tiles} tiles of {report.TileRows} rows, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
+        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {Plural.Count(report.Workers, report.Mode is "pipe" or "shm" ? "worker process" : "thread", report.Mode is "pipe" or "shm" ? "worker processes" : null)}, {Plural.Count(report.Tiles, "tile")} of {Plural.Count(report.TileRows, "row")}, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
         if (report.Streamed)
         {
-            output.WriteLine(string.Create(c, $"stream   {report.Strips} strips of {report.StripRows} rows; decode, kernel and encode overlap, so their times below are busy times, not consecutive; first strip ready at {report.FirstStripMs:0.0} ms"));
+            output.WriteLine(string.Create(c, $"stream   {Plural.Count(report.Strips, "strip")} of {Plural.Count(report.StripRows, "row")}; decode, kernel and encode overlap, so their times below are busy times, not consecutive; first strip ready at {report.FirstStripMs:0.0} ms"));
         }
         output.WriteLine(string.Create(c, $"decode   {report.DecodeMs,9:0.0} ms{(report.IsSample ? " (generated sample)" : string.Empty)}"));
-        output.WriteLine(string.Create(c, $"process  {report.ProcessMs,9:0.0} ms   {report.KernelThroughputGbps:0.00} GB/s, kernel {report.KernelMs:0.0} ms summed over {(report.Mode is "pipe" or "shm" ? "workers" : "threads")}"));
+        output.WriteLine(string.Create(c, $"process  {report.ProcessMs,9:0.0} ms   {report.KernelThroughputGbps:0.00} GB/s, kernel {report.KernelMs:0.0} ms {KernelTimeScope(report)}"));
         if (report.Mode == ExecutionMode.Pipe.Name())
         {
             output.WriteLine(string.Create(c, $"           serialize {report.SerializeMs:0.0} ms, deserialize {report.DeserializeMs:0.0} ms (coordinator); transfer and queueing {report.TransferMs:0.0} ms, worker time {report.WorkerTotalMs:0.0} ms (summed over jobs)"));

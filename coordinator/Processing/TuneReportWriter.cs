@@ -12,7 +12,7 @@ internal static class TuneReportWriter
 
     public static void WriteText(TextWriter output, TuneReport report)
     {
-        output.WriteLine(string.Create(s_c, $"tune: the process step on {report.Input} ({report.Geometry}), {report.Repeat} runs each, median decides"));
+        output.WriteLine(string.Create(s_c, $"tune: the process step on {report.Input} ({report.Geometry}), {Plural.Count(report.Repeat, "run")} each, median decides"));
         output.WriteLine(string.Create(s_c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
         var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
         foreach (var r in report.Result.Rows)
@@ -26,7 +26,7 @@ internal static class TuneReportWriter
         }
         foreach (var (mode, (workers, why)) in report.Result.Recommended)
         {
-            output.WriteLine($"recommended {mode}: {workers} worker{(workers == 1 ? string.Empty : "s")} ({why})");
+            output.WriteLine($"recommended {mode}: {Plural.Count(workers, mode == "threads" ? "thread" : "worker")} ({why})");
         }
     }
 
@@ -52,7 +52,7 @@ internal static class TuneReportWriter
 
     public static void WriteMarkdown(TextWriter output, TuneReport report)
     {
-        output.WriteLine(string.Create(s_c, $"Process step on {report.Input} ({report.Geometry}), median of {report.Repeat} runs, {Environment.ProcessorCount} cores.\n"));
+        output.WriteLine(string.Create(s_c, $"Process step on {report.Input} ({report.Geometry}), median of {Plural.Count(report.Repeat, "run")}, {Plural.Count(Environment.ProcessorCount, "core")}.\n"));
         output.WriteLine("| mode | workers | median ms | min ms | max ms | speed-up | efficiency |");
         output.WriteLine("| --- | ---: | ---: | ---: | ---: | ---: | ---: |");
         foreach (var r in report.Result.Rows)
@@ -78,7 +78,7 @@ internal static class TuneReportWriter
         string[] modes = [.. rows.Select(r => r.Mode).Distinct()];
         int maxWorkers = rows.Max(r => r.Workers);
         var page = new HtmlReport("processfarm tune: worker counts per core");
-        page.Paragraph(string.Create(s_c, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {report.Repeat} warm runs per point. {Environment.ProcessorCount} usable cores (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
+        page.Paragraph(string.Create(s_c, $"The process step (the LUT over every tile) on {report.Input} ({report.Geometry}), median of {Plural.Count(report.Repeat, "warm run")} per point. {Plural.Count(Environment.ProcessorCount, "usable core")} (Environment.ProcessorCount: CPU affinity and container quotas respected)."));
         page.LineChart(
             "Speed-up over one worker",
             "workers",
@@ -88,7 +88,7 @@ internal static class TuneReportWriter
             logY: false,
             formatX: x => x.ToString("0.#", s_c),
             formatY: y => y.ToString("0.#", s_c),
-            reference: new HtmlReport.Series("ideal (linear)", [.. Enumerable.Range(1, maxWorkers).Select(w => ((double)w, (double)w))]),
+            reference: IdealSpeedup(maxWorkers),
             minXStep: 1);
         page.LineChart(
             "Median time of the process step",
@@ -107,25 +107,41 @@ internal static class TuneReportWriter
             ["mode", "workers", "median ms", "min ms", "max ms", "speed-up", "efficiency"],
             rows.Select(r => (IReadOnlyList<string>)[r.Mode, r.Workers.ToString(s_c), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", s_c) + "x", r.Efficiency.ToString("P0", s_c)]),
             [false, true, true, true, true, true, true]);
-        if (report.Result.Startups.Count > 0)
+        if (report.Result.Startups.Count > 0 && report.BareStartMs is double bareMs)
         {
             page.Heading("Worker start-up");
             page.Table(
                 ["mode", "workers", "pool ready ms", "per worker, spawn to handshake ms", "vs bare start"],
-                report.Result.Startups.Select(s => (IReadOnlyList<string>)[s.Mode, s.Workers.ToString(s_c), s.PoolMs.ToString("0", s_c), s.MeanWorkerReadyMs.ToString("0", s_c), (s.MeanWorkerReadyMs / report.BareStartMs).ToString("0.0", s_c) + "x"]),
+                report.Result.Startups.Select(s => (IReadOnlyList<string>)[s.Mode, s.Workers.ToString(s_c), s.PoolMs.ToString("0", s_c), s.MeanWorkerReadyMs.ToString("0", s_c), (s.MeanWorkerReadyMs / bareMs).ToString("0.0", s_c) + "x"]),
                 [false, true, true, true, true]);
-            page.Paragraph(string.Create(s_c, $"Bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5), the plain .NET start-up it is compared with."));
+            page.Paragraph(string.Create(s_c, $"Bare start: the worker binary started with nothing to do exits after {bareMs:0} ms (median of {TuneRunner.BareStartRuns}), the plain .NET start-up it is compared with."));
         }
         page.Save(path);
     }
 
+    /// <summary>
+    /// The ideal speed-up: linear up to the machine's cores, flat beyond them (more workers than cores cannot run
+    /// at once).
+    /// </summary>
+    public static HtmlReport.Series IdealSpeedup(int maxWorkers)
+    {
+        int cores = Environment.ProcessorCount;
+        return new HtmlReport.Series(
+            string.Create(s_c, $"ideal (linear up to {Plural.Count(cores, "core")})"),
+            [.. Enumerable.Range(1, maxWorkers).Select(w => ((double)w, (double)Math.Min(w, cores)))]);
+    }
+
     private static IEnumerable<string> StartupLines(TuneReport report)
     {
+        if (report.BareStartMs is not double bareMs)
+        {
+            yield break; // no worker mode ran: nothing started
+        }
         foreach (var s in report.Result.Startups)
         {
-            yield return string.Create(s_c, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / report.BareStartMs:0.0}x the bare start)");
+            yield return string.Create(s_c, $"start-up {s.Mode} x {s.Workers}: pool ready in {s.PoolMs:0} ms, {s.MeanWorkerReadyMs:0} ms per worker from spawn to handshake ({s.MeanWorkerReadyMs / bareMs:0.0}x the bare start)");
         }
-        yield return string.Create(s_c, $"bare start: the worker binary started with nothing to do exits after {report.BareStartMs:0} ms (median of 5)");
+        yield return string.Create(s_c, $"bare start: the worker binary started with nothing to do exits after {bareMs:0} ms (median of {TuneRunner.BareStartRuns})");
     }
 
     private static string Ms(double seconds) => (seconds * 1e3).ToString("0.00", s_c);

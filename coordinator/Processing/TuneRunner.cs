@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using ProcessFarm.Coordinator.Execution;
+using ProcessFarm.Coordinator.Reports;
 using ProcessFarm.Shared.Imaging;
 
 namespace ProcessFarm.Coordinator.Processing;
@@ -28,7 +29,7 @@ internal static class TuneRunner
         {
             foreach (int workers in workerCounts)
             {
-                progress($"tune [{++step}/{steps}] {mode.Name()} with {workers} workers x {repeat}");
+                progress($"tune [{++step}/{steps}] {mode.Name()} with {Plural.Count(workers, mode == ExecutionMode.Threads ? "thread" : "worker")} x {repeat}");
                 await using var engine = createEngine(mode, workers);
                 long started = Stopwatch.GetTimestamp();
                 await engine.StartAsync(cancellationToken);
@@ -49,10 +50,7 @@ internal static class TuneRunner
                         samples[r] = Stopwatch.GetElapsedTime(runStarted).TotalSeconds; // run -1 warms up: attach, page faults, JIT
                     }
                 }
-                Array.Sort(samples);
-                // Interquartile range when there are enough runs, else the full range.
-                double spread = repeat >= 4 ? samples[repeat * 3 / 4] - samples[repeat / 4] : samples[^1] - samples[0];
-                rows.Add(new TuneRow(mode.Name(), workers, samples[repeat / 2], samples[0], samples[^1], spread));
+                rows.Add(new TuneRow(mode.Name(), workers, Statistics.Median(samples), samples.Min(), samples.Max(), Statistics.Spread(samples)));
             }
         }
 
@@ -73,11 +71,17 @@ internal static class TuneRunner
         double spread = best.SpreadSeconds / best.MedianSeconds;
         double noise = double.IsFinite(spread) ? Math.Max(MinimumNoise, spread) : MinimumNoise;
         var choice = rows.Where(r => r == best || r.MedianSeconds <= best.MedianSeconds * (1 + noise)).MinBy(r => r.Workers)!;
-        string why = choice == best
-            ? string.Create(CultureInfo.InvariantCulture, $"the fastest at {choice.MedianSeconds * 1e3:0.0} ms; no smaller count came within the {noise:P0} noise")
-            : string.Create(CultureInfo.InvariantCulture, $"{choice.MedianSeconds * 1e3:0.0} ms, within the {noise:P0} measured noise of the fastest ({best.Workers} at {best.MedianSeconds * 1e3:0.0} ms) with fewer of them");
+        var c = CultureInfo.InvariantCulture;
+        string why = choice != best
+            ? string.Create(c, $"{choice.MedianSeconds * 1e3:0.0} ms, within the {noise:P0} measured noise of the fastest ({best.Workers} at {best.MedianSeconds * 1e3:0.0} ms) with fewer of them")
+            : choice.Workers == rows.Min(r => r.Workers)
+                ? string.Create(c, $"the fastest at {choice.MedianSeconds * 1e3:0.0} ms, with the fewest workers tried")
+                : string.Create(c, $"the fastest at {choice.MedianSeconds * 1e3:0.0} ms; no smaller count came within the {noise:P0} noise");
         return (choice.Workers, why);
     }
+
+    /// <summary>How many times <see cref="MeasureBareStartMs"/> starts the worker; the median is reported.</summary>
+    public const int BareStartRuns = 5;
 
     /// <summary>How long the worker executable takes to start and exit when it has nothing to do (no arguments).</summary>
     public static double MeasureBareStartMs(string workerPath, int runs)
@@ -93,7 +97,6 @@ internal static class TuneRunner
             process.WaitForExit();
             samples[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         }
-        Array.Sort(samples);
-        return samples[runs / 2];
+        return Statistics.Median(samples);
     }
 }

@@ -52,17 +52,18 @@ internal sealed class HtmlReport
     }
 
     /// <summary>
-    /// A line chart, one line per series, optionally on log axes (decades marked). <paramref name="formatX"/> and
+    /// A line chart, one line per series, optionally on log axes (decades marked, or powers of
+    /// <paramref name="xLogBase"/> on x: 4 marks 1, 4, 16 KiB... for sizes). <paramref name="formatX"/> and
     /// <paramref name="formatY"/> label the ticks.
     /// </summary>
-    public HtmlReport LineChart(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX, bool logY, Func<double, string> formatX, Func<double, string> formatY, Series? reference = null, double minXStep = 0)
+    public HtmlReport LineChart(string title, string xLabel, string yLabel, IReadOnlyList<Series> series, bool logX, bool logY, Func<double, string> formatX, Func<double, string> formatY, Series? reference = null, double minXStep = 0, double xLogBase = 10)
     {
         var all = series.SelectMany(s => s.Points).Concat(reference?.Points ?? []).Where(p => (!logX || p.X > 0) && (!logY || p.Y > 0)).ToList();
         if (all.Count == 0)
         {
             return Paragraph($"{title}: nothing to plot.");
         }
-        var x = new Axis(all.Min(p => p.X), all.Max(p => p.X), logX, 60, 700, minXStep);
+        var x = new Axis(all.Min(p => p.X), all.Max(p => p.X), logX, 60, 700, minXStep, xLogBase);
         var y = new Axis(logY ? all.Min(p => p.Y) : 0, all.Max(p => p.Y), logY, 330, 30);
         var svg = new StringBuilder();
         svg.Append(s_c, $"<figure><figcaption>{WebUtility.HtmlEncode(title)}</figcaption><svg viewBox=\"0 0 860 390\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(title)}\">");
@@ -94,11 +95,15 @@ internal sealed class HtmlReport
         return this;
     }
 
-    /// <summary>Grouped bars: one group per category, one bar per series, values on a linear axis from zero.</summary>
-    public HtmlReport BarChart(string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<(string Name, double[] Values)> series, Func<double, string> format)
+    /// <summary>
+    /// Grouped bars: one group per category, one bar per series, values on a linear axis from zero, or on a log axis
+    /// (<paramref name="logY"/>) when they span orders of magnitude, so that small bars stay visible beside large ones.
+    /// </summary>
+    public HtmlReport BarChart(string title, string yLabel, IReadOnlyList<string> categories, IReadOnlyList<(string Name, double[] Values)> series, Func<double, string> format, bool logY = false)
     {
-        double max = series.SelectMany(s => s.Values).DefaultIfEmpty(1).Max();
-        var y = new Axis(0, max <= 0 ? 1 : max, log: false, 330, 30);
+        var positive = series.SelectMany(s => s.Values).Where(v => v > 0).DefaultIfEmpty(1).ToList();
+        double max = positive.Max();
+        var y = logY ? new Axis(positive.Min(), max, log: true, 330, 30) : new Axis(0, max, log: false, 330, 30);
         var svg = new StringBuilder();
         svg.Append(s_c, $"<figure><figcaption>{WebUtility.HtmlEncode(title)}</figcaption><svg viewBox=\"0 0 860 390\" role=\"img\" aria-label=\"{WebUtility.HtmlEncode(title)}\">");
         foreach (double tick in y.Ticks())
@@ -114,7 +119,7 @@ internal sealed class HtmlReport
             for (int s = 0; s < series.Count; s++)
             {
                 double value = series[s].Values[c];
-                double top = y.Map(value);
+                double top = logY && value <= 0 ? 330 : Math.Min(330, y.Map(value));
                 svg.Append(s_c, $"<rect x=\"{left + (s * barWidth):0.0}\" y=\"{top:0.0}\" width=\"{barWidth - 2:0.0}\" height=\"{330 - top:0.0}\" fill=\"{s_palette[s % s_palette.Length]}\"><title>{WebUtility.HtmlEncode(categories[c])} {WebUtility.HtmlEncode(series[s].Name)}: {WebUtility.HtmlEncode(format(value))}</title></rect>");
                 svg.Append(s_c, $"<text x=\"{left + (s * barWidth) + (barWidth / 2):0.0}\" y=\"{top - 4:0.0}\" text-anchor=\"middle\" class=\"small\">{WebUtility.HtmlEncode(format(value))}</text>");
             }
@@ -169,7 +174,7 @@ internal sealed class HtmlReport
     /// <summary>A named line of (x, y) points.</summary>
     internal sealed record Series(string Name, IReadOnlyList<(double X, double Y)> Points);
 
-    /// <summary>Maps data to pixels; log axes get decade ticks, linear ones about five round ticks.</summary>
+    /// <summary>Maps data to pixels; log axes get a tick per power of their base, linear ones about five round ticks.</summary>
     private sealed class Axis
     {
         private readonly double _min;
@@ -178,29 +183,32 @@ internal sealed class HtmlReport
         private readonly double _from;
         private readonly double _to;
         private readonly double _minStep;
+        private readonly double _logBase;
 
-        public Axis(double min, double max, bool log, double from, double to, double minStep = 0)
+        public Axis(double min, double max, bool log, double from, double to, double minStep = 0, double logBase = 10)
         {
             _minStep = minStep;
             _log = log;
+            _logBase = logBase;
             if (log)
             {
-                min = Math.Pow(10, Math.Floor(Math.Log10(min)));
-                max = Math.Pow(10, Math.Ceiling(Math.Log10(max)));
+                // A hair of tolerance, so that a value that is an exact power is not pushed to the next one by rounding.
+                min = Math.Pow(logBase, Math.Floor((Math.Log(min) / Math.Log(logBase)) + 1e-9));
+                max = Math.Pow(logBase, Math.Ceiling((Math.Log(max) / Math.Log(logBase)) - 1e-9));
             }
             else
             {
                 max = NiceStep(max) * Math.Ceiling(max / NiceStep(max));
             }
             _min = min;
-            _max = max > min ? max : min + 1;
+            _max = max > min ? max : log ? min * logBase : min + 1;
             _from = from;
             _to = to;
         }
 
         public double Map(double value)
         {
-            double t = _log ? (Math.Log10(value) - Math.Log10(_min)) / (Math.Log10(_max) - Math.Log10(_min)) : (value - _min) / (_max - _min);
+            double t = _log ? (Math.Log(value) - Math.Log(_min)) / (Math.Log(_max) - Math.Log(_min)) : (value - _min) / (_max - _min);
             return _from + (t * (_to - _from));
         }
 
@@ -208,7 +216,7 @@ internal sealed class HtmlReport
         {
             if (_log)
             {
-                for (double v = _min; v <= _max * 1.0001; v *= 10)
+                for (double v = _min; v <= _max * 1.0001; v *= _logBase)
                 {
                     yield return v;
                 }

@@ -6,20 +6,32 @@ namespace ProcessFarm.Coordinator.Reports;
 /// <summary>Spectre.Console over the command's own writers: tables on stdout, a progress bar on stderr when it is a terminal.</summary>
 internal static class Terminal
 {
+    /// <summary>
+    /// Whether <paramref name="output"/> is a file, a pipe or a test's writer rather than a terminal: then tables use
+    /// plain ASCII characters (no box drawing, no colour) and units are spelled in ASCII ("us").
+    /// </summary>
+    public static bool IsPlain(TextWriter output) => !ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected;
+
     /// <summary>Renders a table to <paramref name="output"/>; without a terminal, plain characters at a fixed width.</summary>
     public static void Write(TextWriter output, IRenderable renderable)
     {
-        bool redirected = !ReferenceEquals(output, Console.Out) || Console.IsOutputRedirected;
+        bool plain = IsPlain(output);
         var console = AnsiConsole.Create(new AnsiConsoleSettings
         {
             Out = new AnsiConsoleOutput(output),
-            Ansi = redirected ? AnsiSupport.No : AnsiSupport.Detect,
-            ColorSystem = redirected ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
+            Ansi = plain ? AnsiSupport.No : AnsiSupport.Detect,
+            ColorSystem = plain ? ColorSystemSupport.NoColors : ColorSystemSupport.Detect,
             Interactive = InteractionSupport.No,
         });
-        if (redirected)
+        if (plain)
         {
+            // Wide enough that no table is wrapped in a file: a file has no width. Tables are designed for 80 columns.
             console.Profile.Width = 200;
+            console.Profile.Capabilities.Unicode = false;
+            if (renderable is Table table)
+            {
+                table.Border(TableBorder.Ascii);
+            }
         }
         console.Write(renderable);
     }

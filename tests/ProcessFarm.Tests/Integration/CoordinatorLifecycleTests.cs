@@ -59,6 +59,9 @@ public sealed class CoordinatorLifecycleTests : IDisposable
         Assert.Empty(Directory.EnumerateFileSystemEntries(_shm));
         Assert.Empty(Directory.EnumerateFileSystemEntries(_runtime));
         Assert.Empty(Directory.EnumerateFiles(_directory)); // no output, no temporary file
+        // Said once, as what happened: the workers the coordinator stopped are not reported as failing.
+        string said = signal == "INT" ? "interrupted" : "terminated";
+        Assert.Equal([$"processfarm: {said}; workers stopped, no output written"], (await coordinator.StandardError.ReadToEndAsync()).Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
 
     [Theory]

@@ -50,6 +50,20 @@ public sealed class OtherUserTests : IDisposable
         Assert.False(File.Exists(Path.Combine(_directory, "out.png")));
     }
 
+    [SkippableFact]
+    public async Task UnwritableOutputDirectory_ExitsWith2_NamingTheDirectory_NotAProbeFile()
+    {
+        Skip.IfNot(IsRoot, "a directory root cannot write in is one that nobody else can either: needs root to be someone else");
+        string locked = Directory.CreateDirectory(Path.Combine(_directory, "locked")).FullName;
+        File.SetUnixFileMode(locked, (UnixFileMode)0b101_101_101);
+
+        var result = await RunAsOtherUserAsync(Path.Combine(_programs, "processfarm"), "process", "--sample-size", "64x64", "-m", "serial", "-o", Path.Combine(locked, "out.png"));
+
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.ErrorLines);
+        Assert.Equal($"processfarm: --output: cannot write in '{locked}': permission denied", line);
+    }
+
     [Fact]
     public void ListenerDirectory_IsTheOwnersAlone()
     {

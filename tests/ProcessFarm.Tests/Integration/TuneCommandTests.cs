@@ -30,8 +30,8 @@ public class TuneCommandTests
         string directory = TestHelpers.CreateTempDirectory();
         try
         {
-            var csv = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--modes", "threads,shm", "--workers", "1,2", "--repeat", "2", "--format", "csv", "--report", "tune.html");
-            var markdown = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--modes", "threads", "--workers", "1,2", "--repeat", "2", "--format", "markdown");
+            var csv = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "--mode", "threads,shm", "--workers", "1,2", "--repeat", "2", "--format", "csv", "--report", "tune.html");
+            var markdown = await Cli.RunAsync(directory, "tune", "--sample-size", "300x200", "-m", "threads", "--workers", "1,2", "--repeat", "2", "--format", "markdown");
 
             Assert.True(csv.ExitCode == 0, csv.Stderr);
             string[] lines = csv.Stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries);
@@ -40,7 +40,7 @@ public class TuneCommandTests
             Assert.Equal(2, lines.Skip(1).Count(l => l.EndsWith(",1", StringComparison.Ordinal))); // one recommended per mode
             string html = File.ReadAllText(Path.Combine(directory, "tune.html"));
             Assert.Contains("Speed-up over one worker", html, StringComparison.Ordinal);
-            Assert.Contains("ideal (linear)", html, StringComparison.Ordinal);
+            Assert.Contains("ideal (linear up to ", html, StringComparison.Ordinal);
             Assert.True(markdown.ExitCode == 0, markdown.Stderr);
             Assert.Contains("| threads | ", markdown.Stdout, StringComparison.Ordinal);
             Assert.Contains("**(recommended)**", markdown.Stdout, StringComparison.Ordinal);
@@ -71,6 +71,20 @@ public class TuneCommandTests
         };
 
         Assert.Equal(2, TuneRunner.Recommend(rows).Workers); // 52 ms is within 5 % of 50 ms
+        Assert.Contains("within the 5 % measured noise", TuneRunner.Recommend(rows).Why, StringComparison.Ordinal);
         Assert.Equal(3, TuneRunner.Recommend([rows[0], rows[2], rows[1] with { MedianSeconds = 0.060 }]).Workers);
+    }
+
+    [Fact]
+    public void Recommend_TheFewestWorkersTried_SaysSo_NotThatNoSmallerCountCame()
+    {
+        var rows = new[] { new TuneRow("shm", 1, 0.010, 0.010, 0.010, 0), new TuneRow("shm", 2, 0.020, 0.020, 0.020, 0) };
+
+        var (workers, why) = TuneRunner.Recommend(rows);
+
+        Assert.Equal(1, workers);
+        Assert.Equal("the fastest at 10.0 ms, with the fewest workers tried", why);
+        var twoIsFaster = new[] { rows[0] with { MedianSeconds = 0.020 }, rows[1] with { MedianSeconds = 0.005 } };
+        Assert.Contains("no smaller count came within", TuneRunner.Recommend(twoIsFaster).Why, StringComparison.Ordinal);
     }
 }

@@ -30,6 +30,29 @@ public partial class HtmlReportTests
         Assert.DoesNotContain(svgs[1].Descendants("text"), t => t.Attribute("y")?.Value == "346" && t.Value == "1.5"); // x-axis labels sit at y=346
     }
 
+    [Fact]
+    public void BarChart_OnALogAxis_KeepsSmallBarsVisible()
+    {
+        string html = new HtmlReport("t").BarChart("latency", "us", ["threads", "pipe"], [("p50", [0.4, 10]), ("p99", [1.3, 400])], v => $"{v}", logY: true).Render();
+
+        var bars = XElement.Parse(SvgPattern().Match(html).Value).Descendants("rect")
+            .Where(r => r.Attribute("width")!.Value != "14")
+            .Select(r => double.Parse(r.Attribute("height")!.Value, System.Globalization.CultureInfo.InvariantCulture))
+            .ToList();
+        Assert.Equal(4, bars.Count);
+        Assert.True(bars.Min() > 300 * 0.1, $"the smallest bar is {bars.Min()} px of 300: on a linear axis it would be 0.3 px");
+    }
+
+    [Fact]
+    public void TuneIdealLine_StopsRisingAtTheCores()
+    {
+        var ideal = Coordinator.Processing.TuneReportWriter.IdealSpeedup(Environment.ProcessorCount + 3);
+
+        Assert.Equal(Environment.ProcessorCount, ideal.Points.Max(p => p.Y));
+        Assert.Equal(Environment.ProcessorCount + 3, ideal.Points.Count);
+        Assert.All(ideal.Points, p => Assert.Equal(Math.Min(p.X, Environment.ProcessorCount), p.Y));
+    }
+
     [GeneratedRegex("<svg.*?</svg>", RegexOptions.Singleline)]
     private static partial Regex SvgPattern();
 }

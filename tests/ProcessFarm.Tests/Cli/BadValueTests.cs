@@ -55,6 +55,7 @@ public class BadValueTests
         Add("fib", "comma decimal", "--workers", "--workers", "2,5");
         Add("fib", "NaN", "--workers", "-w", "NaN");
         Add("fib", "out of range", "--workers", "--workers", "0");
+        Add("fib", "out of range", "--n", "--n", "46"); // the protocol's cap (FibParameters.MaxN)
         Add("fib", "unknown option", "--bogus", "--bogus");
         Add("fib", "missing value", "--n", "--n");
 

@@ -27,6 +27,7 @@ var root = new RootCommand(
     TuneCommand.Create(),
     FibCommand.Create(),
     ServeCommand.Create(),
+    NodeCommand.Create(),
 };
 HelpWriter.Install(root);
 

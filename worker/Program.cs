@@ -37,21 +37,26 @@ if (ReadSecret(options.ConnectTimeoutMs, out string? secretProblem) is not { } s
 var log = new WorkerLog();
 var faults = FaultInjection.FromEnvironment(options.WorkerId);
 faults.OnStart();
-SocketIo.SocketHandle connection;
+SafeHandle connection;
+System.Net.Sockets.Socket? tcp = null;
 try
 {
     // A direct connect (with the same-user check NamedPipeClientStream's CurrentUserOnly makes): no .NET socket
     // engine, no event thread, nothing to load, so the worker says Hello sooner (docs/RESULTS.md, "Worker start").
-    connection = SocketIo.Connect(options.PipePath, options.ConnectTimeoutMs);
+    // Over TCP (a cluster node's worker) there is no peer credential: the handshake's proofs authenticate both ends.
+    connection = options.PipePath is { } pipe
+        ? SocketIo.Connect(pipe, options.ConnectTimeoutMs)
+        : (tcp = TcpConnector.Connect(options.TcpEndpoint!, options.ConnectTimeoutMs)).SafeHandle;
 }
-catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAccessException)
+catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAccessException or System.Net.Sockets.SocketException or FormatException)
 {
-    log.Error(string.Create(CultureInfo.InvariantCulture, $"cannot connect to {options.PipePath}: {e.Message}"));
+    log.Error(string.Create(CultureInfo.InvariantCulture, $"cannot connect to {options.PipePath ?? "tcp://" + options.TcpEndpoint}: {e.Message}"));
     return (int)ExitCode.ConnectFailed;
 }
 
 // From here on the worker's one thread reads and writes the socket itself: no event loop hand-off between a
 // job's arrival and its execution (docs/RESULTS.md, "Round-trip latency").
+using (tcp)
 using (connection)
 using (var socket = new DirectSocketStream(connection))
 using (var session = new WorkerSession(socket, options.WorkerId, secret, log, faults))

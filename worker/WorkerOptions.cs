@@ -3,17 +3,26 @@ using System.Globalization;
 namespace ProcessFarm.Worker;
 
 /// <summary>
-/// The worker's command line: <c>--pipe PATH --id N [--parent PID] [--connect-timeout-ms MS]</c>; the secret comes
-/// on stdin. With <c>--parent</c> the worker dies with that process (docs/PROTOCOL.md, "Launching a worker").
+/// The worker's command line: <c>(--pipe PATH | --connect tcp://HOST:PORT) --id N [--parent PID]
+/// [--connect-timeout-ms MS]</c>; the secret comes on stdin. With <c>--parent</c> the worker dies with that process
+/// (docs/PROTOCOL.md, "Launching a worker").
 /// </summary>
-internal sealed record WorkerOptions(string PipePath, uint WorkerId, int ConnectTimeoutMs, int? ParentProcessId)
+/// <param name="PipePath">The Unix socket to connect to, or null for <paramref name="TcpEndpoint"/>.</param>
+/// <param name="TcpEndpoint">HOST:PORT of a coordinator's TCP listener (a cluster node's workers), or null.</param>
+/// <param name="WorkerId">The id the Hello carries.</param>
+/// <param name="ConnectTimeoutMs">How long to wait for the secret, then for the connection.</param>
+/// <param name="ParentProcessId">The process to die with, if any.</param>
+internal sealed record WorkerOptions(string? PipePath, string? TcpEndpoint, uint WorkerId, int ConnectTimeoutMs, int? ParentProcessId)
 {
-    public const string Usage = "usage: processfarm-worker --pipe PATH --id N [--parent PID] [--connect-timeout-ms MS]  (the run's secret, as hex, on the first line of standard input)";
+    public const string Usage = "usage: processfarm-worker (--pipe PATH | --connect tcp://HOST:PORT) --id N [--parent PID] [--connect-timeout-ms MS]  (the run's secret, as hex, on the first line of standard input)";
+
+    private const string TcpScheme = "tcp://";
 
     /// <summary>Parses arguments; returns null and an error message when they are wrong.</summary>
     public static WorkerOptions? Parse(string[] args, out string? error)
     {
         string? pipe = null;
+        string? tcp = null;
         uint? id = null;
         int? parent = null;
         int timeoutMs = 10_000;
@@ -25,6 +34,10 @@ internal sealed record WorkerOptions(string PipePath, uint WorkerId, int Connect
             {
                 case "--pipe" when value is not null:
                     pipe = value;
+                    i++;
+                    break;
+                case "--connect" when value is not null && value.StartsWith(TcpScheme, StringComparison.Ordinal) && value.Length > TcpScheme.Length:
+                    tcp = value[TcpScheme.Length..];
                     i++;
                     break;
                 case "--id" when uint.TryParse(value, NumberStyles.None, CultureInfo.InvariantCulture, out uint parsed):
@@ -44,11 +57,11 @@ internal sealed record WorkerOptions(string PipePath, uint WorkerId, int Connect
                     return null;
             }
         }
-        if (pipe is null || id is null)
+        if ((pipe is null) == (tcp is null) || id is null)
         {
-            error = "--pipe and --id are required";
+            error = "--id and one of --pipe or --connect tcp://HOST:PORT are required";
             return null;
         }
-        return new WorkerOptions(pipe, id.Value, timeoutMs, parent);
+        return new WorkerOptions(pipe, tcp, id.Value, timeoutMs, parent);
     }
 }

@@ -1,30 +1,39 @@
 using System.Buffers;
+using System.Security.Cryptography;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
 namespace ProcessFarm.Worker;
 
-/// <summary>The handshake: Hello out, then Welcome (or a refusal) in, within a deadline.</summary>
+/// <summary>
+/// The handshake (docs/PROTOCOL.md, "Handshake"): Challenge in, Hello with the proof out, then Welcome with the
+/// coordinator's proof (or a refusal) in, all within a deadline. The secret itself never crosses the socket.
+/// </summary>
 internal sealed partial class WorkerSession : IDisposable
 {
     private ExitCode Handshake()
     {
-        _frames.WriteHello(new HelloMessage(ProtocolLimits.Version, _workerId, Environment.ProcessId, _secret, LookupTable.BestKernel.ToString()));
-        PipeTransport.FlushBlocking(_output);
-
         _socket.ReadTimeout = HandshakeTimeoutMs;
         try
         {
-            return ReadHandshakeReply();
+            if (ReadHandshakeFrame(CheckChallenge) is not { } challenge)
+            {
+                return ExitCode.HandshakeRefused;
+            }
+            byte[] nonce = RandomNumberGenerator.GetBytes(ProtocolLimits.NonceBytes);
+            byte[] proof = HandshakeProof.Hello(_secret, challenge, nonce, _workerId, Environment.ProcessId);
+            _frames.WriteHello(new HelloMessage(ProtocolLimits.Version, _workerId, Environment.ProcessId, proof, LookupTable.BestKernel.ToString(), nonce));
+            PipeTransport.FlushBlocking(_output);
+            return ReadHandshakeFrame<ExitCode?>(body => CheckHandshakeReply(body, challenge, nonce)) ?? ExitCode.HandshakeRefused;
         }
         catch (TimeoutException)
         {
-            _log.Error("the coordinator did not answer the handshake in time");
+            _log.Error("the coordinator did not complete the handshake in time");
             return ExitCode.HandshakeRefused;
         }
         catch (ProtocolException e)
         {
-            _log.Error($"the coordinator's answer to Hello is not a valid frame: {e.Message}");
+            _log.Error($"the coordinator's handshake frame is not valid: {e.Message}");
             return ExitCode.HandshakeRefused;
         }
         finally
@@ -33,7 +42,8 @@ internal sealed partial class WorkerSession : IDisposable
         }
     }
 
-    private ExitCode ReadHandshakeReply()
+    /// <summary>Reads one frame and hands it to <paramref name="check"/>; null when the coordinator closed the socket.</summary>
+    private T? ReadHandshakeFrame<T>(Func<ReadOnlySequence<byte>, T> check)
     {
         while (true)
         {
@@ -41,31 +51,58 @@ internal sealed partial class WorkerSession : IDisposable
             var buffer = read.Buffer;
             if (FrameReader.TryReadFrame(ref buffer, out var body))
             {
-                var outcome = CheckHandshakeReply(body);
-                _input.AdvanceTo(buffer.Start);
-                return outcome;
+                try
+                {
+                    return check(body);
+                }
+                finally
+                {
+                    _input.AdvanceTo(buffer.Start);
+                }
             }
             if (read.IsCompleted)
             {
-                _log.Error("the coordinator closed the pipe during the handshake");
-                return ExitCode.HandshakeRefused;
+                _log.Error("the coordinator closed the connection during the handshake");
+                return default;
             }
             _input.AdvanceTo(buffer.Start, buffer.End);
         }
     }
 
-    private ExitCode CheckHandshakeReply(ReadOnlySequence<byte> body)
+    private byte[]? CheckChallenge(ReadOnlySequence<byte> body)
+    {
+        if (FrameReader.ReadType(body) != MessageType.Challenge)
+        {
+            _log.Error("the coordinator did not open the handshake with a Challenge (protocol 3)");
+            return null;
+        }
+        byte[] nonce = FrameReader.ReadChallenge(body);
+        if (nonce.Length != ProtocolLimits.NonceBytes)
+        {
+            _log.Error($"the coordinator's challenge has {nonce.Length} bytes, not {ProtocolLimits.NonceBytes}");
+            return null;
+        }
+        return nonce;
+    }
+
+    private ExitCode CheckHandshakeReply(ReadOnlySequence<byte> body, byte[] challenge, byte[] nonce)
     {
         switch (FrameReader.ReadType(body))
         {
             case MessageType.Welcome:
-                uint version = FrameReader.ReadWelcome(body);
-                if (version == ProtocolLimits.Version)
+                var welcome = FrameReader.ReadWelcome(body);
+                if (welcome.Version != ProtocolLimits.Version)
                 {
-                    return ExitCode.Success;
+                    _log.Error($"the coordinator speaks protocol {welcome.Version}, this worker {ProtocolLimits.Version}");
+                    return ExitCode.HandshakeRefused;
                 }
-                _log.Error($"the coordinator speaks protocol {version}, this worker {ProtocolLimits.Version}");
-                return ExitCode.HandshakeRefused;
+                if (!HandshakeProof.Matches(welcome.Proof, HandshakeProof.Welcome(_secret, challenge, nonce)))
+                {
+                    // Someone who does not hold the run's secret answered: a worker takes no jobs from it.
+                    _log.Error("the coordinator's Welcome does not prove the run's secret");
+                    return ExitCode.HandshakeRefused;
+                }
+                return ExitCode.Success;
             case MessageType.Error:
                 var error = FrameReader.ReadError(body);
                 _log.Error($"handshake refused: {error.Code}: {error.Message}");

@@ -50,7 +50,7 @@ internal static class CommandRunner
         CommandLineException e => e.ExitCode,
         InputException => ExitCode.InputError,
         OutputFormatException => ExitCode.UsageError,
-        WorkerFailedException or SharedMemoryException or OutputException => ExitCode.EnvironmentError,
+        WorkerFailedException or SharedMemoryException or OutputException or Cluster.ClusterException => ExitCode.EnvironmentError,
         _ => null,
     };
 }

@@ -24,10 +24,23 @@ internal static class ProcessCommand
 
     private static readonly Option<string> s_mode = OptionValues.OneOf(new Option<string>("--mode", "-m")
     {
-        Description = "serial, threads, pipe or shm",
+        Description = "serial, threads, pipe, shm or cluster (workers on the nodes that joined this coordinator, see --listen)",
         HelpName = "MODE",
         DefaultValueFactory = _ => "threads",
-    }, ExecutionModes.Names);
+    }, ExecutionModes.WithCluster);
+
+    private static readonly Option<string[]> s_pathMap = new("--path-map")
+    {
+        Description = "cluster batches: LOCAL=REMOTE, where the nodes see this machine's directory LOCAL (shared storage): only paths travel; without it the encoded files travel",
+        HelpName = "LOCAL=REMOTE",
+        Arity = ArgumentArity.ZeroOrMore,
+        AllowMultipleArgumentsPerToken = false,
+    };
+
+    private static readonly Option<bool> s_skipExisting = new("--skip-existing")
+    {
+        Description = "Batch: leave out inputs whose output exists already (a batch resumed after its coordinator died; outputs are only ever whole)",
+    };
 
     private static readonly Option<int?> s_tileRows = OptionValues.Int(new Option<int?>("--tile-rows")
     {
@@ -68,7 +81,12 @@ internal static class ProcessCommand
             s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_quality, s_tileRows, s_stripRows, s_noStream, s_batchStrategy,
             CommonOptions.Format, CommonOptions.Json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
+            s_pathMap, s_skipExisting,
         };
+        foreach (var option in ClusterOptions.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
     }
@@ -100,7 +118,8 @@ internal static class ProcessCommand
 
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
-        await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
+        await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
+        await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
         var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
         ReportWriter.Write(output, report, format);
         return ExitCode.Success;
@@ -110,18 +129,36 @@ internal static class ProcessCommand
     {
         var output = parse.GetValue(s_output) ?? throw CommandLineException.Usage("--output: a batch (several inputs or a directory) needs an output directory, e.g. -o processed/");
         var files = BatchInputs.Expand(inputs, output);
+        int skipped = 0;
+        if (parse.GetValue(s_skipExisting))
+        {
+            // Outputs are renamed into place whole, so one that exists is complete: a resumed batch does the rest.
+            skipped = files.Count;
+            files = [.. files.Where(f => !File.Exists(f.Output))];
+            skipped -= files.Count;
+        }
         var request = new BatchRequest(
             files,
             Path.GetFullPath(output),
             new LutParameters(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma)),
             parse.GetValue(s_quality),
             parse.GetValue(CommonOptions.MaxPixels),
-            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files);
+            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files)
+        {
+            PathMap = PathMap.TryParse(parse.GetValue(s_pathMap) ?? [], out var map, out string? wrong)
+                ? map
+                : throw CommandLineException.Usage($"--path-map takes LOCAL=REMOTE, two directories with an absolute REMOTE, not '{wrong}'"),
+        };
 
         var error = parse.InvocationConfiguration.Error;
+        if (skipped > 0)
+        {
+            error.WriteLine($"processfarm: --skip-existing: {skipped} of {skipped + files.Count} outputs exist already and are left as they are");
+        }
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
-        await using var engine = CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log);
+        await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
+        await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
         var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);
         BatchReportWriter.Write(parse.InvocationConfiguration.Output, report, format);
         if (report.Failed > 0)
@@ -131,6 +168,11 @@ internal static class ProcessCommand
         }
         return ExitCode.Success;
     }
+
+    private static IExecutionEngine CreateEngine(ExecutionMode mode, Cluster.ClusterFarm? farm, ParseResult parse, Option<int> workersOption, Microsoft.Extensions.Logging.ILogger log) =>
+        farm is null
+            ? CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log)
+            : ClusterOptions.CreateEngine(farm, parse.GetResult(workersOption) is { Implicit: false } ? parse.GetValue(workersOption) : null, parse, log);
 
     private static string DefaultOutput(string? input)
     {

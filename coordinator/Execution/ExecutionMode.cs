@@ -14,4 +14,7 @@ internal enum ExecutionMode
 
     /// <summary>Tiles in a memory region N worker processes map; only descriptors travel on the pipes.</summary>
     Shm,
+
+    /// <summary>Pipe mode over TCP: tiles as frames to workers that cluster nodes started (coordinator/Cluster).</summary>
+    Cluster,
 }

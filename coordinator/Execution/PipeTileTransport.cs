@@ -9,9 +9,10 @@ namespace ProcessFarm.Coordinator.Execution;
 /// The pipe mode: each tile's pixels travel in its job frame as a MessagePack bin, and come back in the reply.
 /// The image is ordinary memory; workers need no preparation.
 /// </summary>
-internal sealed class PipeTileTransport : ITileTransport
+/// <remarks>The cluster mode is the same transport over TCP: <paramref name="mode"/> says which it reports.</remarks>
+internal sealed class PipeTileTransport(ExecutionMode mode = ExecutionMode.Pipe) : ITileTransport
 {
-    public ExecutionMode Mode => ExecutionMode.Pipe;
+    public ExecutionMode Mode => mode;
 
     /// <summary>
     /// Into the frame, the send and receive copies of the socket (twice: there and back), back into the image = 6.

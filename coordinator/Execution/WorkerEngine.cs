@@ -33,8 +33,9 @@ internal sealed class WorkerEngine : IExecutionEngine
     public static WorkerEngine Create(ExecutionMode mode, int workers, SupervisorOptions options, ILogger log, string shmDirectory = Shared.SharedMemory.SharedRegion.DefaultDirectory) => mode switch
     {
         ExecutionMode.Pipe => new WorkerEngine(new PipeTileTransport(), workers, options, log),
+        ExecutionMode.Cluster => new WorkerEngine(new PipeTileTransport(ExecutionMode.Cluster), workers, options, log),
         ExecutionMode.Shm => new WorkerEngine(new ShmTileTransport(shmDirectory), workers, options, log),
-        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "worker modes are pipe and shm"),
+        _ => throw new ArgumentOutOfRangeException(nameof(mode), mode, "worker modes are pipe, shm and cluster"),
     };
 
     public ExecutionMode Mode => _transport.Mode;

@@ -158,8 +158,11 @@ internal sealed class BatchRunner
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
             var request = batch._request;
+            var map = request.PathMap;
+            string input = Path.GetFullPath(Input);
+            string output = Path.GetFullPath(Output);
             frames.WriteJob(id, new FileJobParameters(
-                request.Parameters.Ev, request.Parameters.Gamma, Path.GetFullPath(Input), Path.GetFullPath(Output), request.Quality, request.MaxPixels));
+                request.Parameters.Ev, request.Parameters.Gamma, map.IsEmpty ? input : map.Map(input) ?? input, map.IsEmpty ? output : map.Map(output) ?? output, request.Quality, request.MaxPixels));
             return ReadOnlyMemory<byte>.Empty;
         }
 

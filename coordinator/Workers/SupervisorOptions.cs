@@ -36,6 +36,9 @@ internal sealed record SupervisorOptions
     /// <summary>Where the private socket directories go; null means $XDG_RUNTIME_DIR or the temp directory.</summary>
     public string? PipeParentDirectory { get; init; }
 
+    /// <summary>Starts workers elsewhere (the cluster mode's nodes); null starts local processes.</summary>
+    public IWorkerLauncher? Launcher { get; init; }
+
     /// <summary>Extra environment variables for worker processes (fault injection in tests).</summary>
     internal IReadOnlyDictionary<string, string>? Environment { get; init; }
 

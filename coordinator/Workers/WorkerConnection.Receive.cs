@@ -25,7 +25,7 @@ internal sealed partial class WorkerConnection
             // The thread's own reference, taken here where a disposed handle throws to the caller: the descriptor
             // stays valid until the thread has let go, whatever disposal does meanwhile.
             bool added = false;
-            _stream.SafePipeHandle.DangerousAddRef(ref added);
+            _handle.DangerousAddRef(ref added);
             try
             {
                 _receiving = new Thread(Receive) { IsBackground = true, Name = "worker replies" };
@@ -34,7 +34,7 @@ internal sealed partial class WorkerConnection
             catch (OutOfMemoryException e)
             {
                 _receiving = null;
-                _stream.SafePipeHandle.DangerousRelease();
+                _handle.DangerousRelease();
                 throw new WorkerFailedException("cannot create a thread for the worker's replies: out of memory (is the address-space limit, ulimit -v, too low?)", e);
             }
         }
@@ -67,6 +67,7 @@ internal sealed partial class WorkerConnection
                 var buffer = read.Buffer;
                 while (FrameReader.TryReadFrame(ref buffer, out var body))
                 {
+                    _bytesReceived += body.Length + ProtocolLimits.FrameHeaderSize; // only this thread writes it
                     Dispatch(body);
                 }
                 input.AdvanceTo(buffer.Start, buffer.End);
@@ -88,7 +89,7 @@ internal sealed partial class WorkerConnection
         finally
         {
             input.Complete(error);
-            _stream.SafePipeHandle.DangerousRelease();
+            _handle.DangerousRelease();
             _hello.TrySetException(new ProtocolException(ErrorCode.Malformed, "the peer closed the pipe before sending Hello", error));
         }
         if (Hello is null)

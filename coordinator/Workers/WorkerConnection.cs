@@ -1,6 +1,8 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Pipes;
+using System.Net.Sockets;
+using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Shared.Protocol;
 
@@ -23,7 +25,8 @@ namespace ProcessFarm.Coordinator.Workers;
 /// </remarks>
 internal sealed partial class WorkerConnection : IAsyncDisposable
 {
-    private readonly NamedPipeServerStream _stream;
+    private readonly SafeHandle _handle;
+    private readonly Func<ValueTask> _closeOwner;
     private readonly DirectSocketStream _socket;
     private readonly PipeWriter _output;
     private readonly FrameWriter _frames;
@@ -36,10 +39,23 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     private int _disposed;
 
     public WorkerConnection(NamedPipeServerStream stream, ILogger log)
+        : this(stream.SafePipeHandle, stream.DisposeAsync, log)
     {
-        _stream = stream;
+    }
+
+    /// <summary>A connection over an accepted TCP socket (a cluster node's worker); the connection owns the socket.</summary>
+    public WorkerConnection(Socket socket, ILogger log)
+        : this(socket.SafeHandle, () => { socket.Dispose(); return ValueTask.CompletedTask; }, log)
+    {
+        RemoteEndPoint = socket.RemoteEndPoint?.ToString();
+    }
+
+    private WorkerConnection(SafeHandle handle, Func<ValueTask> closeOwner, ILogger log)
+    {
+        _handle = handle;
+        _closeOwner = closeOwner;
         _log = log;
-        _socket = new DirectSocketStream(stream.SafePipeHandle) { OffloadBlockedWrites = true };
+        _socket = new DirectSocketStream(handle) { OffloadBlockedWrites = true };
         _output = PipeTransport.CreateWriter(_socket);
         _frames = new FrameWriter(_output);
         _postFrames = new FrameWriter(_postBuffer);
@@ -50,6 +66,27 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     public uint WorkerId => Hello?.WorkerId ?? uint.MaxValue;
 
     public WorkerProcess? Process { get; set; }
+
+    /// <summary>The peer's address for a TCP connection, else null.</summary>
+    public string? RemoteEndPoint { get; }
+
+    /// <summary>For a worker on another machine: the cluster node it runs on, else null.</summary>
+    public string? Node { get; set; }
+
+    /// <summary>For a worker on another machine: asks its node to kill it (a stopped worker does not see the hang-up).</summary>
+    public Action? KillRemote { get; set; }
+
+    /// <summary>Bytes of frames sent and received so far (the cluster's node list).</summary>
+    public long BytesMoved => Interlocked.Read(ref _bytesSent) + Interlocked.Read(ref _bytesReceived);
+
+    private long _bytesSent;
+    private long _bytesReceived;
+
+    /// <summary>
+    /// Cuts the connection as if the peer had gone (its node left the cluster): the receive loop ends and the
+    /// handler hears of the disconnect, so the supervisor replaces the worker now rather than at a timeout.
+    /// </summary>
+    public void Abort() => _socket.Shutdown();
 
     /// <summary>Spawn to Welcome, in milliseconds.</summary>
     public double ReadyMs { get; set; }
@@ -63,7 +100,15 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     /// <summary>The socket descriptor (for the peer-credentials check).</summary>
     internal int SocketDescriptor => _socket.Descriptor;
 
-    public Task SendWelcomeAsync() => SendAsync(0, static (frames, _) => frames.WriteWelcome(ProtocolLimits.Version));
+    /// <summary>This connection's challenge nonce, fresh per connection: a Hello recorded elsewhere cannot answer it.</summary>
+    public byte[] Challenge { get; } = System.Security.Cryptography.RandomNumberGenerator.GetBytes(ProtocolLimits.NonceBytes);
+
+    /// <summary>Opens the handshake: the Challenge, before anything else on the connection.</summary>
+    public Task SendChallengeAsync() => SendAsync(Challenge, static (frames, nonce) => frames.WriteChallenge(nonce));
+
+    /// <summary>Accepts the Hello, proving the run's secret back over both nonces.</summary>
+    public Task SendWelcomeAsync(byte[] secret) =>
+        SendAsync(new WelcomeMessage(ProtocolLimits.Version, HandshakeProof.Welcome(secret, Challenge, Hello!.Nonce)), static (frames, w) => frames.WriteWelcome(w));
 
     public Task SendErrorAsync(ErrorMessage error) => SendAsync(error, static (frames, e) => frames.WriteError(e));
 
@@ -143,6 +188,7 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
         try
         {
             await _socket.WriteAsync(payload).ConfigureAwait(false);
+            Interlocked.Add(ref _bytesSent, payload.Length);
         }
         catch (IOException e)
         {
@@ -153,6 +199,7 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     private async Task FlushAsync()
     {
         FlushResult flush;
+        Interlocked.Add(ref _bytesSent, _output.UnflushedBytes);
         try
         {
             flush = await _output.FlushAsync().ConfigureAwait(false);
@@ -211,7 +258,7 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
             // The loop is stuck in a handler; the socket is shut down, so it ends on its next read.
         }
         _socket.Dispose();
-        await _stream.DisposeAsync().ConfigureAwait(false);
+        await _closeOwner().ConfigureAwait(false);
         await DisposeChannelAsync().ConfigureAwait(false);
         _sendLock.Dispose();
         _channelGate.Dispose();

@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.IO.Pipes;
-using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
@@ -62,7 +61,7 @@ internal static class WorkerLauncher
             connection.SetHandler(handler);
             try
             {
-                await connection.SendWelcomeAsync().ConfigureAwait(false);
+                await connection.SendWelcomeAsync(secret).ConfigureAwait(false);
             }
             catch
             {
@@ -93,16 +92,27 @@ internal static class WorkerLauncher
         }
     }
 
-    /// <summary>Why a Hello is refused, or null when it is the worker this launch spawned.</summary>
-    internal static ErrorMessage? Validate(HelloMessage hello, byte[] secret, uint workerId, int processId, int peerProcessId)
+    /// <summary>Why a Hello is refused, or null when it proves the run's secret (over this connection's challenge).</summary>
+    internal static ErrorMessage? ValidateProof(HelloMessage hello, byte[] secret, byte[] challenge)
     {
         if (hello.Version != ProtocolLimits.Version)
         {
             return new ErrorMessage(null, ErrorCode.UnsupportedVersion, $"this coordinator speaks protocol {ProtocolLimits.Version}, not {hello.Version}");
         }
-        if (!CryptographicOperations.FixedTimeEquals(hello.Secret, secret))
+        if (hello.Nonce.Length != ProtocolLimits.NonceBytes
+            || !HandshakeProof.Matches(hello.Proof, HandshakeProof.Hello(secret, challenge, hello.Nonce, hello.WorkerId, hello.ProcessId)))
         {
-            return new ErrorMessage(null, ErrorCode.BadSecret, "the secret does not match this run's");
+            return new ErrorMessage(null, ErrorCode.BadSecret, "the Hello does not prove this run's secret over this connection's challenge");
+        }
+        return null;
+    }
+
+    /// <summary>Why a Hello is refused, or null when it is the worker this launch spawned.</summary>
+    internal static ErrorMessage? Validate(HelloMessage hello, byte[] secret, byte[] challenge, uint workerId, int processId, int peerProcessId)
+    {
+        if (ValidateProof(hello, secret, challenge) is { } refusal)
+        {
+            return refusal;
         }
         if (hello.WorkerId != workerId || hello.ProcessId != processId || peerProcessId != processId)
         {
@@ -189,10 +199,11 @@ internal static class WorkerLauncher
             {
                 using var helloDeadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
                 helloDeadline.CancelAfter(options.HelloTimeout);
+                await connection.SendChallengeAsync().WaitAsync(helloDeadline.Token).ConfigureAwait(false);
                 var hello = await connection.ReadHelloAsync(helloDeadline.Token).ConfigureAwait(false);
                 var process = await _expected.Task.WaitAsync(_stop.Token).ConfigureAwait(false);
                 var (peerProcessId, _) = SocketIo.Peer(connection.SocketDescriptor);
-                if (Validate(hello, secret, workerId, process.ProcessId, peerProcessId) is { } refusal)
+                if (Validate(hello, secret, connection.Challenge, workerId, process.ProcessId, peerProcessId) is { } refusal)
                 {
                     log.ClientRefused(refusal.Message);
                     await connection.SendErrorAsync(refusal).ConfigureAwait(false);

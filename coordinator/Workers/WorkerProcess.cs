@@ -51,7 +51,14 @@ internal sealed class WorkerProcess : IDisposable
     }
 
     /// <summary>The command line, without a shell: arguments only, the secret goes to stdin.</summary>
-    public static ProcessStartInfo CreateStartInfo(string workerPath, string pipePath, uint workerId)
+    public static ProcessStartInfo CreateStartInfo(string workerPath, string pipePath, uint workerId) =>
+        CreateStartInfo(workerPath, ["--pipe", pipePath], workerId);
+
+    /// <summary>
+    /// The command line with <paramref name="connect"/> saying where to connect (<c>--pipe PATH</c>, or
+    /// <c>--connect tcp://HOST:PORT</c> for a cluster node's worker).
+    /// </summary>
+    public static ProcessStartInfo CreateStartInfo(string workerPath, IReadOnlyList<string> connect, uint workerId)
     {
         var info = new ProcessStartInfo(workerPath)
         {
@@ -61,8 +68,10 @@ internal sealed class WorkerProcess : IDisposable
             RedirectStandardError = true,
             WorkingDirectory = Path.GetTempPath(),
         };
-        info.ArgumentList.Add("--pipe");
-        info.ArgumentList.Add(pipePath);
+        foreach (string argument in connect)
+        {
+            info.ArgumentList.Add(argument);
+        }
         info.ArgumentList.Add("--id");
         info.ArgumentList.Add(workerId.ToString(CultureInfo.InvariantCulture));
         // The worker dies with this process (PR_SET_PDEATHSIG) and exits at once if it is already gone.
@@ -74,13 +83,21 @@ internal sealed class WorkerProcess : IDisposable
     /// <summary>Starts a worker from the <see cref="SpawnThread"/> and hands it the secret on stdin.</summary>
     /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
     public static Task<WorkerProcess> StartAsync(string workerPath, string pipePath, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment = null) =>
-        SpawnThread.RunAsync(() => Start(workerPath, pipePath, workerId, secret, log, environment));
+        StartAsync(workerPath, ["--pipe", pipePath], workerId, secret, log, environment);
 
-    /// <summary>Starts a worker on the calling thread and hands it the secret on stdin (tests; see <see cref="StartAsync"/>).</summary>
+    /// <summary>Starts a worker that connects as <paramref name="connect"/> says, from the <see cref="SpawnThread"/>.</summary>
     /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
-    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment = null)
+    public static Task<WorkerProcess> StartAsync(string workerPath, IReadOnlyList<string> connect, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment = null) =>
+        SpawnThread.RunAsync(() => Start(workerPath, connect, workerId, secret, log, environment));
+
+    /// <summary>Starts a worker on the calling thread and hands it the secret on stdin (tests; see <c>StartAsync</c>).</summary>
+    /// <exception cref="WorkerFailedException">The executable cannot be started.</exception>
+    public static WorkerProcess Start(string workerPath, string pipePath, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment = null) =>
+        Start(workerPath, ["--pipe", pipePath], workerId, secret, log, environment);
+
+    private static WorkerProcess Start(string workerPath, IReadOnlyList<string> connect, uint workerId, byte[] secret, ILogger log, IReadOnlyDictionary<string, string>? environment)
     {
-        var info = CreateStartInfo(workerPath, pipePath, workerId);
+        var info = CreateStartInfo(workerPath, connect, workerId);
         foreach (var (name, value) in environment ?? new Dictionary<string, string>())
         {
             info.Environment[name] = value;

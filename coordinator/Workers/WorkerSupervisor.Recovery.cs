@@ -120,6 +120,7 @@ internal sealed partial class WorkerSupervisor
         if (slot.Connection is { } gone)
         {
             gone.Process?.Kill();
+            gone.KillRemote?.Invoke();
             RunBackground(StopConnectionAsync(gone), teardown!);
         }
         if (giveUp is null && !_stopping.IsCancellationRequested)

@@ -28,7 +28,7 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
     private readonly ILogger _log;
     private readonly string _workerPath;
     private readonly byte[] _secret;
-    private readonly int _target;
+    private int _target;
     private readonly Lock _gate = new();
     private readonly List<Slot> _slots = [];
     private readonly Dictionary<WorkerConnection, Slot> _byConnection = [];
@@ -55,7 +55,7 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
     public double StartupMs { get; private set; }
 
     /// <summary>How many workers the supervisor keeps running.</summary>
-    public int TargetWorkers => _target;
+    public int TargetWorkers => Volatile.Read(ref _target);
 
     /// <summary>The options it was started with.</summary>
     public SupervisorOptions Options => _options;
@@ -95,6 +95,7 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
         var supervisor = new WorkerSupervisor(workers, options, log, workerPath);
         try
         {
+            options.Launcher?.Attach(supervisor);
             supervisor.Launch(workers);
             supervisor._watchdog = supervisor.WatchAsync();
             await supervisor._started.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
@@ -105,6 +106,27 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
             await supervisor.DisposeAsync().ConfigureAwait(false);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Grows the pool by <paramref name="count"/> workers for the rest of the command (capacity that appeared: a
+    /// cluster node that joined). Nothing happens once the supervisor is stopping or has failed.
+    /// </summary>
+    /// <returns>The new workers' ids.</returns>
+    public uint[] AddWorkers(int count)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(count, 1);
+        List<Launching> launches;
+        lock (_gate)
+        {
+            if (_stopping.IsCancellationRequested || _failure is not null)
+            {
+                return [];
+            }
+            _target += count;
+            launches = ReserveUnsynchronized(count);
+        }
+        return StartLaunches(launches);
     }
 
     /// <summary>Starts <paramref name="count"/> new workers (the first ones, or replacements); returns their ids.</summary>
@@ -152,7 +174,9 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
         WorkerConnection connection;
         try
         {
-            connection = await WorkerLauncher.LaunchAsync(slot.WorkerId, _workerPath, _secret, _options, slot, _log, _stopping.Token).ConfigureAwait(false);
+            connection = _options.Launcher is { } launcher
+                ? await launcher.LaunchAsync(slot.WorkerId, _secret, _options, slot, _log, _stopping.Token).ConfigureAwait(false)
+                : await WorkerLauncher.LaunchAsync(slot.WorkerId, _workerPath, _secret, _options, slot, _log, _stopping.Token).ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_stopping.IsCancellationRequested)
         {

@@ -5,7 +5,7 @@
 //
 //   node client.mjs /path/to/processfarm-worker [--dump] [--conformance /path/to/PROTOCOL.md]
 import { spawn } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHmac, randomBytes } from "node:crypto";
 import { mkdtempSync, rmSync, chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -88,11 +88,20 @@ const next = frameReader(socket);
 const timeout = setTimeout(() => fail("timed out"), 20000);
 
 try {
-  // Handshake: Hello [1, version, worker_id, pid, secret, kernel] -> Welcome [2, version].
+  // Handshake (protocol 3): Challenge [10, nonce] -> Hello [1, version, worker_id, pid, proof, kernel, nonce]
+  // -> Welcome [2, version, proof]; each proof an HMAC-SHA256 under the secret, which never crosses the socket.
+  const challenge = randomBytes(32);
+  socket.write(frame([10, challenge]));
   const hello = decode((await next()).subarray(4));
-  if (hello[0] !== 1 || hello[1] !== 2 || hello[2] !== 0 || hello[3] !== worker.pid) fail("unexpected Hello " + JSON.stringify(hello.slice(0, 4)));
-  if (Buffer.compare(Buffer.from(hello[4]), secret) !== 0) fail("Hello carries the wrong secret");
-  socket.write(frame([2, 2]));
+  if (hello[0] !== 1 || hello[1] !== 3 || hello[2] !== 0 || hello[3] !== worker.pid) fail("unexpected Hello " + JSON.stringify(hello.slice(0, 4)));
+  const ids = Buffer.alloc(8);
+  ids.writeUInt32BE(hello[2], 0);
+  ids.writeUInt32BE(hello[3], 4);
+  const workerNonce = Buffer.from(hello[6]);
+  const helloProof = createHmac("sha256", secret).update("processfarm hello 3").update(challenge).update(workerNonce).update(ids).digest();
+  if (Buffer.compare(Buffer.from(hello[4]), helloProof) !== 0) fail("Hello does not prove the secret over the challenge");
+  const welcomeProof = createHmac("sha256", secret).update("processfarm welcome 3").update(challenge).update(workerNonce).digest();
+  socket.write(frame([2, 3, welcomeProof]));
   console.log(`handshake: worker 0, pid ${hello[3]}, kernel ${hello[5]}`);
 
   // A lut job: a 4x2 RGB tile, ev 1, gamma 1 (exact in any IEEE implementation).

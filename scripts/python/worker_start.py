@@ -8,6 +8,8 @@ Prints one JSON line: {"rounds", "bare_ms", "connect_ms", "hello_ms", "ratio"} (
     python3 scripts/python/worker_start.py artifacts/publish/processfarm-worker [--rounds 15]
 """
 import argparse
+import hashlib
+import hmac
 import json
 import os
 import socket
@@ -48,14 +50,20 @@ def main():
 
             started = time.perf_counter()
             worker = subprocess.Popen([args.worker, "--pipe", path, "--id", "0"], stdin=subprocess.PIPE, stderr=subprocess.DEVNULL)
-            worker.stdin.write((os.urandom(32).hex() + "\n").encode())
+            secret = os.urandom(32)
+            worker.stdin.write((secret.hex() + "\n").encode())
             worker.stdin.close()
             connection, _ = listener.accept()
             connect.append((time.perf_counter() - started) * 1e3)
+            # Protocol 3: Challenge [10, nonce] first; the Hello answers it.
+            challenge = os.urandom(32)
+            connection.sendall(struct.pack(">I", 36) + bytes([0x92, 0x0A, 0xC4, 0x20]) + challenge)
             body = read_frame(connection)
             hello.append((time.perf_counter() - started) * 1e3)
-            # Hello is [1, version, ...] (array, fixint 1, then the version as a fixint): Welcome [2, version].
-            welcome = struct.pack(">I", 3) + bytes([0x92, 0x02, body[2]])
+            # Hello is [1, 3, id, pid, proof, kernel, nonce]; its nonce is the last 32 bytes (bin 8 of 32 bytes).
+            # Welcome [2, 3, HMAC-SHA256(secret, "processfarm welcome 3" || challenge || nonce)].
+            proof = hmac.new(secret, b"processfarm welcome 3" + challenge + body[-32:], hashlib.sha256).digest()
+            welcome = struct.pack(">I", 37) + bytes([0x93, 0x02, body[2], 0xC4, 0x20]) + proof
             connection.sendall(welcome + SHUTDOWN)
             if worker.wait(timeout=10) != 0:
                 raise RuntimeError(f"the worker exited with {worker.returncode}")

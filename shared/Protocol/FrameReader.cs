@@ -95,28 +95,53 @@ public static partial class FrameReader
         return null;
     }
 
-    /// <summary>Parses Hello.</summary>
-    public static HelloMessage ReadHello(ReadOnlySequence<byte> body) => Parse(body, MessageType.Hello, 6, static (ref MessagePackReader r) =>
-    {
-        uint version = (uint)ReadUnsigned(ref r, uint.MaxValue, "Hello's version");
-        uint workerId = (uint)ReadUnsigned(ref r, uint.MaxValue, "Hello's worker_id");
-        int processId = (int)ReadUnsigned(ref r, int.MaxValue, "Hello's pid");
-        if (r.NextMessagePackType != MessagePackType.Binary)
-        {
-            throw Malformed($"Hello's secret must be a bin, not {MessagePackReading.Describe(r.NextMessagePackType)}.");
-        }
-        var secret = r.ReadBytes()!.Value;
-        if (secret.Length > 1024)
-        {
-            throw Malformed("Hello's secret is implausibly long.");
-        }
-        string kernel = ReadText(ref r, "Hello's kernel");
-        return new HelloMessage(version, workerId, processId, secret.ToArray(), kernel);
-    });
+    /// <summary>Parses Challenge and returns its nonce (any length up to 1024 bytes; the receiver checks it).</summary>
+    public static byte[] ReadChallenge(ReadOnlySequence<byte> body) =>
+        Parse(body, MessageType.Challenge, 2, static (ref MessagePackReader r) => ReadShortBin(ref r, "Challenge's nonce"));
 
-    /// <summary>Parses Welcome and returns the coordinator's protocol version.</summary>
-    public static uint ReadWelcome(ReadOnlySequence<byte> body) =>
-        Parse(body, MessageType.Welcome, 2, static (ref MessagePackReader r) => (uint)ReadUnsigned(ref r, uint.MaxValue, "Welcome's version"));
+    /// <summary>
+    /// Parses Hello. Only the version is required to be readable for the coordinator to answer
+    /// UnsupportedVersion: a version-2 Hello (<c>[1, 2, worker_id, pid, secret, kernel]</c>) parses with an empty nonce.
+    /// </summary>
+    public static HelloMessage ReadHello(ReadOnlySequence<byte> body) => FieldCount(body) >= 7
+        ? Parse(body, MessageType.Hello, 7, static (ref MessagePackReader r) =>
+        {
+            var (version, workerId, processId, proof, kernel) = ReadHelloFields(ref r);
+            return new HelloMessage(version, workerId, processId, proof, kernel, ReadShortBin(ref r, "Hello's nonce"));
+        })
+        : Parse(body, MessageType.Hello, 6, static (ref MessagePackReader r) =>
+        {
+            var (version, workerId, processId, proof, kernel) = ReadHelloFields(ref r);
+            return new HelloMessage(version, workerId, processId, proof, kernel, []);
+        });
+
+    private static (uint Version, uint WorkerId, int ProcessId, byte[] Proof, string Kernel) ReadHelloFields(ref MessagePackReader r) =>
+        ((uint)ReadUnsigned(ref r, uint.MaxValue, "Hello's version"),
+         (uint)ReadUnsigned(ref r, uint.MaxValue, "Hello's worker_id"),
+         (int)ReadUnsigned(ref r, int.MaxValue, "Hello's pid"),
+         ReadShortBin(ref r, "Hello's proof"),
+         ReadText(ref r, "Hello's kernel"));
+
+    /// <summary>Parses Welcome; a version-2 Welcome (<c>[2, version]</c>) parses with an empty proof.</summary>
+    public static WelcomeMessage ReadWelcome(ReadOnlySequence<byte> body) => FieldCount(body) >= 3
+        ? Parse(body, MessageType.Welcome, 3, static (ref MessagePackReader r) =>
+            new WelcomeMessage((uint)ReadUnsigned(ref r, uint.MaxValue, "Welcome's version"), ReadShortBin(ref r, "Welcome's proof")))
+        : Parse(body, MessageType.Welcome, 2, static (ref MessagePackReader r) =>
+            new WelcomeMessage((uint)ReadUnsigned(ref r, uint.MaxValue, "Welcome's version"), []));
+
+    /// <summary>The number of elements of a frame body's array, or 0 when it is not one (Parse then says what is wrong).</summary>
+    private static int FieldCount(ReadOnlySequence<byte> body)
+    {
+        var reader = new MessagePackReader(body);
+        try
+        {
+            return reader.NextMessagePackType == MessagePackType.Array ? reader.ReadArrayHeader() : 0;
+        }
+        catch (Exception e) when (MessagePackReading.IsDecodingFailure(e))
+        {
+            return 0;
+        }
+    }
 
     /// <summary>Parses Error; a code this build does not know is kept as its number.</summary>
     public static ErrorMessage ReadError(ReadOnlySequence<byte> body) => Parse(body, MessageType.Error, 4, static (ref MessagePackReader r) =>
@@ -194,9 +219,19 @@ public static partial class FrameReader
             throw Malformed("A frame body is an empty array.");
         }
         var type = MessagePackReading.ReadInteger(ref reader);
-        return type >= 1 && type <= (int)MessageType.Wake
+        return type >= 1 && type <= (int)MessageType.Challenge
             ? (MessageType)(int)type
-            : throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown message type {type}; the protocol defines 1 to {(int)MessageType.Wake}.");
+            : throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown message type {type}; the protocol defines 1 to {(int)MessageType.Challenge}.");
+    }
+
+    private static byte[] ReadShortBin(ref MessagePackReader reader, string field)
+    {
+        if (reader.NextMessagePackType != MessagePackType.Binary)
+        {
+            throw Malformed($"{field} must be a bin, not {MessagePackReading.Describe(reader.NextMessagePackType)}.");
+        }
+        var bytes = reader.ReadBytes()!.Value;
+        return bytes.Length <= 1024 ? bytes.ToArray() : throw Malformed($"{field} is implausibly long.");
     }
 
     private static ulong ReadUnsigned(ref MessagePackReader reader, ulong max, string field)

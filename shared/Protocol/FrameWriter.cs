@@ -50,24 +50,35 @@ public sealed class FrameWriter
     /// <summary>The output frames go to.</summary>
     public IBufferWriter<byte> Output => _output;
 
-    /// <summary>Writes Hello: <c>[1, version, worker_id, pid, secret, kernel]</c>.</summary>
-    public void WriteHello(HelloMessage hello)
+    /// <summary>Writes Challenge: <c>[10, nonce]</c>.</summary>
+    public void WriteChallenge(ReadOnlySpan<byte> nonce)
     {
-        ArgumentNullException.ThrowIfNull(hello);
-        var writer = Begin(MessageType.Hello, 6);
-        writer.Write(hello.Version);
-        writer.Write(hello.WorkerId);
-        writer.Write(hello.ProcessId);
-        writer.Write(hello.Secret);
-        writer.Write(hello.Kernel);
+        var writer = Begin(MessageType.Challenge, 2);
+        writer.Write(nonce);
         End(ref writer, 0);
     }
 
-    /// <summary>Writes Welcome: <c>[2, version]</c>.</summary>
-    public void WriteWelcome(uint version)
+    /// <summary>Writes Hello: <c>[1, version, worker_id, pid, proof, kernel, nonce]</c>.</summary>
+    public void WriteHello(HelloMessage hello)
     {
-        var writer = Begin(MessageType.Welcome, 2);
-        writer.Write(version);
+        ArgumentNullException.ThrowIfNull(hello);
+        var writer = Begin(MessageType.Hello, 7);
+        writer.Write(hello.Version);
+        writer.Write(hello.WorkerId);
+        writer.Write(hello.ProcessId);
+        writer.Write(hello.Proof);
+        writer.Write(hello.Kernel);
+        writer.Write(hello.Nonce);
+        End(ref writer, 0);
+    }
+
+    /// <summary>Writes Welcome: <c>[2, version, proof]</c>.</summary>
+    public void WriteWelcome(WelcomeMessage welcome)
+    {
+        ArgumentNullException.ThrowIfNull(welcome);
+        var writer = Begin(MessageType.Welcome, 3);
+        writer.Write(welcome.Version);
+        writer.Write(welcome.Proof);
         End(ref writer, 0);
     }
 

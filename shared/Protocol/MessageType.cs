@@ -3,10 +3,10 @@ namespace ProcessFarm.Shared.Protocol;
 /// <summary>The first element of every frame's body; see docs/PROTOCOL.md for each message's fields.</summary>
 public enum MessageType
 {
-    /// <summary>Worker to coordinator, first frame: version, worker id, process id, secret, kernel.</summary>
+    /// <summary>Worker to coordinator, answering the Challenge: version, worker id, process id, proof, kernel, worker nonce.</summary>
     Hello = 1,
 
-    /// <summary>Coordinator to worker: the handshake is accepted.</summary>
+    /// <summary>Coordinator to worker: the handshake is accepted, with the coordinator's own proof of the secret.</summary>
     Welcome = 2,
 
     /// <summary>Coordinator to worker: one unit of work.</summary>
@@ -29,4 +29,7 @@ public enum MessageType
 
     /// <summary>Either direction: frames wait in the channel for a peer that was asleep on the socket.</summary>
     Wake = 9,
+
+    /// <summary>Coordinator to worker, first frame of every connection: the nonce the Hello must prove the secret over.</summary>
+    Challenge = 10,
 }

@@ -4,7 +4,7 @@ namespace ProcessFarm.Shared.Protocol;
 public static class ProtocolLimits
 {
     /// <summary>The protocol version this build speaks.</summary>
-    public const uint Version = 2;
+    public const uint Version = 3;
 
     /// <summary>Bytes of the big-endian length that precedes each frame's body.</summary>
     public const int FrameHeaderSize = 4;
@@ -14,6 +14,12 @@ public static class ProtocolLimits
 
     /// <summary>Bytes of the per-run secret.</summary>
     public const int SecretBytes = 32;
+
+    /// <summary>Bytes of each side's handshake nonce (Challenge's and Hello's).</summary>
+    public const int NonceBytes = 32;
+
+    /// <summary>Bytes of a handshake proof: an HMAC-SHA256.</summary>
+    public const int ProofBytes = 32;
 
     /// <summary>
     /// How many arrays or maps deep a value inside a frame may nest: an echo payload, an unknown parameter's value, an

@@ -15,9 +15,10 @@ namespace ProcessFarm.Tests.Integration;
 public class HandshakeTests
 {
     [Theory]
-    [InlineData(false, ProtocolLimits.Version, ErrorCode.BadSecret)]
-    [InlineData(true, ProtocolLimits.Version + 1, ErrorCode.UnsupportedVersion)]
-    public async Task Intruder_IsRefused_AndThePoolStillStarts(bool knowsSecret, uint version, ErrorCode expected)
+    [InlineData(false, false, ProtocolLimits.Version, ErrorCode.BadSecret)]
+    [InlineData(true, false, ProtocolLimits.Version + 1, ErrorCode.UnsupportedVersion)]
+    [InlineData(true, true, ProtocolLimits.Version, ErrorCode.BadSecret)] // a Hello recorded on another connection
+    public async Task Intruder_IsRefused_AndThePoolStillStarts(bool knowsSecret, bool replays, uint version, ErrorCode expected)
     {
         byte[] secret = Enumerable.Range(1, ProtocolLimits.SecretBytes).Select(i => (byte)i).ToArray();
         var intruder = new TaskCompletionSource<ErrorMessage>(TaskCreationOptions.RunContinuationsAsynchronously);
@@ -36,7 +37,7 @@ public class HandshakeTests
                     {
                         await using (client)
                         {
-                            intruder.TrySetResult(await IntrudeAsync(client, knowsSecret ? secret : new byte[ProtocolLimits.SecretBytes], version));
+                            intruder.TrySetResult(await IntrudeAsync(client, knowsSecret ? secret : new byte[ProtocolLimits.SecretBytes], version, replays));
                         }
                     }
                     catch (Exception e)
@@ -81,9 +82,16 @@ public class HandshakeTests
             Assert.True(started.Elapsed < TimeSpan.FromSeconds(10), $"the worker joined after {started.Elapsed.TotalSeconds:0.0} s");
         }
 
-        // The silent client was not left waiting either: the coordinator closed its connection.
+        // The silent client was not left waiting either: after the Challenge it never answered, the coordinator
+        // closed its connection.
         var client = Assert.Single(silent);
-        Assert.Equal(0, await client.ReadAsync(new byte[1]).AsTask().DefaultTimeout());
+        byte[] received = new byte[256];
+        int total = 0;
+        for (int read; (read = await client.ReadAsync(received.AsMemory(total)).AsTask().DefaultTimeout()) > 0;)
+        {
+            total += read;
+        }
+        Assert.Equal(4 + 2 + 2 + ProtocolLimits.NonceBytes, total); // [10, bin 32]: the Challenge, nothing else
         client.Dispose();
     }
 
@@ -97,9 +105,10 @@ public class HandshakeTests
         using var process = WorkerProcess.Start(worker, listener.PipePath, 0, new byte[ProtocolLimits.SecretBytes], NullLogger.Instance);
         await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
         await using var connection = new WorkerConnection(server, NullLogger.Instance) { Process = process };
+        await connection.SendChallengeAsync().DefaultTimeout();
         var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
 
-        var refusal = WorkerLauncher.Validate(hello, Enumerable.Repeat((byte)7, ProtocolLimits.SecretBytes).ToArray(), 0, process.ProcessId, process.ProcessId);
+        var refusal = WorkerLauncher.Validate(hello, Enumerable.Repeat((byte)7, ProtocolLimits.SecretBytes).ToArray(), connection.Challenge, 0, process.ProcessId, process.ProcessId);
         Assert.NotNull(refusal);
         await connection.SendErrorAsync(refusal);
 
@@ -119,6 +128,7 @@ public class HandshakeTests
         using var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, NullLogger.Instance);
         await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
         await using var connection = new WorkerConnection(server, NullLogger.Instance) { Process = process };
+        await connection.SendChallengeAsync().DefaultTimeout();
         await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
 
         await connection.SendAsync(answer, static (frames, a) => frames.Output.Write(a));
@@ -127,19 +137,30 @@ public class HandshakeTests
         Assert.Equal(4, process.ExitCode); // HandshakeRefused, not the runtime's crash code
     }
 
-    private static async Task<ErrorMessage> IntrudeAsync(NamedPipeClientStream client, byte[] secret, uint version)
+    private static async Task<ErrorMessage> IntrudeAsync(NamedPipeClientStream client, byte[] secret, uint version, bool replays)
     {
-        var writer = PipeWriter.Create(client);
-        new FrameWriter(writer).WriteHello(new HelloMessage(version, 0, Environment.ProcessId, secret, "none"));
-        await writer.FlushAsync();
         var reader = PipeReader.Create(client);
+        byte[] challenge = FrameReader.ReadChallenge(await ReadFrameAsync(reader));
+        // A replayed Hello answers some other connection's challenge: its proof is right, but not for this one.
+        byte[] answered = replays ? new byte[ProtocolLimits.NonceBytes] : challenge;
+        byte[] nonce = new byte[ProtocolLimits.NonceBytes];
+        var writer = PipeWriter.Create(client);
+        new FrameWriter(writer).WriteHello(new HelloMessage(version, 0, Environment.ProcessId, HandshakeProof.Hello(secret, answered, nonce, 0, Environment.ProcessId), "none", nonce));
+        await writer.FlushAsync();
+        return FrameReader.ReadError(await ReadFrameAsync(reader));
+    }
+
+    private static async Task<ReadOnlySequence<byte>> ReadFrameAsync(PipeReader reader)
+    {
         while (true)
         {
             var read = await reader.ReadAsync(TestHelpers.TimeoutToken());
             var buffer = read.Buffer;
             if (FrameReader.TryReadFrame(ref buffer, out var body))
             {
-                return FrameReader.ReadError(body);
+                var copy = new ReadOnlySequence<byte>(body.ToArray());
+                reader.AdvanceTo(buffer.Start);
+                return copy;
             }
             if (read.IsCompleted)
             {

@@ -34,14 +34,15 @@ internal sealed class RawWorker : IAsyncDisposable, IReplyHandler
         var process = WorkerProcess.Start(worker, listener.PipePath, 0, secret, NullLogger.Instance);
         await server.WaitForConnectionAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
         var connection = new WorkerConnection(server, NullLogger.Instance) { Process = process };
+        await connection.SendChallengeAsync().DefaultTimeout();
         var hello = await connection.ReadHelloAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
-        if (!hello.Secret.AsSpan().SequenceEqual(secret) || hello.ProcessId != process.ProcessId)
+        if (WorkerLauncher.Validate(hello, secret, connection.Challenge, 0, process.ProcessId, process.ProcessId) is { } refusal)
         {
-            throw new InvalidOperationException("the worker's Hello does not match what it was given");
+            throw new InvalidOperationException($"the worker's Hello does not match what it was given: {refusal.Message}");
         }
         var raw = new RawWorker(connection, process);
         connection.SetHandler(raw);
-        await connection.SendWelcomeAsync();
+        await connection.SendWelcomeAsync(secret);
         return raw;
     }
 

@@ -66,7 +66,7 @@ public class WireFuzzTests
             Body(f => f.WriteJob(3, EchoParameters.Instance, new byte[40])),
             Body(f => f.WriteJob(4, new LutRegionParameters(0.5, 2, tile.Shape, 4000, 4000))),
             Body(f => f.WriteAttach(new AttachRequest(5, "/nonexistent", 8192))),
-            Body(f => f.WriteHello(new HelloMessage(1, 0, 1, new byte[32], "x"))),
+            Body(f => f.WriteHello(new HelloMessage(1, 0, 1, new byte[32], "x", new byte[32]))),
             // Hostile by construction: huge declared sizes, deep nesting, an unknown type.
             new byte[] { 0x95, 0x03, 0x06, 0xa3, (byte)'l', (byte)'u', (byte)'t', 0x80, 0xc6, 0x7f, 0xff, 0xff, 0xff },
             new byte[] { 0x95, 0x03, 0x07, 0xdb, 0xff, 0xff, 0xff, 0xff },

@@ -14,16 +14,43 @@ public class FrameCodecTests
     [Fact]
     public void Hello_RoundTrips()
     {
-        var secret = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
-        _writer.WriteHello(new HelloMessage(2, 7, 4242, secret, "Avx2"));
+        var proof = Enumerable.Range(0, 32).Select(i => (byte)i).ToArray();
+        var nonce = Enumerable.Range(100, 32).Select(i => (byte)i).ToArray();
+        _writer.WriteHello(new HelloMessage(3, 7, 4242, proof, "Avx2", nonce));
 
         var hello = FrameReader.ReadHello(SingleFrame());
 
-        Assert.Equal(2u, hello.Version);
+        Assert.Equal(3u, hello.Version);
         Assert.Equal(7u, hello.WorkerId);
         Assert.Equal(4242, hello.ProcessId);
-        Assert.Equal(secret, hello.Secret);
+        Assert.Equal(proof, hello.Proof);
         Assert.Equal("Avx2", hello.Kernel);
+        Assert.Equal(nonce, hello.Nonce);
+    }
+
+    [Fact]
+    public void ChallengeAndWelcome_RoundTrip()
+    {
+        var nonce = Enumerable.Range(0, 32).Select(i => (byte)(i * 3)).ToArray();
+        _writer.WriteChallenge(nonce);
+        Assert.Equal(nonce, FrameReader.ReadChallenge(SingleFrame()));
+    }
+
+    [Fact]
+    public void HandshakeProof_DependsOnEveryInput()
+    {
+        byte[] secret = new byte[32];
+        byte[] challenge = new byte[32];
+        byte[] nonce = new byte[32];
+        byte[] proof = HandshakeProof.Hello(secret, challenge, nonce, 1, 2);
+
+        Assert.True(HandshakeProof.Matches(proof, HandshakeProof.Hello(secret, challenge, nonce, 1, 2)));
+        Assert.False(HandshakeProof.Matches(proof, HandshakeProof.Hello(secret, challenge, nonce, 2, 2)));
+        Assert.False(HandshakeProof.Matches(proof, HandshakeProof.Hello(secret, challenge, nonce, 1, 3)));
+        Assert.False(HandshakeProof.Matches(proof, HandshakeProof.Hello(secret, [1, .. challenge[1..]], nonce, 1, 2)));
+        Assert.False(HandshakeProof.Matches(proof, HandshakeProof.Hello([1, .. secret[1..]], challenge, nonce, 1, 2)));
+        Assert.False(HandshakeProof.Matches(proof, HandshakeProof.Welcome(secret, challenge, nonce)));
+        Assert.False(HandshakeProof.Matches(proof, proof.AsSpan(1)));
     }
 
     [Fact]

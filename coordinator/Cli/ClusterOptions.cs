@@ -1,0 +1,95 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using System.Globalization;
+using System.Net;
+using Microsoft.Extensions.Logging;
+using ProcessFarm.Coordinator.Cluster;
+using ProcessFarm.Coordinator.Execution;
+
+namespace ProcessFarm.Coordinator.Cli;
+
+/// <summary>
+/// The options of <c>--mode cluster</c> (process, echo) and of <c>processfarm node</c>, their parsers, and the farm
+/// they describe.
+/// </summary>
+internal static class ClusterOptions
+{
+    /// <summary>The silo port a coordinator listens on when --listen gives none.</summary>
+    public const int DefaultSiloPort = 11111;
+
+    public static readonly Option<IPEndPoint> Listen = new("--listen")
+    {
+        Description = "cluster mode: ADDRESS:PORT of this coordinator's silo, which nodes join (development clustering); workers connect back to ADDRESS",
+        HelpName = "ADDRESS:PORT",
+        CustomParser = r => ParseEndpoint(r, "--listen"),
+        DefaultValueFactory = _ => new IPEndPoint(IPAddress.Loopback, DefaultSiloPort),
+    };
+
+    public static readonly Option<string?> Redis = new("--cluster")
+    {
+        Description = "cluster mode: redis://HOST:PORT, membership in Redis (a long-lived farm whose nodes outlive coordinators) instead of this coordinator's silo",
+        HelpName = "URL",
+        CustomParser = ParseRedis,
+    };
+
+    public static readonly Option<int> Nodes = OptionValues.Int(new Option<int>("--nodes")
+    {
+        Description = "cluster mode: wait until this many nodes have joined before starting (at most --node-wait-ms)",
+        HelpName = "N",
+        DefaultValueFactory = _ => 1,
+    }, min: 1, max: 1024);
+
+    public static readonly Option<int> NodeWaitMs = OptionValues.Int(new Option<int>("--node-wait-ms")
+    {
+        Description = "cluster mode: how long to wait for --nodes nodes",
+        HelpName = "MS",
+        DefaultValueFactory = _ => 30_000,
+    }, min: 1, max: int.MaxValue);
+
+    /// <summary>The options every command with a cluster mode takes.</summary>
+    public static Option[] All => [Listen, Redis, Nodes, NodeWaitMs];
+
+    /// <summary>Starts the coordinator's side of the cluster and waits for its nodes.</summary>
+    /// <exception cref="ClusterException">The silo cannot start, or too few nodes joined in time.</exception>
+    public static Task<ClusterFarm> StartFarmAsync(ParseResult parse, ILogger log, CancellationToken cancellationToken)
+    {
+        var listen = parse.GetValue(Listen)!;
+        string? redis = parse.GetValue(Redis);
+        var settings = new ClusterSettings(
+            listen.Address,
+            listen.Port,
+            redis is null ? listen : null,
+            redis,
+            string.Create(CultureInfo.InvariantCulture, $"coordinator/{Environment.MachineName}/{Environment.ProcessId}"));
+        var supervision = CommonOptions.Supervision(parse);
+        return ClusterFarm.StartAsync(settings, parse.GetValue(Nodes), TimeSpan.FromMilliseconds(parse.GetValue(NodeWaitMs)), supervision.HelloTimeout, log, parse.GetValue(CommonOptions.Verbose), cancellationToken);
+    }
+
+    /// <summary>The cluster engine: pipe frames to the nodes' workers, <paramref name="workersPerNode"/> on each (null: each node's slots).</summary>
+    public static WorkerEngine CreateEngine(ClusterFarm farm, int? workersPerNode, ParseResult parse, ILogger log) =>
+        WorkerEngine.Create(ExecutionMode.Cluster, farm.Capacity(workersPerNode), CommonOptions.Supervision(parse) with { Launcher = farm.CreateLauncher(workersPerNode) }, log);
+
+    /// <summary>Parses ADDRESS:PORT (an IP address, not a host name: it is also what the others are told to reach).</summary>
+    public static IPEndPoint? ParseEndpoint(ArgumentResult result, string name)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        if (IPEndPoint.TryParse(text, out var endpoint) && endpoint.Port > 0 && text.Contains(':', StringComparison.Ordinal))
+        {
+            return endpoint;
+        }
+        result.AddError($"{name} takes ADDRESS:PORT with an IP address and a port from 1 to 65535, not '{text}'");
+        return null;
+    }
+
+    private static string? ParseRedis(ArgumentResult result)
+    {
+        string text = result.Tokens.Count > 0 ? result.Tokens[0].Value : string.Empty;
+        const string Scheme = "redis://";
+        if (text.StartsWith(Scheme, StringComparison.Ordinal) && IPEndPoint.TryParse(text[Scheme.Length..], out var endpoint) && endpoint.Port > 0)
+        {
+            return endpoint.ToString();
+        }
+        result.AddError($"--cluster takes redis://ADDRESS:PORT, not '{text}'");
+        return null;
+    }
+}

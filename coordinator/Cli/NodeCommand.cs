@@ -1,0 +1,126 @@
+using System.CommandLine;
+using System.Globalization;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.DependencyInjection;
+using ProcessFarm.Coordinator.Cluster;
+using ProcessFarm.Coordinator.Workers;
+
+namespace ProcessFarm.Coordinator.Cli;
+
+/// <summary>
+/// <c>processfarm node --join ADDRESS:PORT [--workers N] [--advertise ADDRESS]</c>: an Orleans silo on this machine
+/// that offers N worker slots to coordinators and starts ordinary worker processes for them. Runs until SIGINT or
+/// SIGTERM (exit 0), killing its workers.
+/// </summary>
+internal static class NodeCommand
+{
+    private static readonly Option<IPEndPoint?> s_join = new("--join")
+    {
+        Description = "ADDRESS:PORT of the coordinator's silo (its --listen) to join (development clustering)",
+        HelpName = "ADDRESS:PORT",
+        CustomParser = r => ClusterOptions.ParseEndpoint(r, "--join"),
+    };
+
+    private static readonly Option<IPAddress?> s_advertise = new Option<IPAddress?>("--advertise")
+    {
+        Description = "The IP address of this machine that coordinators and their workers reach it at",
+        HelpName = "ADDRESS",
+        CustomParser = r =>
+        {
+            string text = r.Tokens.Count > 0 ? r.Tokens[0].Value : string.Empty;
+            if (IPAddress.TryParse(text, out var address))
+            {
+                return address;
+            }
+            r.AddError($"--advertise takes an IP address, not '{text}'");
+            return null;
+        },
+    }.WithDefaultText("the address this machine reaches --join from");
+
+    private static readonly Option<int> s_port = OptionValues.Int(new Option<int>("--port")
+    {
+        Description = "The silo's TCP port (0: a free port)",
+        HelpName = "PORT",
+        DefaultValueFactory = _ => 0,
+    }, min: 0, max: 65535);
+
+    public static Command Create()
+    {
+        var workers = OptionValues.Int(new Option<int>("--workers", "-w")
+        {
+            Description = "Worker slots this node offers: worker processes it runs at once for coordinators",
+            HelpName = "N",
+            DefaultValueFactory = _ => Environment.ProcessorCount,
+        }, min: 1, max: 1024).WithDefaultText("the usable cores");
+        var command = new Command("node", "Join a cluster as a node that runs worker processes for coordinators in --mode cluster, until Ctrl+C")
+        {
+            s_join, ClusterOptions.Redis, workers, s_advertise, s_port, CommonOptions.WorkerPath, CommonOptions.Verbose,
+        };
+        command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
+        return command;
+    }
+
+    private static async Task<ExitCode> RunAsync(ParseResult parse, Option<int> workersOption, CancellationToken cancellationToken)
+    {
+        var join = parse.GetValue(s_join);
+        string? redis = parse.GetValue(ClusterOptions.Redis);
+        if ((join is null) == (redis is null))
+        {
+            throw CommandLineException.Usage("node: give --join ADDRESS:PORT (a coordinator's silo) or --cluster redis://ADDRESS:PORT, one of them");
+        }
+        var error = parse.InvocationConfiguration.Error;
+        bool verbose = parse.GetValue(CommonOptions.Verbose);
+        var log = LineLogger.For(error, verbose, cancellationToken);
+        string workerPath = WorkerLocator.Find(parse.GetValue(CommonOptions.WorkerPath), out var searched)
+            ?? throw new WorkerFailedException($"worker executable not found (looked for {string.Join(", ", searched)}); build it with 'dotnet build -c Release' or pass --worker-path");
+        var advertise = parse.GetValue(s_advertise) ?? LocalAddressFacing(join?.Address ?? IPEndPoint.Parse(redis!).Address);
+        int port = parse.GetValue(s_port) is > 0 and var fixedPort ? fixedPort : FreePort(advertise);
+        int slots = parse.GetValue(workersOption);
+        var settings = new ClusterSettings(advertise, port, join, redis,
+            string.Create(CultureInfo.InvariantCulture, $"{ClusterSettings.NodePrefix}{Environment.MachineName}/{Environment.ProcessId}"));
+
+        using var workers = new NodeWorkers(workerPath, slots, advertise.ToString(), log);
+        using var silo = await FarmSilo.StartAsync(settings, s => s.AddSingleton(workers), verbose, cancellationToken);
+        error.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"processfarm node: {settings.Name} at {advertise}:{port}, {slots} worker slots, joined {(redis is null ? "coordinator " + join : "Redis " + redis)}; Ctrl+C stops"));
+        try
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+        }
+        catch (OperationCanceledException)
+        {
+            // SIGINT or SIGTERM: the node's normal end.
+        }
+        workers.Dispose(); // the workers first: their runs lose them either way, and they must not outlive us
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        try
+        {
+            await silo.StopAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            // Leaving the cluster took too long (the primary is gone): membership declares us dead instead.
+        }
+        return ExitCode.Success;
+    }
+
+    /// <summary>The local address the kernel would use to reach <paramref name="remote"/> (no packet is sent).</summary>
+    private static IPAddress LocalAddressFacing(IPAddress remote)
+    {
+        if (IPAddress.IsLoopback(remote))
+        {
+            return remote;
+        }
+        using var probe = new Socket(remote.AddressFamily, SocketType.Dgram, ProtocolType.Udp);
+        probe.Connect(new IPEndPoint(remote, 9));
+        return ((IPEndPoint)probe.LocalEndPoint!).Address;
+    }
+
+    private static int FreePort(IPAddress address)
+    {
+        using var probe = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
+        probe.Bind(new IPEndPoint(address, 0));
+        return ((IPEndPoint)probe.LocalEndPoint!).Port;
+    }
+}

@@ -1,0 +1,290 @@
+using System.Diagnostics;
+using System.Globalization;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans;
+using Orleans.Runtime;
+
+namespace ProcessFarm.Coordinator.Cluster;
+
+/// <summary>
+/// The coordinator's side of the cluster for one command: its silo (the primary of development clustering, or a
+/// member of Redis clustering), the TCP listener its nodes' workers connect to, and the nodes as membership reports
+/// them. A node that joins is offered to every supervisor using the farm; a node that membership declares dead has
+/// its workers' connections cut, so they are replaced on the others at once.
+/// </summary>
+internal sealed class ClusterFarm : IAsyncDisposable
+{
+    private readonly IHost _silo;
+    private readonly ILogger _log;
+    private readonly IGrainFactory _grains;
+    private readonly IClusterMembershipService _membership;
+    private readonly Lock _gate = new();
+    private readonly Dictionary<SiloAddress, ClusterNode> _nodes = [];
+    private readonly HashSet<SiloAddress> _describing = [];
+    private readonly List<ClusterWorkerLauncher> _launchers = [];
+    private readonly CancellationTokenSource _stop = new();
+    private readonly Task _watching;
+    private TaskCompletionSource _nodesChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private int _disposed;
+
+    private ClusterFarm(IHost silo, ClusterListener listener, string link, ILogger log)
+    {
+        _silo = silo;
+        Listener = listener;
+        Link = link;
+        _log = log;
+        _grains = silo.Services.GetRequiredService<IGrainFactory>();
+        _membership = silo.Services.GetRequiredService<IClusterMembershipService>();
+        _watching = WatchAsync();
+    }
+
+    /// <summary>Where the nodes' workers connect.</summary>
+    public ClusterListener Listener { get; }
+
+    /// <summary>How the cluster is joined, for reports: "development clustering on ADDRESS:PORT" or "Redis HOST:PORT".</summary>
+    public string Link { get; }
+
+    /// <summary>The nodes seen so far, live and gone, in the order they joined.</summary>
+    public IReadOnlyList<ClusterNode> Nodes
+    {
+        get
+        {
+            lock (_gate)
+            {
+                return [.. _nodes.Values.OrderBy(n => n.JoinedTimestamp)];
+            }
+        }
+    }
+
+    /// <summary>The live nodes.</summary>
+    public IReadOnlyList<ClusterNode> LiveNodes => [.. Nodes.Where(n => !n.Gone)];
+
+    /// <summary>
+    /// Starts the coordinator's silo and listener and waits until <paramref name="nodes"/> nodes have joined or
+    /// <paramref name="wait"/> has passed.
+    /// </summary>
+    /// <exception cref="ClusterException">The silo cannot start, or too few nodes joined in time.</exception>
+    public static async Task<ClusterFarm> StartAsync(ClusterSettings settings, int nodes, TimeSpan wait, TimeSpan helloTimeout, ILogger log, bool verbose, CancellationToken cancellationToken)
+    {
+        var listener = ClusterListener.Start(settings.Address, 0, log, helloTimeout);
+        IHost silo;
+        try
+        {
+            silo = await FarmSilo.StartAsync(settings, null, verbose, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            await listener.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+        string link = settings.Redis is { } redis
+            ? $"Redis clustering at {redis}, silo {settings.Address}:{settings.SiloPort}"
+            : $"development clustering, primary silo {settings.Address}:{settings.SiloPort}";
+        var farm = new ClusterFarm(silo, listener, link, log);
+        try
+        {
+            await farm.WaitForNodesAsync(nodes, wait, cancellationToken).ConfigureAwait(false);
+            return farm;
+        }
+        catch
+        {
+            await farm.DisposeAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    /// <summary>Workers a launcher with <paramref name="workersPerNode"/> places on the live nodes.</summary>
+    public int Capacity(int? workersPerNode)
+    {
+        var probe = new ClusterWorkerLauncher(this, workersPerNode);
+        return LiveNodes.Sum(n => probe.WorkersFor(n.Status.Slots));
+    }
+
+    /// <summary>A launcher for one supervisor; it hears of joins and deaths until the farm is disposed.</summary>
+    public ClusterWorkerLauncher CreateLauncher(int? workersPerNode)
+    {
+        var launcher = new ClusterWorkerLauncher(this, workersPerNode);
+        lock (_gate)
+        {
+            _launchers.Add(launcher);
+        }
+        return launcher;
+    }
+
+    /// <summary>The live node with the lowest share of its slots in use by <paramref name="launcher"/>'s run; its count goes up.</summary>
+    public ClusterNode? PickNode(ClusterWorkerLauncher launcher)
+    {
+        lock (_gate)
+        {
+            var node = _nodes.Values.Where(n => !n.Gone)
+                .OrderBy(n => (double)Volatile.Read(ref n.Assigned) / launcher.WorkersFor(n.Status.Slots))
+                .ThenBy(n => n.JoinedTimestamp)
+                .FirstOrDefault();
+            if (node is not null)
+            {
+                Interlocked.Increment(ref node.Assigned);
+            }
+            return node;
+        }
+    }
+
+    private async Task WaitForNodesAsync(int count, TimeSpan wait, CancellationToken cancellationToken)
+    {
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(wait);
+        try
+        {
+            while (LiveNodes.Count < count)
+            {
+                Task changed;
+                lock (_gate)
+                {
+                    changed = _nodesChanged.Task;
+                }
+                if (LiveNodes.Count >= count)
+                {
+                    break;
+                }
+                await changed.WaitAsync(deadline.Token).ConfigureAwait(false);
+            }
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            throw new ClusterException(string.Create(CultureInfo.InvariantCulture,
+                $"{LiveNodes.Count} of {count} cluster nodes joined within {wait.TotalSeconds:0.#} s; start one on each machine with 'processfarm node --join ADDRESS:PORT' ({Link})"));
+        }
+    }
+
+    /// <summary>Follows membership: joins are described and offered, deaths cut their workers' connections.</summary>
+    private async Task WatchAsync()
+    {
+        try
+        {
+            await foreach (var snapshot in _membership.MembershipUpdates.WithCancellation(_stop.Token).ConfigureAwait(false))
+            {
+                foreach (var member in snapshot.Members.Values)
+                {
+                    if (!member.Name.StartsWith(ClusterSettings.NodePrefix, StringComparison.Ordinal))
+                    {
+                        continue;
+                    }
+                    if (member.Status == SiloStatus.Active)
+                    {
+                        Describe(member.SiloAddress);
+                    }
+                    else if (member.Status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping)
+                    {
+                        NodeGone(member.SiloAddress, member.Status);
+                    }
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The farm is stopping.
+        }
+    }
+
+    private void Describe(SiloAddress silo)
+    {
+        lock (_gate)
+        {
+            if (_nodes.ContainsKey(silo) || !_describing.Add(silo))
+            {
+                return;
+            }
+        }
+        _ = DescribeAsync(silo);
+    }
+
+    private async Task DescribeAsync(SiloAddress silo)
+    {
+        string key = silo.ToParsableString();
+        var grain = _grains.GetGrain<INodeGrain>(key);
+        try
+        {
+            var status = await grain.DescribeAsync().WaitAsync(TimeSpan.FromSeconds(10), _stop.Token).ConfigureAwait(false);
+            var node = new ClusterNode(key, grain, status, Stopwatch.GetTimestamp());
+            ClusterWorkerLauncher[] launchers;
+            lock (_gate)
+            {
+                _describing.Remove(silo);
+                if (_stop.IsCancellationRequested || _nodes.ContainsKey(silo))
+                {
+                    return;
+                }
+                _nodes[silo] = node;
+                launchers = [.. _launchers];
+                SignalUnsynchronized();
+            }
+            ClusterLog.NodeJoined(_log, status.Name, status.Address, status.Slots);
+            foreach (var launcher in launchers)
+            {
+                launcher.OnNodeJoined(node);
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            lock (_gate)
+            {
+                _describing.Remove(silo);
+            }
+            if (!_stop.IsCancellationRequested)
+            {
+                ClusterLog.NodeUnreachable(_log, key, e.Message);
+            }
+        }
+    }
+
+    private void NodeGone(SiloAddress silo, SiloStatus status)
+    {
+        ClusterNode? node;
+        ClusterWorkerLauncher[] launchers;
+        lock (_gate)
+        {
+            if (!_nodes.TryGetValue(silo, out node) || node.Gone)
+            {
+                return;
+            }
+            node.Gone = true;
+            launchers = [.. _launchers];
+            SignalUnsynchronized();
+        }
+        ClusterLog.NodeLeft(_log, node.Status.Name, status.ToString());
+        foreach (var launcher in launchers)
+        {
+            launcher.OnNodeGone(node);
+        }
+    }
+
+    private void SignalUnsynchronized()
+    {
+        _nodesChanged.TrySetResult();
+        _nodesChanged = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+    }
+
+    /// <summary>Stops the listener and leaves the cluster (a bounded, graceful silo stop).</summary>
+    public async ValueTask DisposeAsync()
+    {
+        if (Interlocked.Exchange(ref _disposed, 1) != 0)
+        {
+            return;
+        }
+        await _stop.CancelAsync().ConfigureAwait(false);
+        await Listener.DisposeAsync().ConfigureAwait(false);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await _silo.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or OrleansException or InvalidOperationException)
+        {
+            // Leaving takes too long (a dead primary): the process exits anyway, and membership declares us dead.
+        }
+        await _watching.ConfigureAwait(false);
+        _silo.Dispose();
+        _stop.Dispose();
+    }
+}

@@ -1,0 +1,146 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Security.Cryptography;
+using Microsoft.Extensions.Logging;
+using ProcessFarm.Coordinator.Workers;
+
+namespace ProcessFarm.Coordinator.Cluster;
+
+/// <summary>
+/// Starts a supervisor's workers on cluster nodes: picks the live node with the most room, asks its grain to start
+/// <c>processfarm-worker --connect tcp://COORDINATOR</c>, and waits for that worker's proven Hello on the
+/// <see cref="ClusterListener"/>. Replacements go to live nodes only, over the nodes' slots if need be, so a run
+/// survives a node's death on the others.
+/// </summary>
+internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNode) : IWorkerLauncher
+{
+    private readonly string _runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
+    private readonly ConcurrentDictionary<uint, (ClusterNode Node, WorkerConnection Connection)> _workers = new();
+    private WorkerSupervisor? _supervisor;
+
+    /// <summary>The run id nodes know this supervisor's workers by.</summary>
+    public string RunId => _runId;
+
+    /// <summary>Workers this launcher places on a node that offers <paramref name="slots"/>.</summary>
+    public int WorkersFor(int slots) => Math.Max(1, Math.Min(slots, workersPerNode ?? slots));
+
+    public void Attach(WorkerSupervisor supervisor) => _supervisor = supervisor;
+
+    public async Task<WorkerConnection> LaunchAsync(uint workerId, byte[] secret, SupervisorOptions options, IReplyHandler handler, ILogger log, CancellationToken cancellationToken)
+    {
+        var node = farm.PickNode(this) ?? throw new WorkerFailedException(workerId, "has no live cluster node to run on");
+        var pending = farm.Listener.Expect(workerId, secret);
+        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        deadline.CancelAfter(options.ReadyTimeout);
+        long started = Stopwatch.GetTimestamp();
+        WorkerConnection? connection = null;
+        try
+        {
+            int processId = await node.Grain.StartWorkerAsync(new WorkerStartRequest(_runId, workerId, farm.Listener.Endpoint, secret)).WaitAsync(deadline.Token).ConfigureAwait(false);
+            pending.ProcessId.TrySetResult(processId);
+            connection = await pending.Connection.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            connection.Node = node.Status.Name;
+            connection.ReadyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
+            connection.KillRemote = () => _ = KillQuietlyAsync(node, workerId);
+            connection.SetHandler(new CountingHandler(handler, node));
+            await connection.SendWelcomeAsync(secret).ConfigureAwait(false);
+            _workers[workerId] = (node, connection);
+            _ = connection.Completion.ContinueWith(_ => Gone(workerId), TaskScheduler.Default);
+            log.WorkerReady(workerId, processId, connection.Hello!.Kernel, connection.ReadyMs);
+            return connection;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+            await AbandonAsync(node, workerId, connection).ConfigureAwait(false);
+            throw new WorkerFailedException(workerId, $"did not connect from node {node.Status.Name} within {options.ReadyTimeout.TotalSeconds:0.#} s");
+        }
+        catch (Exception e) when (e is not (OperationCanceledException or WorkerFailedException))
+        {
+            // The node's grain call failed: the node died or refused (a missing worker binary there).
+            await AbandonAsync(node, workerId, connection).ConfigureAwait(false);
+            throw new WorkerFailedException(workerId, $"could not be started on node {node.Status.Name}: {e.Message}", e);
+        }
+        catch
+        {
+            await AbandonAsync(node, workerId, connection).ConfigureAwait(false);
+            throw;
+        }
+        finally
+        {
+            farm.Listener.Forget(pending);
+        }
+    }
+
+    /// <summary>A node joined: the supervisor grows by what this launcher places there.</summary>
+    public void OnNodeJoined(ClusterNode node)
+    {
+        if (_supervisor is { } supervisor)
+        {
+            supervisor.AddWorkers(WorkersFor(node.Status.Slots));
+        }
+    }
+
+    /// <summary>A node left the cluster: its workers' connections are cut, so the supervisor replaces them elsewhere now.</summary>
+    public void OnNodeGone(ClusterNode node)
+    {
+        foreach (var (_, (owner, connection)) in _workers)
+        {
+            if (owner == node)
+            {
+                connection.Abort();
+            }
+        }
+    }
+
+    private void Gone(uint workerId)
+    {
+        if (_workers.TryRemove(workerId, out var entry))
+        {
+            Interlocked.Decrement(ref entry.Node.Assigned);
+        }
+    }
+
+    private async Task AbandonAsync(ClusterNode node, uint workerId, WorkerConnection? connection)
+    {
+        Interlocked.Decrement(ref node.Assigned);
+        if (connection is not null)
+        {
+            await connection.DisposeAsync().ConfigureAwait(false);
+        }
+        await KillQuietlyAsync(node, workerId).ConfigureAwait(false);
+    }
+
+    private async Task KillQuietlyAsync(ClusterNode node, uint workerId)
+    {
+        try
+        {
+            await node.Grain.KillWorkerAsync(_runId, workerId).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The node is gone or unreachable: its workers die with it, or with their connection.
+        }
+    }
+
+    /// <summary>Counts each node's answered jobs for the farm's node list, and passes every reply on.</summary>
+    private sealed class CountingHandler(IReplyHandler inner, ClusterNode node) : IReplyHandler
+    {
+        public void OnResult(WorkerConnection worker, in Shared.Protocol.JobResult result)
+        {
+            Interlocked.Increment(ref node.JobsDone);
+            inner.OnResult(worker, result);
+        }
+
+        public void OnError(WorkerConnection worker, Shared.Protocol.ErrorMessage error)
+        {
+            Interlocked.Increment(ref node.JobsDone);
+            inner.OnError(worker, error);
+        }
+
+        public void OnDisconnected(WorkerConnection worker, Exception? error)
+        {
+            Interlocked.Add(ref node.BytesMoved, worker.BytesMoved);
+            inner.OnDisconnected(worker, error);
+        }
+    }
+}

@@ -1,0 +1,86 @@
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
+using Orleans.Configuration;
+using Orleans.Hosting;
+
+namespace ProcessFarm.Coordinator.Cluster;
+
+/// <summary>
+/// Builds and starts the Orleans silo of a coordinator or a node, configured in code (docs/DESIGN.md): development
+/// clustering on the coordinator's primary silo, or Redis clustering; membership probes tuned so that a dead node is
+/// declared dead in seconds rather than the default tens of seconds.
+/// </summary>
+internal static class FarmSilo
+{
+    /// <summary>Probe every node every second, declare it dead after 2 missed probes on 1 vote (docs/RESULTS.md, "Node failure").</summary>
+    public static readonly TimeSpan ProbeTimeout = TimeSpan.FromSeconds(1);
+
+    /// <summary>Missed probes before a silo suspects another.</summary>
+    public const int MissedProbes = 2;
+
+    /// <summary>
+    /// Starts a silo with <paramref name="settings"/>; <paramref name="services"/> adds the silo's own services (a
+    /// node's <see cref="NodeWorkers"/>). Orleans' own log goes to stderr at warning level with --verbose only.
+    /// </summary>
+    /// <exception cref="ClusterException">The silo could not start (port taken, primary or Redis unreachable).</exception>
+    public static async Task<IHost> StartAsync(ClusterSettings settings, Action<IServiceCollection>? services, bool verbose, CancellationToken cancellationToken)
+    {
+        var builder = new HostApplicationBuilder(new HostApplicationBuilderSettings { DisableDefaults = true });
+        builder.Logging.ClearProviders();
+        if (verbose)
+        {
+            builder.Logging.AddConsole(o => o.LogToStandardErrorThreshold = LogLevel.Trace);
+            builder.Logging.SetMinimumLevel(LogLevel.Warning);
+        }
+        builder.Services.Configure<HostOptions>(o => o.ShutdownTimeout = TimeSpan.FromSeconds(5));
+        services?.Invoke(builder.Services);
+        builder.UseOrleans(silo =>
+        {
+            silo.Configure<ClusterOptions>(o =>
+            {
+                o.ClusterId = ClusterSettings.ClusterId;
+                o.ServiceId = ClusterSettings.ClusterId;
+            });
+            silo.Configure<SiloOptions>(o => o.SiloName = settings.Name);
+            if (settings.Redis is { } redis)
+            {
+                silo.UseRedisClustering(redis);
+            }
+            else
+            {
+                silo.UseDevelopmentClustering(settings.Primary!);
+            }
+            silo.ConfigureEndpoints(settings.Address, settings.SiloPort, gatewayPort: 0, listenOnAnyHostAddress: false);
+            silo.Configure<ClusterMembershipOptions>(o =>
+            {
+                o.ProbeTimeout = ProbeTimeout;
+                o.NumMissedProbesLimit = MissedProbes;
+                o.NumVotesForDeathDeclaration = 1;
+                o.TableRefreshTimeout = TimeSpan.FromSeconds(2);
+                o.IAmAliveTablePublishTimeout = TimeSpan.FromSeconds(5);
+                o.DeathVoteExpirationTimeout = TimeSpan.FromSeconds(10);
+                o.MaxJoinAttemptTime = TimeSpan.FromSeconds(20);
+            });
+            // A grain call to a node that died is answered by the membership change, not after the default 30 s.
+            silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
+            silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
+        });
+        var host = builder.Build();
+        try
+        {
+            await host.StartAsync(cancellationToken).ConfigureAwait(false);
+            return host;
+        }
+        catch (Exception e) when (e is not OperationCanceledException)
+        {
+            host.Dispose();
+            throw new ClusterException($"the cluster silo could not start on {settings.Address}:{settings.SiloPort}: {e.Message}", e);
+        }
+        catch
+        {
+            host.Dispose();
+            throw;
+        }
+    }
+}

@@ -1,0 +1,33 @@
+using Orleans;
+
+namespace ProcessFarm.Coordinator.Cluster;
+
+/// <summary>
+/// A cluster node as the coordinator sees it: one grain per node silo (<see cref="NodePlacementAttribute"/>, keyed by
+/// the silo's address), which starts ordinary <c>processfarm-worker</c> processes there. Pixels never pass through
+/// it: the workers connect back to the coordinator over TCP and speak docs/PROTOCOL.md. Its rpc methods exist only
+/// to measure what the same bytes cost as grain calls.
+/// </summary>
+public interface INodeGrain : IGrainWithStringKey
+{
+    /// <summary>Starts one worker that connects to the request's endpoint; returns its process id.</summary>
+    Task<int> StartWorkerAsync(WorkerStartRequest request);
+
+    /// <summary>Kills one worker of a run (one that stopped answering; a dead connection stops the others itself).</summary>
+    Task KillWorkerAsync(string runId, uint workerId);
+
+    /// <summary>Kills every worker of a run still running on this node.</summary>
+    Task StopRunAsync(string runId);
+
+    /// <summary>What the node offers and runs.</summary>
+    Task<NodeStatus> DescribeAsync();
+
+    /// <summary>The rpc transport's echo: returns <paramref name="payload"/> (echo's rpc row).</summary>
+    Task<byte[]> EchoAsync(byte[] payload);
+
+    /// <summary>The rpc transport's tile: applies the LUT to <paramref name="tile"/> in the node's process and returns it.</summary>
+    Task<byte[]> ApplyLutAsync(double ev, double gamma, byte[] tile);
+
+    /// <summary>Opens a one-connection raw TCP echo listener on the node (the link's ceiling); returns its port.</summary>
+    Task<int> OpenRawEchoAsync(long totalBytes);
+}

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -6,8 +5,9 @@ using System.Net.Sockets;
 namespace ProcessFarm.Worker;
 
 /// <summary>
-/// Connects to a coordinator's TCP listener (<c>--connect tcp://HOST:PORT</c>), retrying while it refuses, until the
-/// connect timeout. The connected socket is then read and written with direct system calls like a Unix socket.
+/// Connects to a coordinator's TCP listener (<c>--connect tcp://HOST:PORT</c>), without retrying: the
+/// coordinator listens before any worker is started, so a refusal means it is gone. The connect timeout bounds a
+/// host that drops SYNs. The connected socket is then read and written with direct system calls like a Unix socket.
 /// </summary>
 internal static class TcpConnector
 {
@@ -24,35 +24,25 @@ internal static class TcpConnector
         }
         string host = endpoint[..colon].Trim('[', ']');
         var address = IPAddress.TryParse(host, out var parsed) ? parsed : Dns.GetHostAddresses(host)[0];
-        long deadline = Stopwatch.GetTimestamp() + Stopwatch.Frequency * timeoutMs / 1000;
-        while (true)
+        var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        try
         {
-            var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
-            try
-            {
-                // Bounded even when the host drops SYNs (a blocking connect would wait for the kernel's minutes).
-                long leftMs = Math.Max(1, (deadline - Stopwatch.GetTimestamp()) * 1000 / Stopwatch.Frequency);
-                using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(leftMs));
-                socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).AsTask().GetAwaiter().GetResult();
-                return socket;
-            }
-            catch (OperationCanceledException e)
-            {
-                socket.Dispose();
-                throw new TimeoutException($"nothing accepted a connection within {timeoutMs} ms", e);
-            }
-            catch (SocketException e) when (e.SocketErrorCode is SocketError.ConnectionRefused && Stopwatch.GetTimestamp() < deadline)
-            {
-                socket.Dispose();
-                Thread.Sleep(20); // the coordinator's listener may not be up yet
-            }
-            catch (SocketException e)
-            {
-                socket.Dispose();
-                throw e.SocketErrorCode == SocketError.ConnectionRefused
-                    ? new TimeoutException($"nothing accepted a connection within {timeoutMs} ms", e)
-                    : e;
-            }
+            // Bounded even when the host drops SYNs (a blocking connect would wait for the kernel's minutes).
+            using var timeout = new CancellationTokenSource(TimeSpan.FromMilliseconds(timeoutMs));
+            socket.ConnectAsync(new IPEndPoint(address, port), timeout.Token).AsTask().GetAwaiter().GetResult();
+            return socket;
+        }
+        catch (OperationCanceledException e)
+        {
+            socket.Dispose();
+            throw new TimeoutException($"nothing accepted a connection within {timeoutMs} ms", e);
+        }
+        catch (SocketException)
+        {
+            // Refused is final: a coordinator listens before it asks any node for a worker, so nobody listening
+            // means it is gone, and a worker must not linger on a node retrying for it.
+            socket.Dispose();
+            throw;
         }
     }
 }

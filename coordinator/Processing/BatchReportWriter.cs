@@ -77,7 +77,7 @@ internal static class BatchReportWriter
     }, s_json));
 
     private static string WorkerNoun(BatchReport report) =>
-        report.Mode is "pipe" or "shm" ? Plural.Noun(report.Workers, "worker process", "worker processes") : Plural.Noun(report.Workers, "thread");
+        report.Mode is "pipe" or "shm" or "cluster" ? Plural.Noun(report.Workers, "worker process", "worker processes") : Plural.Noun(report.Workers, "thread");
 
     private static string Describe(BatchReport report) => report.Strategy switch
     {

@@ -47,8 +47,8 @@ internal static class ReportWriter
     /// <summary>What the kernel time adds up: one thread's, or the sum over several threads or workers.</summary>
     private static string KernelTimeScope(ProcessReport report) => (report.Mode, report.Workers) switch
     {
-        ("pipe" or "shm", 1) => "in the worker",
-        ("pipe" or "shm", _) => "summed over workers",
+        ("pipe" or "shm" or "cluster", 1) => "in the worker",
+        ("pipe" or "shm" or "cluster", _) => "summed over workers",
         (_, 1) => "on one thread",
         _ => "summed over threads",
     };
@@ -72,14 +72,14 @@ internal static class ReportWriter
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"input    {report.Input}"));
         output.WriteLine(string.Create(c, $"image    {report.Width}x{report.Height}, {report.Channels} channels, {report.PixelBytes / 1e6:0.0} MB of pixels"));
-        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {Plural.Count(report.Workers, report.Mode is "pipe" or "shm" ? "worker process" : "thread", report.Mode is "pipe" or "shm" ? "worker processes" : null)}, {Plural.Count(report.Tiles, "tile")} of {Plural.Count(report.TileRows, "row")}, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
+        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {Plural.Count(report.Workers, report.Mode is "pipe" or "shm" or "cluster" ? "worker process" : "thread", report.Mode is "pipe" or "shm" or "cluster" ? "worker processes" : null)}, {Plural.Count(report.Tiles, "tile")} of {Plural.Count(report.TileRows, "row")}, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
         if (report.Streamed)
         {
             output.WriteLine(string.Create(c, $"stream   {Plural.Count(report.Strips, "strip")} of {Plural.Count(report.StripRows, "row")}; decode, kernel and encode overlap, so their times below are busy times, not consecutive; first strip ready at {report.FirstStripMs:0.0} ms"));
         }
         output.WriteLine(string.Create(c, $"decode   {report.DecodeMs,9:0.0} ms{(report.IsSample ? " (generated sample)" : string.Empty)}"));
         output.WriteLine(string.Create(c, $"process  {report.ProcessMs,9:0.0} ms   {report.KernelThroughputGbps:0.00} GB/s, kernel {report.KernelMs:0.0} ms {KernelTimeScope(report)}"));
-        if (report.Mode == ExecutionMode.Pipe.Name())
+        if (report.Mode == ExecutionMode.Pipe.Name() || report.Mode == ExecutionMode.Cluster.Name())
         {
             output.WriteLine(string.Create(c, $"           serialize {report.SerializeMs:0.0} ms, deserialize {report.DeserializeMs:0.0} ms (coordinator); transfer and queueing {report.TransferMs:0.0} ms, worker time {report.WorkerTotalMs:0.0} ms (summed over jobs)"));
         }

@@ -1,0 +1,114 @@
+using System.Buffers;
+using System.Buffers.Binary;
+using System.Net;
+using System.Net.Sockets;
+using Microsoft.Extensions.Logging.Abstractions;
+using ProcessFarm.Coordinator.Cluster;
+using ProcessFarm.Shared.Protocol;
+using Xunit;
+
+namespace ProcessFarm.Tests.Cluster;
+
+/// <summary>Who may connect over TCP: only a Hello that proves a pending worker's secret over this connection's challenge.</summary>
+public sealed class ClusterListenerTests : IAsyncDisposable
+{
+    private static readonly byte[] s_secret = [.. Enumerable.Range(1, ProtocolLimits.SecretBytes).Select(i => (byte)i)];
+    private readonly ClusterListener _listener = ClusterListener.Start(IPAddress.Loopback, 0, NullLogger.Instance, TimeSpan.FromSeconds(5));
+
+    public async ValueTask DisposeAsync() => await _listener.DisposeAsync();
+
+    [Fact]
+    public async Task ClientWithoutTheSecret_IsRefused()
+    {
+        var pending = Expect(workerId: 3, processId: 77);
+        using var client = await ConnectAsync();
+        byte[] challenge = FrameReader.ReadChallenge(await ReadFrameAsync(client));
+
+        await SendHelloAsync(client, new byte[ProtocolLimits.SecretBytes], challenge, 3, 77);
+
+        var refusal = FrameReader.ReadError(await ReadFrameAsync(client));
+        Assert.Equal(ErrorCode.BadSecret, refusal.Code);
+        Assert.False(pending.Connection.Task.IsCompleted);
+        Assert.Equal(1, _listener.Refused);
+    }
+
+    [Fact]
+    public async Task ReplayedHello_IsRefused_WhileTheRealOneIsLetIn()
+    {
+        var pending = Expect(workerId: 5, processId: 88);
+        using var eavesdropped = await ConnectAsync();
+        byte[] seen = FrameReader.ReadChallenge(await ReadFrameAsync(eavesdropped));
+        byte[] nonce = new byte[ProtocolLimits.NonceBytes];
+        byte[] recorded = HandshakeProof.Hello(s_secret, seen, nonce, 5, 88);
+
+        // The recorded Hello, replayed on a connection of its own: that connection's challenge is another.
+        using var replay = await ConnectAsync();
+        _ = FrameReader.ReadChallenge(await ReadFrameAsync(replay));
+        await SendAsync(replay, f => f.WriteHello(new HelloMessage(ProtocolLimits.Version, 5, 88, recorded, "none", nonce)));
+        Assert.Equal(ErrorCode.BadSecret, FrameReader.ReadError(await ReadFrameAsync(replay)).Code);
+
+        // The original connection, answering its own challenge, is the worker.
+        await SendAsync(eavesdropped, f => f.WriteHello(new HelloMessage(ProtocolLimits.Version, 5, 88, recorded, "none", nonce)));
+        await using var connection = await pending.Connection.Task.DefaultTimeout();
+        Assert.Equal(5u, connection.WorkerId);
+    }
+
+    [Fact]
+    public async Task HelloFromAnotherProcessThanTheNodeStarted_IsRefused()
+    {
+        Expect(workerId: 2, processId: 100);
+        using var client = await ConnectAsync();
+        byte[] challenge = FrameReader.ReadChallenge(await ReadFrameAsync(client));
+
+        await SendHelloAsync(client, s_secret, challenge, 2, 101);
+
+        Assert.Equal(ErrorCode.BadSecret, FrameReader.ReadError(await ReadFrameAsync(client)).Code);
+    }
+
+    private PendingWorker Expect(uint workerId, int processId)
+    {
+        var pending = _listener.Expect(workerId, s_secret);
+        pending.ProcessId.SetResult(processId);
+        return pending;
+    }
+
+    private async Task<Socket> ConnectAsync()
+    {
+        var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        await socket.ConnectAsync(IPEndPoint.Parse(_listener.Endpoint)).DefaultTimeout();
+        return socket;
+    }
+
+    private static Task SendHelloAsync(Socket socket, byte[] secret, byte[] challenge, uint workerId, int processId)
+    {
+        byte[] nonce = new byte[ProtocolLimits.NonceBytes];
+        Random.Shared.NextBytes(nonce);
+        byte[] proof = HandshakeProof.Hello(secret, challenge, nonce, workerId, processId);
+        return SendAsync(socket, f => f.WriteHello(new HelloMessage(ProtocolLimits.Version, workerId, processId, proof, "none", nonce)));
+    }
+
+    private static async Task SendAsync(Socket socket, Action<FrameWriter> write)
+    {
+        var buffer = new ArrayBufferWriter<byte>();
+        write(new FrameWriter(buffer));
+        await socket.SendAsync(buffer.WrittenMemory).AsTask().DefaultTimeout();
+    }
+
+    private static async Task<ReadOnlySequence<byte>> ReadFrameAsync(Socket socket)
+    {
+        byte[] header = await ReceiveExactlyAsync(socket, ProtocolLimits.FrameHeaderSize);
+        return new ReadOnlySequence<byte>(await ReceiveExactlyAsync(socket, BinaryPrimitives.ReadInt32BigEndian(header)));
+    }
+
+    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int length)
+    {
+        byte[] buffer = new byte[length];
+        for (int received = 0; received < length;)
+        {
+            int read = await socket.ReceiveAsync(buffer.AsMemory(received)).AsTask().DefaultTimeout();
+            Assert.True(read > 0, "the listener closed the connection");
+            received += read;
+        }
+        return buffer;
+    }
+}

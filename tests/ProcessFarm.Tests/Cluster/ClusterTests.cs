@@ -1,0 +1,148 @@
+using System.Diagnostics;
+using ProcessFarm.Shared.Imaging;
+using ProcessFarm.Tests.Integration;
+using Xunit;
+
+namespace ProcessFarm.Tests.Cluster;
+
+/// <summary>
+/// The cluster mode with real processes on 127.0.0.1: a coordinator (<c>--mode cluster</c>, hosting the primary
+/// silo) and two <c>processfarm node</c> processes whose workers connect back over TCP.
+/// </summary>
+[Collection(WorkerCollection.Name)]
+public sealed class ClusterTests : IDisposable
+{
+    private static readonly TimeSpan s_runDeadline = TimeSpan.FromSeconds(90);
+    private readonly string _directory = TestHelpers.CreateTempDirectory();
+
+    public void Dispose() => Directory.Delete(_directory, recursive: true);
+
+    [Fact]
+    public async Task ProcessOfAnImage_InClusterMode_IsByteIdenticalToThreads()
+    {
+        // Arrange
+        using var cluster = new ClusterProcesses();
+        cluster.StartNode(workers: 2);
+        cluster.StartNode(workers: 2);
+        string threads = Path.Combine(_directory, "threads.png");
+        string clustered = Path.Combine(_directory, "cluster.png");
+
+        // Act
+        var expected = await Integration.Cli.RunAsync(_directory, "process", "--sample-size", "900x700", "-m", "threads", "-o", threads);
+        var result = await RunAsync(cluster, "process", "--sample-size", "900x700", "-m", "cluster", "--listen", cluster.Listen, "--nodes", "2", "-o", clustered);
+
+        // Assert
+        Assert.Equal(0, expected.ExitCode);
+        Assert.True(result.ExitCode == 0, result.Stderr);
+        Assert.Contains("mode     cluster, 4 worker processes", result.Stdout, StringComparison.Ordinal);
+        Assert.Equal(File.ReadAllBytes(threads), File.ReadAllBytes(clustered));
+    }
+
+    [Fact]
+    public async Task BatchWithANodeKilledMidway_WritesEveryFile_ExitsZero_AndResumesWithSkipExisting()
+    {
+        // Arrange: 24 files, one worker per node, so the batch is still running when a node dies.
+        using var cluster = new ClusterProcesses();
+        var doomed = cluster.StartNode(workers: 1);
+        cluster.StartNode(workers: 1);
+        string photos = Path.Combine(_directory, "photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 24; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i:00}.png"), new ImageGeometry(1200, 900, 3));
+        }
+        string expectedDirectory = Path.Combine(_directory, "threads");
+        string output = Path.Combine(_directory, "cluster");
+        Assert.Equal(0, (await Integration.Cli.RunAsync(_directory, "process", photos, "-m", "threads", "-o", expectedDirectory)).ExitCode);
+
+        // Act: SIGKILL the node and its workers once the first outputs are written.
+        var coordinator = cluster.Start(Integration.Cli.StartInfo(_directory, "process", photos, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "2", "-o", output, "-v"));
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => Directory.Exists(output) && Directory.GetFiles(output, "*.png").Length >= 2, s_runDeadline), "no output appeared");
+        var workersOfDoomed = WorkersOf(doomed.Id);
+        doomed.Kill(entireProcessTree: true);
+        var killed = Stopwatch.StartNew();
+        bool finished = await ClusterProcesses.WaitUntilAsync(() => coordinator.HasExited, s_runDeadline);
+
+        // Assert
+        Assert.True(finished, "the batch did not finish after the node died");
+        var run = await cluster.ResultOfAsync(coordinator);
+        Assert.True(run.ExitCode == 0, string.Join('\n', run.ErrorLines.Where(l => l.StartsWith("processfarm:", StringComparison.Ordinal) || l.StartsWith('['))));
+        Assert.NotEmpty(workersOfDoomed);
+        AssertSameFiles(expectedDirectory, output);
+
+        // A resumed batch leaves the finished files alone and sweeps what the dead workers left.
+        File.Delete(Path.Combine(output, "p05.png"));
+        var resumed = await RunAsync(cluster, "process", photos, "-m", "threads", "-o", output, "--skip-existing");
+        Assert.True(resumed.ExitCode == 0, resumed.Stderr);
+        Assert.Contains("23 of 24 outputs exist already", resumed.Stderr, StringComparison.Ordinal);
+        AssertSameFiles(expectedDirectory, output);
+        Assert.Empty(Directory.GetFiles(output, ".*.tmp"));
+        Assert.True(killed.Elapsed < s_runDeadline);
+    }
+
+    [Fact]
+    public async Task CoordinatorKilled_LeavesNoWorkerOnAnyNode()
+    {
+        // Arrange
+        using var cluster = new ClusterProcesses();
+        cluster.StartNode(workers: 2);
+        cluster.StartNode(workers: 2);
+        string photos = Path.Combine(_directory, "photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 16; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i:00}.png"), new ImageGeometry(1600, 1200, 3));
+        }
+        string output = Path.Combine(_directory, "out");
+        var shmBefore = Directory.GetFiles("/dev/shm").ToHashSet();
+
+        // Act
+        var coordinator = cluster.Start(Integration.Cli.StartInfo(_directory, "process", photos, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "2", "-o", output));
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => cluster.LiveWorkers().Count == 4, s_runDeadline), "the four workers never ran");
+        coordinator.Kill(); // SIGKILL, the coordinator alone: the nodes stay
+        coordinator.WaitForExit();
+
+        // Assert: the workers' connections closed, so they exited on every node within seconds.
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => cluster.LiveWorkers().Count == 0, TimeSpan.FromSeconds(10)),
+            $"workers left running: {string.Join(", ", cluster.LiveWorkers())}");
+        Assert.Empty(Directory.GetFiles("/dev/shm").Except(shmBefore));
+        Assert.Empty(Directory.EnumerateDirectories(Path.GetTempPath(), $"processfarm-{coordinator.Id}-*"));
+    }
+
+    private static Task<Integration.Cli.Result> RunAsync(ClusterProcesses cluster, params string[] args) => cluster.RunAsync(s_runDeadline, args);
+
+    private static List<int> WorkersOf(int nodeProcessId) =>
+        [.. Directory.EnumerateDirectories("/proc")
+            .Select(d => int.TryParse(Path.GetFileName(d), out int pid) ? pid : 0)
+            .Where(pid => pid > 0 && ParentOf(pid) == nodeProcessId)];
+
+    private static int ParentOf(int pid)
+    {
+        try
+        {
+            string stat = File.ReadAllText($"/proc/{pid}/stat");
+            return int.Parse(stat[(stat.LastIndexOf(')') + 4)..].Split(' ')[0], System.Globalization.CultureInfo.InvariantCulture);
+        }
+        catch (IOException)
+        {
+            return 0;
+        }
+    }
+
+    private static void AssertSameFiles(string expectedDirectory, string actualDirectory)
+    {
+        var expected = Directory.GetFiles(expectedDirectory, "*.png").Select(Path.GetFileName).Order().ToArray();
+        Assert.Equal(expected, Directory.GetFiles(actualDirectory, "*.png").Select(Path.GetFileName).Order().ToArray());
+        foreach (string? name in expected)
+        {
+            Assert.True(File.ReadAllBytes(Path.Combine(expectedDirectory, name!)).AsSpan().SequenceEqual(File.ReadAllBytes(Path.Combine(actualDirectory, name!))), $"{name} differs");
+        }
+    }
+
+    private static void WriteSample(string path, ImageGeometry geometry)
+    {
+        using var sample = PixelBuffer.Allocate(geometry);
+        SampleImage.Generate(sample);
+        ImageFile.Save(path, sample.Span, geometry);
+    }
+}

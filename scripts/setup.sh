@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what building ProcessFarm needs on Debian/Ubuntu beyond the .NET 10 SDK: cmake, a C compiler and the
 # libjpeg-turbo and libpng headers. With --test, also what the tests need: Node.js (the protocol test client and the
-# browser driver) and Debian's Chromium (the `serve` page's end-to-end test). Does nothing when they are there.
+# browser driver), Debian's Chromium (the `serve` page's end-to-end test) and redis-server (the cluster mode's Redis
+# membership test, which starts and stops its own server). Does nothing when they are there.
 # Usage: scripts/setup.sh [--test]
 set -euo pipefail
 
@@ -13,7 +14,7 @@ if ((for_tests)); then
   # Node.js runs the protocol test client (scripts/protocol-client), a second implementation of docs/PROTOCOL.md,
   # and playwright-core (scripts/browser-test), which drives Chromium.
   command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || packages+=(nodejs npm)
-  packages+=(chromium)
+  packages+=(chromium redis-server)
 fi
 missing=()
 for package in "${packages[@]}"; do

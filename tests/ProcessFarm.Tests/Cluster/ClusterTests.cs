@@ -109,6 +109,40 @@ public sealed class ClusterTests : IDisposable
         Assert.Empty(Directory.EnumerateDirectories(Path.GetTempPath(), $"processfarm-{coordinator.Id}-*"));
     }
 
+    [SkippableFact]
+    public async Task RedisClustering_NodesJoinThroughRedis_AndABatchRuns()
+    {
+        // Arrange: a real redis-server on a free port, gone with the test (scripts/setup.sh --test installs it).
+        Skip.If(!File.Exists("/usr/bin/redis-server"), "redis-server is not installed (scripts/setup.sh --test installs it)");
+        using var cluster = new ClusterProcesses();
+        int redisPort = ClusterProcesses.FreePort();
+        var redis = cluster.Start(new ProcessStartInfo("/usr/bin/redis-server", ["--port", redisPort.ToString(System.Globalization.CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"])
+        {
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+        });
+        string url = $"redis://127.0.0.1:{redisPort}";
+        cluster.StartNode(workers: 1, redis: url);
+        cluster.StartNode(workers: 1, redis: url);
+        string photos = Path.Combine(_directory, "photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 4; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i}.png"), new ImageGeometry(300, 200, 3));
+        }
+
+        // Act: two coordinators one after the other; the nodes outlive the first.
+        var first = await RunAsync(cluster, "process", photos, "-m", "cluster", "--cluster", url, "--listen", cluster.Listen, "--nodes", "2", "-o", Path.Combine(_directory, "a"));
+        var second = await RunAsync(cluster, "process", photos, "-m", "cluster", "--cluster", url, "--listen", $"127.0.0.1:{ClusterProcesses.FreePort()}", "--nodes", "2", "-o", Path.Combine(_directory, "b"));
+
+        // Assert
+        Assert.True(first.ExitCode == 0, first.Stderr);
+        Assert.True(second.ExitCode == 0, second.Stderr);
+        Assert.Equal(4, Directory.GetFiles(Path.Combine(_directory, "b"), "*.png").Length);
+        Assert.False(redis.HasExited);
+    }
+
     private static Task<Integration.Cli.Result> RunAsync(ClusterProcesses cluster, params string[] args) => cluster.RunAsync(s_runDeadline, args);
 
     private static List<int> WorkersOf(int nodeProcessId) =>

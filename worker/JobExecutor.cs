@@ -95,25 +95,31 @@ internal sealed class JobExecutor : IDisposable
         {
             throw new ProtocolException(ErrorCode.InvalidArgument, "a lut job carries its tile as a bin payload, or an offset and length in the region");
         }
-        CheckGeometry(job.Parameters, job.Payload.Length);
+        var layout = CheckGeometry(job.Parameters, job.Payload.Length);
 
-        // The kernel reads the received bytes and writes straight into the reply: no staging copy.
+        // The kernel reads the received bytes and writes straight into the reply: no staging copy. It works on
+        // whole pixels, so the few bytes of a pixel that straddles two received segments go through a scratch.
         var payload = job.Payload;
         replies.BeginResult(job.Id, PayloadEncoding.Binary, (int)payload.Length);
         long kernelTicks = 0;
-        foreach (var segment in payload)
+        int pixelBytes = layout.BytesPerPixel;
+        Span<byte> straddling = stackalloc byte[8];
+        while (!payload.IsEmpty)
         {
-            var source = segment.Span;
-            while (!source.IsEmpty)
+            scoped ReadOnlySpan<byte> source = payload.FirstSpan;
+            var destination = replies.Output.GetSpan(Math.Max(pixelBytes, Math.Min(source.Length, PipeTransport.BufferBytes)));
+            int chunk = Math.Min(source.Length, destination.Length) / pixelBytes * pixelBytes;
+            if (chunk == 0)
             {
-                var destination = replies.Output.GetSpan(Math.Min(source.Length, PipeTransport.BufferBytes));
-                int chunk = Math.Min(source.Length, destination.Length);
-                long before = Stopwatch.GetTimestamp();
-                lut.Apply(source[..chunk], destination[..chunk]);
-                kernelTicks += Stopwatch.GetTimestamp() - before;
-                replies.Output.Advance(chunk);
-                source = source[chunk..];
+                payload.Slice(0, pixelBytes).CopyTo(straddling);
+                source = straddling[..pixelBytes];
+                chunk = pixelBytes;
             }
+            long before = Stopwatch.GetTimestamp();
+            lut.Apply(source[..chunk], destination[..chunk], layout);
+            kernelTicks += Stopwatch.GetTimestamp() - before;
+            replies.Output.Advance(chunk);
+            payload = payload.Slice(chunk);
         }
         replies.EndResult(new WorkerTimings(TicksToNs(kernelTicks), ElapsedNs(started)));
     }
@@ -133,10 +139,10 @@ internal sealed class JobExecutor : IDisposable
         {
             throw new ProtocolException(ErrorCode.InvalidArgument, $"the source [{offset}, +{length}) and output at {output} overlap; they must be equal or disjoint");
         }
-        CheckGeometry(job.Parameters, length);
+        var layout = CheckGeometry(job.Parameters, length);
 
         long before = Stopwatch.GetTimestamp();
-        lut.Apply(region.GetSpan(offset, (int)length), region.GetSpan(output, (int)length));
+        lut.Apply(region.GetSpan(offset, (int)length), region.GetSpan(output, (int)length), layout);
         long kernelNs = ElapsedNs(before);
         replies.WriteResult(job.Id, new WorkerTimings(kernelNs, ElapsedNs(started)));
     }
@@ -225,11 +231,15 @@ internal sealed class JobExecutor : IDisposable
             throw new ProtocolException(ErrorCode.InvalidArgument, $"quality must be 1..100, not {quality}");
         }
         long maxPixels = parameters.MaxPixels > 0 ? parameters.MaxPixels : ImageFile.DefaultMaxPixels;
+        if (!ImageCodecs.TryParseChoice(parameters.Codec, out var codec))
+        {
+            throw new ProtocolException(ErrorCode.InvalidArgument, $"codec must be auto, native or imagesharp, not '{parameters.Codec}'");
+        }
 
         FileTransformResult done;
         try
         {
-            done = ImageFile.Transform(parameters.Input, parameters.OutputPath, lut, quality, maxPixels);
+            done = ImageFile.Transform(parameters.Input, parameters.OutputPath, lut, new TransformOptions(quality, maxPixels, codec));
         }
         catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
         {
@@ -265,14 +275,16 @@ internal sealed class JobExecutor : IDisposable
         return _lut;
     }
 
-    private static void CheckGeometry(in JobParameters parameters, long bytes)
+    private static PixelLayout CheckGeometry(in JobParameters parameters, long bytes)
     {
-        long expected = (long)parameters.Width * parameters.Rows * parameters.Channels;
-        if (parameters.Width < 1 || parameters.Rows < 1 || parameters.Channels is not (1 or 3 or 4) || expected != bytes)
+        var layout = new PixelLayout(parameters.Channels, parameters.Bits == 0 ? 8 : parameters.Bits);
+        long expected = (long)parameters.Width * parameters.Rows * layout.BytesPerPixel;
+        if (parameters.Width < 1 || parameters.Rows < 1 || !layout.IsValid || expected != bytes)
         {
             throw new ProtocolException(ErrorCode.InvalidArgument,
-                $"the tile geometry {parameters.Width}x{parameters.Rows}x{parameters.Channels} does not match its {bytes} bytes");
+                $"the tile geometry {parameters.Width}x{parameters.Rows}x{parameters.Channels} ({layout.Bits}-bit) does not match its {bytes} bytes");
         }
+        return layout;
     }
 
     private static long ElapsedNs(long since) => TicksToNs(Stopwatch.GetTimestamp() - since);

@@ -13,7 +13,7 @@ internal static class ProcessCommand
 
     private static readonly Argument<string[]> s_input = new("INPUT")
     {
-        Description = "JPEG or PNG files, or directories of them (a batch: needs -o DIR) [default: a built-in, generated 24 MP photo-like sample]",
+        Description = "Image files (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA, PBM/PGM/PPM), or directories of them (a batch: needs -o DIR) [default: a built-in, generated 24 MP photo-like sample]",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
@@ -25,7 +25,7 @@ internal static class ProcessCommand
 
     private static readonly Option<string?> s_output = new("--output", "-o")
     {
-        Description = $"Output file; .jpg/.jpeg or .png picks the format [default: INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}]. For a batch: the output directory (created if missing; files keep their names)",
+        Description = $"Output file; its extension picks the format (.jpg, .png, .gif, .bmp, .tif, .webp, .tga, .pgm, .ppm, .pbm) [default: INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}]. For a batch: the output directory (created if missing; files keep their names)",
     };
 
     private static readonly Option<string> s_mode = new Option<string>("--mode", "-m")
@@ -55,6 +55,12 @@ internal static class ProcessCommand
         Description = "Rows per streamed strip [default: about 4 MB of pixels, in 16-row steps]",
     };
 
+    private static readonly Option<string> s_codec = new Option<string>("--codec")
+    {
+        Description = "Who reads and writes JPEG and PNG: auto (libjpeg-turbo and libpng; ImageSharp for CMYK JPEG), native, or imagesharp (to compare the managed codec); other formats are always ImageSharp's",
+        DefaultValueFactory = _ => "auto",
+    }.AcceptOnlyFromAmong([.. ImageCodecs.ChoiceNames]);
+
     private static readonly Option<bool> s_json = new("--json")
     {
         Description = "Print one JSON object instead of the text report",
@@ -75,7 +81,7 @@ internal static class ProcessCommand
         }
         var command = new Command("process", "Apply exposure and gamma to an image in one of four modes and report where the time went")
         {
-            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
+            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_tileRows, s_stripRows, s_quality, s_noStream, s_batchStrategy, s_codec, s_json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
@@ -104,7 +110,8 @@ internal static class ProcessCommand
             parse.GetValue(CommonOptions.MaxPixels),
             parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry,
             Stream: !parse.GetValue(s_noStream),
-            StripRows: parse.GetValue(s_stripRows));
+            StripRows: parse.GetValue(s_stripRows),
+            Codec: Codec(parse));
 
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
@@ -131,7 +138,8 @@ internal static class ProcessCommand
             new LutParameters(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma)),
             parse.GetValue(s_quality),
             parse.GetValue(CommonOptions.MaxPixels),
-            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files);
+            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files,
+            Codec(parse));
 
         var error = parse.InvocationConfiguration.Error;
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose));
@@ -154,6 +162,9 @@ internal static class ProcessCommand
         return ExitCode.Success;
     }
 
+    private static CodecChoice Codec(ParseResult parse) =>
+        ImageCodecs.TryParseChoice(parse.GetValue(s_codec), out var codec) ? codec : CodecChoice.Auto;
+
     private static string DefaultOutput(string? input)
     {
         if (input is null)
@@ -161,7 +172,7 @@ internal static class ProcessCommand
             return DefaultSampleOutput;
         }
         string directory = Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".";
-        string extension = ImageFile.FormatFromExtension(input) == Shared.Native.ImageFormat.Unknown ? ".png" : Path.GetExtension(input);
+        string extension = ImageFile.FormatFromExtension(input) == FileFormat.Unknown ? ".png" : Path.GetExtension(input);
         return Path.Combine(directory, Path.GetFileNameWithoutExtension(input) + "-processed" + extension);
     }
 

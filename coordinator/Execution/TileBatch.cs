@@ -80,5 +80,6 @@ internal sealed class TileBatch
         Width = Layout.Geometry.Width,
         Rows = tile.RowCount,
         Channels = Layout.Geometry.Channels,
+        Bits = Layout.Geometry.Bits,
     };
 }

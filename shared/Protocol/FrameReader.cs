@@ -248,6 +248,14 @@ public static class FrameReader
             {
                 parameters = parameters with { Channels = reader.ReadInt32() };
             }
+            else if (Is(key, "bits"u8))
+            {
+                parameters = parameters with { Bits = reader.ReadInt32() };
+            }
+            else if (Is(key, "codec"u8))
+            {
+                parameters = parameters with { Codec = reader.ReadString() };
+            }
             else if (Is(key, "offset"u8))
             {
                 parameters = parameters with { Offset = reader.ReadInt64() };

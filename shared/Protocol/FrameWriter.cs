@@ -224,7 +224,20 @@ public sealed class FrameWriter
         {
             count += parameters.Output.HasValue ? 3u : 2u;
         }
+        bool bits = kind == JobKind.Lut && parameters.Bits is not (0 or 8);
+        bool codec = kind == JobKind.File && parameters.Codec is not null;
+        count += (bits ? 1u : 0u) + (codec ? 1u : 0u);
         writer.WriteMapHeader(count);
+        if (bits)
+        {
+            writer.WriteString("bits"u8);
+            writer.Write(parameters.Bits);
+        }
+        if (codec)
+        {
+            writer.WriteString("codec"u8);
+            writer.Write(parameters.Codec);
+        }
         if (kind == JobKind.Lut)
         {
             writer.WriteString("ev"u8);

@@ -18,8 +18,11 @@ public readonly record struct JobParameters
     /// <summary>"rows": rows in the tile (lut).</summary>
     public int Rows { get; init; }
 
-    /// <summary>"channels": bytes per pixel (lut).</summary>
+    /// <summary>"channels": samples per pixel, 1..4 (lut); with 2 or 4 the last is alpha, left unchanged.</summary>
     public int Channels { get; init; }
+
+    /// <summary>"bits": bits per sample, 8 or 16 (lut; 16-bit samples little-endian); absent or 0 means 8.</summary>
+    public int Bits { get; init; }
 
     /// <summary>"offset": where the tile starts in the shared region's data area (shared-memory jobs).</summary>
     public long? Offset { get; init; }
@@ -47,6 +50,9 @@ public readonly record struct JobParameters
 
     /// <summary>file: refuse images declaring more pixels than this (0: the default limit).</summary>
     public long MaxPixels { get; init; }
+
+    /// <summary>file: "codec", which codec reads and writes JPEG and PNG: "auto" (absent), "native" or "imagesharp".</summary>
+    public string? Codec { get; init; }
 
     /// <summary>Whether the job works on the shared region rather than on its payload.</summary>
     public bool InRegion => Offset.HasValue;

@@ -204,6 +204,14 @@ PF_EXPORT void pf_encoder_destroy(pf_encoder* encoder);
 PF_EXPORT int32_t pf_encoder_set_progressive(pf_encoder* encoder, int32_t progressive);
 
 /*
+ * Makes the JPEG begun afterwards a four-component file: rows hold C, M, Y, K bytes (Adobe's inverted
+ * convention: 255 is no ink), stored as CMYK, or as YCCK when ycck != 0, with libjpeg's Adobe marker. For tests:
+ * this program reads such files through ImageSharp. Call it before pf_encoder_begin with 4 channels; PNG refuses
+ * it. Returns PF_OK, or PF_ERR_ARGUMENT after pf_encoder_begin.
+ */
+PF_EXPORT int32_t pf_encoder_set_cmyk(pf_encoder* encoder, int32_t ycck);
+
+/*
  * Samples of 16 bits (PNG only; rows then hold 2 bytes per sample in host byte order) when bits is 16, 8 otherwise.
  * Call it before pf_encoder_begin. Returns PF_OK, or PF_ERR_ARGUMENT for other values or after pf_encoder_begin.
  */

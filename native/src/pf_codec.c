@@ -199,6 +199,21 @@ void pf_encoder_destroy(pf_encoder* encoder)
     free(encoder);
 }
 
+int32_t pf_encoder_set_cmyk(pf_encoder* encoder, int32_t ycck)
+{
+    if (encoder == NULL)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (encoder->state != PF_STATE_NEW)
+    {
+        pf_set_error(encoder->error, "pf_encoder_set_cmyk: the encoder has already begun");
+        return PF_ERR_ARGUMENT;
+    }
+    encoder->cmyk = ycck ? 2 : 1;
+    return PF_OK;
+}
+
 int32_t pf_encoder_set_bits(pf_encoder* encoder, int32_t bits)
 {
     if (encoder == NULL)
@@ -289,8 +304,8 @@ int32_t pf_encoder_begin(pf_encoder* encoder, int32_t format, int32_t width, int
     }
     const int32_t bits = encoder->bits == 16 ? 16 : 8;
     const int jpeg_ok = format == PF_FORMAT_JPEG && (channels == 1 || channels == 3 || channels == 4) && bits == 8 &&
-                        encoder->palette_count == 0;
-    const int png_ok = format == PF_FORMAT_PNG && channels >= 1 && channels <= 4 &&
+                        encoder->palette_count == 0 && (encoder->cmyk == 0 || channels == 4);
+    const int png_ok = format == PF_FORMAT_PNG && channels >= 1 && channels <= 4 && encoder->cmyk == 0 &&
                        (encoder->palette_count == 0 || (channels == 1 && bits == 8));
     int metadata_ok = 1;
     for (int32_t i = 0; i < encoder->metadata_count; i++)

@@ -72,6 +72,7 @@ struct pf_encoder
 {
     int32_t state;
     int32_t progressive; /* JPEG: write a progressive file (pf_encoder_set_progressive) */
+    int32_t cmyk;        /* JPEG: 0, or 1 (CMYK) / 2 (YCCK) for four-component files (pf_encoder_set_cmyk) */
     int32_t format;
     int32_t width;
     int32_t height;

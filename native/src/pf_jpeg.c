@@ -390,7 +390,15 @@ int32_t pf_jpeg_encode_begin(pf_encoder* encoder, int32_t quality)
     /* JCS_EXT_RGBX (libjpeg-turbo) reads 4-byte pixels and ignores the fourth: JPEG has no alpha. */
     jpeg->cinfo.in_color_space =
         encoder->channels == 1 ? JCS_GRAYSCALE : (encoder->channels == 3 ? JCS_RGB : JCS_EXT_RGBX);
+    if (encoder->cmyk)
+    {
+        jpeg->cinfo.in_color_space = JCS_CMYK;
+    }
     jpeg_set_defaults(&jpeg->cinfo);
+    if (encoder->cmyk == 2)
+    {
+        jpeg_set_colorspace(&jpeg->cinfo, JCS_YCCK);
+    }
     jpeg_set_quality(&jpeg->cinfo, quality, TRUE);
     if (encoder->progressive)
     {

@@ -20,4 +20,10 @@ public sealed record EncoderExtras
 
     /// <summary>JPEG only: a progressive file (libjpeg's simple progression).</summary>
     public bool Progressive { get; init; }
+
+    /// <summary>
+    /// JPEG only, for tests: 0 for an ordinary file; 1 or 2 for a CMYK or YCCK file whose 4-channel rows hold
+    /// inverted C, M, Y, K (<c>pf_encoder_set_cmyk</c>).
+    /// </summary>
+    internal int Cmyk { get; init; }
 }

@@ -37,6 +37,10 @@ public sealed unsafe class ImageEncoder : IDisposable
         try
         {
             var status = extras.Progressive ? Interop.PfNative.EncoderSetProgressive(handle, 1) : NativeStatus.Ok;
+            if (status == NativeStatus.Ok && extras.Cmyk != 0)
+            {
+                status = Interop.PfNative.EncoderSetCmyk(handle, extras.Cmyk == 2 ? 1 : 0);
+            }
             if (status == NativeStatus.Ok && extras.Bits != 8)
             {
                 status = Interop.PfNative.EncoderSetBits(handle, extras.Bits);

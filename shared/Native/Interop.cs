@@ -57,6 +57,9 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_palette")]
         internal static partial NativeStatus DecoderPalette(SafeDecoderHandle decoder, byte* rgb, byte* alpha, int* alphaCount, int* bitDepth);
 
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_cmyk")]
+        internal static partial NativeStatus EncoderSetCmyk(SafeEncoderHandle encoder, int ycck);
+
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_bits")]
         internal static partial NativeStatus EncoderSetBits(SafeEncoderHandle encoder, int bits);
 

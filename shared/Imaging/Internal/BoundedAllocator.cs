@@ -8,7 +8,7 @@ namespace ProcessFarm.Shared.Imaging.Internal;
 /// ImageSharp's allocator with a ceiling on what one decode or encode may hold at once: a file whose decoder asks
 /// for more than the image it declares can need fails with <see cref="InvalidMemoryOperationException"/> instead
 /// of taking the machine's memory. Buffers come from one shared unpooled allocator, so their memory goes back to
-/// the system when they are disposed.
+/// the system when they are disposed, and zeroed, so that what an encoder leaves unwritten is the same every time.
 /// </summary>
 internal sealed class BoundedAllocator(long budgetBytes) : MemoryAllocator
 {
@@ -31,7 +31,9 @@ internal sealed class BoundedAllocator(long budgetBytes) : MemoryAllocator
         }
         try
         {
-            return new Owner<T>(s_inner.Allocate<T>(length, options), this, bytes);
+            // Always zeroed: some encoders write buffers they never filled (BMP's row padding), and every mode must
+            // produce the same bytes.
+            return new Owner<T>(s_inner.Allocate<T>(length, options | AllocationOptions.Clean), this, bytes);
         }
         catch
         {

@@ -72,6 +72,7 @@ internal sealed class ImageSharpReader : IImageReader
                 $"{name} declares {info.Width}x{info.Height} pixels but the file has only {data.Length} bytes, too few to hold them: the file is truncated or corrupt");
         }
 
+        ContainerCheck.RequireComplete(format, data, info.Width, info.Height);
         var (decoded, contentDecidesAlpha) = ChooseLayout(format, info);
         long budget = FixedBudgetBytes + (pixels * (decoded.BytesPerPixel + WorkingBytesPerPixel));
         Image image;
@@ -196,7 +197,8 @@ internal sealed class ImageSharpReader : IImageReader
         FileFormat.Bmp => 16384,
         FileFormat.Tga => 64,
         FileFormat.Pbm => 8,
-        _ => 1 << 20,
+        FileFormat.Webp => 1 << 16,
+        _ => 1 << 17,
     };
 
     private static ImageMetadata MetadataOf(Image image)

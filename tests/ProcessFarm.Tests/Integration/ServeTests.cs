@@ -66,7 +66,7 @@ public sealed partial class ServeTests : IDisposable
         Assert.NotEqual(afterMode.GetProperty("hash").GetUInt32(), afterDrag.GetProperty("hash").GetUInt32());
 
         // A file that is not an image: the CLI's message on the page, the previous image kept.
-        Assert.Contains("not a JPEG or PNG file", afterBadUpload.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not an image this program reads", afterBadUpload.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(afterDrag.GetProperty("hash").GetUInt32(), afterBadUpload.GetProperty("hash").GetUInt32());
         Assert.All(seen.GetProperty("consoleErrors").EnumerateArray(), e => Assert.Contains("400", e.GetString(), StringComparison.Ordinal));
 

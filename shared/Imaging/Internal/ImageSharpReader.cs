@@ -238,7 +238,9 @@ internal sealed class ImageSharpReader : IImageReader
 
     private static InvalidImageException Failure(FileFormat format, Exception e) => new(
         e is SixLabors.ImageSharp.Memory.InvalidMemoryOperationException ? NativeStatus.TooLarge : NativeStatus.Format,
-        $"{ImageFormats.Name(format)}: {OneLine(e.Message)}");
+        e is ImageFormatException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException or NotSupportedException
+            ? $"{ImageFormats.Name(format)}: {OneLine(e.Message)}"
+            : $"{ImageFormats.Name(format)}: the file is corrupt (ImageSharp's decoder failed: {OneLine(e.Message)})");
 
     private static string OneLine(string message) => message.ReplaceLineEndings(" ").Trim();
 }

@@ -4,4 +4,4 @@ namespace ProcessFarm.Shared.Imaging;
 /// <param name="Quality">JPEG (and lossy WebP) quality, 1..100.</param>
 /// <param name="MaxPixels">Images declaring more pixels are refused before any pixel memory is allocated.</param>
 /// <param name="Codec">Which codec handles JPEG and PNG.</param>
-public readonly record struct TransformOptions(int Quality = 90, long MaxPixels = ImageFile.DefaultMaxPixels, CodecChoice Codec = CodecChoice.Auto);
+public sealed record TransformOptions(int Quality = 90, long MaxPixels = ImageFile.DefaultMaxPixels, CodecChoice Codec = CodecChoice.Auto);

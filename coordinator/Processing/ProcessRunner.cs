@@ -20,6 +20,7 @@ internal static class ProcessRunner
         IRowSource? source = null;
         IImageReader? reader = null;
         ImageHeader header;
+        double openMs = 0;
         try
         {
             if (request.InputPath is null)
@@ -31,6 +32,7 @@ internal static class ProcessRunner
             {
                 reader = ImageFile.OpenInput(request.InputPath, request.MaxPixels, request.Codec);
                 header = reader.Header;
+                openMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds; // ImageSharp decodes here, whole
                 // An interlaced PNG cannot be read in bands, and a palette image has no pixels for the kernel.
                 if (request.Stream && !reader.RequiresWholeImage && header.Palette is null)
                 {
@@ -49,16 +51,16 @@ internal static class ProcessRunner
         {
             if (header.Palette is not null)
             {
-                return await RunPaletteAsync(request, engine, reader!, started, starting, cancellationToken);
+                return await RunPaletteAsync(request, engine, reader!, started, openMs, starting, cancellationToken);
             }
             return source is null
                 ? await RunWholeAsync(request, engine, reader, header, started, starting, cancellationToken)
-                : await RunStreamingAsync(request, engine, source, header, started, cancellationToken);
+                : await RunStreamingAsync(request, engine, source, header, started, openMs, cancellationToken);
         }
     }
 
     /// <summary>Decodes or generates strip by strip while earlier strips are in the kernel and the encoder.</summary>
-    private static async Task<ProcessReport> RunStreamingAsync(ProcessRequest request, IExecutionEngine engine, IRowSource source, ImageHeader header, long started, CancellationToken cancellationToken)
+    private static async Task<ProcessReport> RunStreamingAsync(ProcessRequest request, IExecutionEngine engine, IRowSource source, ImageHeader header, long started, double openMs, CancellationToken cancellationToken)
     {
         var geometry = source.Geometry;
         var plan = StripPlan.For(geometry, engine, request.StripRows, request.TileRows);
@@ -70,7 +72,7 @@ internal static class ProcessRunner
 
         return Report(request, engine, header, writer, stats.Engine, plan.TileRows, started) with
         {
-            DecodeMs = stats.DecodeMs,
+            DecodeMs = openMs + stats.DecodeMs,
             ProcessMs = stats.ProcessMs,
             EncodeMs = stats.EncodeMs + finishMs,
             KernelThroughputGbps = geometry.ByteLength / (stats.ProcessMs / 1e3) / 1e9,
@@ -129,14 +131,14 @@ internal static class ProcessRunner
     /// A palette PNG: the curve goes to its palette (exact, and the same in every mode: a few hundred values, no
     /// pixel to hand out), and its indices are copied band by band from the decoder to the encoder.
     /// </summary>
-    private static async Task<ProcessReport> RunPaletteAsync(ProcessRequest request, IExecutionEngine engine, IImageReader reader, long started, Task starting, CancellationToken cancellationToken)
+    private static async Task<ProcessReport> RunPaletteAsync(ProcessRequest request, IExecutionEngine engine, IImageReader reader, long started, double openMs, Task starting, CancellationToken cancellationToken)
     {
         var header = reader.Header;
         var geometry = header.Geometry;
         long processStarted = Stopwatch.GetTimestamp();
         var output = ImageFile.OutputHeader(header, LookupTable.Create(request.Parameters));
         double processMs = Stopwatch.GetElapsedTime(processStarted).TotalMilliseconds;
-        double decodeMs = 0, encodeMs = 0;
+        double decodeMs = openMs, encodeMs = 0;
         using (var writer = ImageCodecs.CreateWriter(request.OutputPath, output, request.Codec, request.Quality))
         {
             int band = reader.RequiresWholeImage ? geometry.Height : Math.Clamp((1 << 20) / geometry.RowBytes, 1, geometry.Height);

@@ -1,4 +1,3 @@
-using ProcessFarm.Shared.Native;
 using SixLabors.ImageSharp;
 using SixLabors.ImageSharp.Formats;
 using SixLabors.ImageSharp.Formats.Bmp;
@@ -37,7 +36,9 @@ internal sealed class ImageSharpWriter : IImageWriter
         _source = _expand?.ExpandedLayout ?? geometry.Layout;
         _expanded = _expand is null ? null : new byte[geometry.Width * _source.BytesPerPixel];
         var target = TargetLayout(format, extension, _source);
-        long budget = (64L << 20) + (geometry.PixelCount * target.BytesPerPixel * 2);
+        // Our own pixels, already within --max-pixels: the ceiling only keeps an encoder's appetite in proportion
+        // (WebP's lossless encoder holds several 32-bit planes and histograms: about 40 bytes a pixel at most).
+        long budget = (256L << 20) + (geometry.PixelCount * (target.BytesPerPixel + 48));
         _image = ImageSharpPixels.Create(target, geometry.Width, geometry.Height, ImageSharpReader.Configure(budget));
         CarryMetadata(_image, header.Metadata);
         _encoder = Encoder(format, extension, target, header, quality);
@@ -100,7 +101,7 @@ internal sealed class ImageSharpWriter : IImageWriter
             }
             catch (Exception e) when (e is ImageFormatException or NotSupportedException or SixLabors.ImageSharp.Memory.InvalidMemoryOperationException)
             {
-                throw new InvalidImageException(NativeStatus.Format, $"ImageSharp could not encode the image: {e.Message}");
+                throw new OutputException($"ImageSharp could not encode the output: {e.Message}", e);
             }
         }
         return _encoded.GetBuffer().AsSpan(0, (int)_encoded.Length);
@@ -151,6 +152,7 @@ internal sealed class ImageSharpWriter : IImageWriter
         {
             // Lossy stays lossy, everything else lossless: nothing but the exposure is to be lost.
             FileFormat = header.Lossy ? WebpFileFormatType.Lossy : WebpFileFormatType.Lossless,
+            Method = WebpEncodingMethod.Fastest,
             Quality = quality,
         },
         FileFormat.Pbm => new PbmEncoder

@@ -135,6 +135,25 @@ public sealed partial class ServeTests : IDisposable
     }
 
     [Fact]
+    public async Task Session_PhoneUploadWithOrientation6_PreviewIsUpright_FullSizeKeepsTheExif()
+    {
+        await using var session = PreviewSession.Create(PixelBuffer.Allocate(new ImageGeometry(8, 8, 3)), ImageHeader.ForPixels(new ImageGeometry(8, 8, 3)), "start", (mode, workers) => ModeEquivalenceTests.Create(mode, workers), long.MaxValue);
+
+        await session.LoadAsync(PhotoFolder.Build("phone.jpg"), "phone.jpg", TestHelpers.TimeoutToken()).DefaultTimeout();
+        var preview = await session.RenderAsync(new RenderRequest(0, 1, ExecutionMode.Threads, 2), preview: true, TestHelpers.TimeoutToken()).DefaultTimeout();
+        var full = await session.RenderAsync(new RenderRequest(0, 1, ExecutionMode.Threads, 2), preview: false, TestHelpers.TimeoutToken()).DefaultTimeout();
+
+        // Stored 97 x 61 and turned 90 degrees to be viewed: the preview (no EXIF) is 61 x 97.
+        Assert.Equal(new ImageGeometry(PhotoFolder.Height, PhotoFolder.Width, 3), preview!.Geometry);
+        var shown = SixLabors.ImageSharp.Image.Identify(preview.Jpeg);
+        Assert.Equal((PhotoFolder.Height, PhotoFolder.Width), (shown.Width, shown.Height));
+        // The full-size download keeps the pixels as stored and the EXIF that turns them.
+        var downloaded = SixLabors.ImageSharp.Image.Identify(full!.Jpeg);
+        Assert.Equal((PhotoFolder.Width, PhotoFolder.Height), (downloaded.Width, downloaded.Height));
+        Assert.Equal((ushort)6, downloaded.Metadata.ExifProfile?.GetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation)?.Value);
+    }
+
+    [Fact]
     public void Downscale_FitsTheBox_AndAveragesEveryCoveredPixel()
     {
         Assert.Equal(new ImageGeometry(1280, 853, 3), Downscale.FitWithin(new ImageGeometry(6000, 4000, 3), 1280));

@@ -5,29 +5,33 @@
 #include <math.h>
 #include <stddef.h>
 
+/*
+ * One entry of the curve over `top` + 1 levels (255 or 65535): top * ((x / top) * scale)^exponent, clamped to
+ * [0, top] in IEEE double. NaN cannot occur (the base is >= 0, the exponent finite), but +inf can for a huge ev:
+ * the clamp handles it. The caller's integer conversion truncates toward zero.
+ */
+static double pf_curve(int32_t x, double top, double scale, double exponent)
+{
+    const double y = top * pow(((double)x / top) * scale, exponent);
+    return !(y > 0.0) ? 0.0 : (y > top ? top : y);
+}
+
+static int pf_curve_arguments_valid(double ev, double gamma)
+{
+    return isfinite(ev) && isfinite(gamma) && gamma > 0.0;
+}
+
 int32_t pf_lut_build(double ev, double gamma, uint8_t* lut)
 {
-    if (lut == NULL || !isfinite(ev) || !isfinite(gamma) || !(gamma > 0.0))
+    if (lut == NULL || !pf_curve_arguments_valid(ev, gamma))
     {
         return PF_ERR_ARGUMENT;
     }
-
     const double scale = pow(2.0, ev);
     const double exponent = 1.0 / gamma;
-    for (int x = 0; x < 256; x++)
+    for (int32_t x = 0; x < 256; x++)
     {
-        const double v = ((double)x / 255.0) * scale;
-        double y = 255.0 * pow(v, exponent);
-        /* NaN cannot occur (v >= 0, exponent finite), but +inf can for huge ev: the clamp handles it. */
-        if (!(y > 0.0))
-        {
-            y = 0.0;
-        }
-        else if (y > 255.0)
-        {
-            y = 255.0;
-        }
-        lut[x] = (uint8_t)y; /* conversion truncates toward zero */
+        lut[x] = (uint8_t)pf_curve(x, 255.0, scale, exponent);
     }
     return PF_OK;
 }
@@ -175,26 +179,15 @@ int32_t pf_lut_apply_pixels(int32_t kernel, const uint8_t* lut, const uint8_t* s
 
 int32_t pf_lut16_build(double ev, double gamma, uint16_t* lut)
 {
-    if (lut == NULL || !isfinite(ev) || !isfinite(gamma) || !(gamma > 0.0))
+    if (lut == NULL || !pf_curve_arguments_valid(ev, gamma))
     {
         return PF_ERR_ARGUMENT;
     }
-
     const double scale = pow(2.0, ev);
     const double exponent = 1.0 / gamma;
     for (int32_t x = 0; x < 65536; x++)
     {
-        const double v = ((double)x / 65535.0) * scale;
-        double y = 65535.0 * pow(v, exponent);
-        if (!(y > 0.0))
-        {
-            y = 0.0;
-        }
-        else if (y > 65535.0)
-        {
-            y = 65535.0;
-        }
-        lut[x] = (uint16_t)y; /* truncates toward zero, as the 8-bit table */
+        lut[x] = (uint16_t)pf_curve(x, 65535.0, scale, exponent);
     }
     return PF_OK;
 }

@@ -6,7 +6,7 @@ namespace ProcessFarm.Shared.Imaging.Internal;
 /// <summary>
 /// Checks that a file ImageSharp is to decode is all there, before it is decoded: ImageSharp's decoders fill what
 /// a truncated file lacks (grey or black rows) where libjpeg-turbo and libpng, as this program runs them, refuse.
-/// A JPEG must end with its EOI marker; a GIF's blocks must chain up to its trailer, each image's LZW code size
+/// A JPEG must end with its EOI marker and a PNG (with <c>--codec imagesharp</c>) with its IEND chunk; a GIF's blocks must chain up to its trailer, each image's LZW code size
 /// within 2..8; a WebP's RIFF size and the pixel data an uncompressed BMP, TGA or binary PBM/PGM/PPM declares must
 /// lie inside the file.
 /// </summary>
@@ -18,6 +18,7 @@ internal static class ContainerCheck
         string? problem = format switch
         {
             FileFormat.Jpeg => EndsWith(data, [0xFF, 0xD9]) ? null : "the file is truncated: it ends without its end-of-image marker",
+            FileFormat.Png => data.Length >= 12 && data.AsSpan(data.Length - 8, 4).SequenceEqual("IEND"u8) ? null : "the file is truncated: it ends without its IEND chunk",
             FileFormat.Gif => Gif(data),
             FileFormat.Webp => data.Length >= 8 && (long)BinaryPrimitives.ReadUInt32LittleEndian(data.AsSpan(4)) + 8 <= data.Length ? null : "the file is truncated: its RIFF chunk is longer than the file",
             FileFormat.Bmp => Bmp(data),

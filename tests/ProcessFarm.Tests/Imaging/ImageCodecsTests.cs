@@ -45,6 +45,18 @@ public sealed class ImageCodecsTests : IDisposable
     }
 
     [Theory]
+    [InlineData("phone.jpg", "end-of-image marker")]
+    [InlineData("rgba.png", "IEND")]
+    public void OpenReader_ImageSharp_RefusesWhatItWouldFillIn(string file, string problem)
+    {
+        byte[] whole = PhotoFolder.Build(file);
+
+        var error = Assert.Throws<InvalidImageException>(() => ImageCodecs.OpenReader(whole[..(whole.Length * 9 / 10)], CodecChoice.ImageSharp, ImageFile.DefaultMaxPixels));
+
+        Assert.Contains(problem, error.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
     [InlineData(new byte[0], "the file is empty")]
     [InlineData(new byte[] { (byte)'h', (byte)'e', (byte)'l', (byte)'l', (byte)'o', (byte)'\n' }, "not an image this program reads")]
     public void OpenReader_NotAnImage_SaysSo(byte[] data, string message)

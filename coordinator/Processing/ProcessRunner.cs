@@ -91,6 +91,7 @@ internal static class ProcessRunner
         try
         {
             image = reader is null ? LoadSample(request, engine) : DecodeOpened(reader, request.InputPath!, engine.CreateImage);
+            reader?.Dispose(); // all its rows are in the image now: ImageSharp's copy need not live through the encode
         }
         catch
         {

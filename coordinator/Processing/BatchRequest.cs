@@ -9,4 +9,5 @@ internal sealed record BatchRequest(
     LutParameters Parameters,
     int Quality,
     long MaxPixels,
-    BatchStrategy Strategy);
+    BatchStrategy Strategy,
+    CodecChoice Codec = CodecChoice.Auto);

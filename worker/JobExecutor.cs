@@ -100,26 +100,33 @@ internal sealed class JobExecutor : IDisposable
         if (tile.Shape.Bytes != job.Payload.Length)
         {
             throw new ProtocolException(ErrorCode.InvalidArgument,
-                $"the tile {tile.Shape.Width} x {tile.Shape.Rows} x {tile.Shape.Channels} is {tile.Shape.Bytes} bytes, but its payload has {job.Payload.Length}");
+                $"the tile {tile.Shape.Width} x {tile.Shape.Rows} x {tile.Shape.Channels} ({tile.Shape.Bits}-bit) is {tile.Shape.Bytes} bytes, but its payload has {job.Payload.Length}");
         }
 
-        // The kernel reads the received bytes and writes straight into the reply: no staging copy.
+        // The kernel reads the received bytes and writes straight into the reply: no staging copy. It works on
+        // whole pixels, so the few bytes of a pixel that straddles two received segments go through a scratch.
+        var layout = tile.Shape.Layout;
         var payload = job.Payload;
         replies.BeginResult(job.Id, PayloadEncoding.Binary, (int)payload.Length);
         long kernelTicks = 0;
-        foreach (var segment in payload)
+        int pixelBytes = layout.BytesPerPixel;
+        Span<byte> straddling = stackalloc byte[8];
+        while (!payload.IsEmpty)
         {
-            var source = segment.Span;
-            while (!source.IsEmpty)
+            scoped ReadOnlySpan<byte> source = payload.FirstSpan;
+            var destination = replies.Output.GetSpan(Math.Max(pixelBytes, Math.Min(source.Length, PipeTransport.BufferBytes)));
+            int chunk = Math.Min(source.Length, destination.Length) / pixelBytes * pixelBytes;
+            if (chunk == 0)
             {
-                var destination = replies.Output.GetSpan(Math.Min(source.Length, PipeTransport.BufferBytes));
-                int chunk = Math.Min(source.Length, destination.Length);
-                long before = Stopwatch.GetTimestamp();
-                lut.Apply(source[..chunk], destination[..chunk]);
-                kernelTicks += Stopwatch.GetTimestamp() - before;
-                replies.Output.Advance(chunk);
-                source = source[chunk..];
+                payload.Slice(0, pixelBytes).CopyTo(straddling);
+                source = straddling[..pixelBytes];
+                chunk = pixelBytes;
             }
+            long before = Stopwatch.GetTimestamp();
+            lut.Apply(source[..chunk], destination[..chunk], layout);
+            kernelTicks += Stopwatch.GetTimestamp() - before;
+            replies.Output.Advance(chunk);
+            payload = payload.Slice(chunk);
         }
         replies.EndResult(new WorkerTimings(TicksToNs(kernelTicks), ElapsedNs(started)));
     }
@@ -141,7 +148,7 @@ internal sealed class JobExecutor : IDisposable
         }
 
         long before = Stopwatch.GetTimestamp();
-        lut.Apply(region.GetSpan(job.Offset, (int)length), region.GetSpan(job.OutputOffset, (int)length));
+        lut.Apply(region.GetSpan(job.Offset, (int)length), region.GetSpan(job.OutputOffset, (int)length), job.Shape.Layout);
         long kernelNs = ElapsedNs(before);
         replies.WriteResult(id, new WorkerTimings(kernelNs, ElapsedNs(started)));
     }
@@ -209,7 +216,7 @@ internal sealed class JobExecutor : IDisposable
         FileTransformResult done;
         try
         {
-            done = ImageFile.Transform(job.InputPath, job.OutputPath, lut, job.Quality, job.MaxPixels);
+            done = ImageFile.Transform(job.InputPath, job.OutputPath, lut, new TransformOptions(job.Quality, job.MaxPixels, job.Codec));
         }
         catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
         {

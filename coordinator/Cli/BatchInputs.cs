@@ -1,5 +1,4 @@
 using ProcessFarm.Shared.Imaging;
-using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Coordinator.Cli;
 
@@ -8,7 +7,7 @@ internal static class BatchInputs
 {
     /// <summary>
     /// Files are taken as given (a missing one fails on its own, later, like a corrupt one); a directory
-    /// contributes its .jpg/.jpeg/.png files (any case, not recursive), in name order. Each output is
+    /// contributes its image files (ImageFormats.Extensions) (any case, not recursive), in name order. Each output is
     /// OUTDIR/NAME, the input's own file name. The output directory is created if missing.
     /// </summary>
     /// <exception cref="CommandLineException">Nothing to do, two inputs would write the same output, an output would
@@ -26,12 +25,12 @@ internal static class BatchInputs
             if (Directory.Exists(input))
             {
                 var images = Directory.EnumerateFiles(input)
-                    .Where(f => ImageFile.FormatFromExtension(f) != ImageFormat.Unknown)
+                    .Where(f => ImageFile.FormatFromExtension(f) != FileFormat.Unknown)
                     .Order(StringComparer.Ordinal)
                     .ToList();
                 if (images.Count == 0)
                 {
-                    throw CommandLineException.Input($"'{input}' is a directory with no .jpg, .jpeg or .png files in it");
+                    throw CommandLineException.Input($"'{input}' is a directory with no image files in it ({string.Join(", ", ImageFormats.Extensions)})");
                 }
                 files.AddRange(images);
             }
@@ -47,7 +46,7 @@ internal static class BatchInputs
         {
             string input = Path.GetFullPath(file);
             string name = Path.GetFileName(input);
-            if (ImageFile.FormatFromExtension(name) == ImageFormat.Unknown)
+            if (ImageFile.FormatFromExtension(name) == FileFormat.Unknown)
             {
                 name += ".png"; // the output format must come from somewhere: a lossless default
             }

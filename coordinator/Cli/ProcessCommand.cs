@@ -12,13 +12,13 @@ internal static class ProcessCommand
 
     private static readonly Argument<string[]> s_input = new("INPUT")
     {
-        Description = "JPEG or PNG files, or directories of them (a batch: needs -o DIR); a file whose name starts with '-' goes after --",
+        Description = "Image files (JPEG, PNG, GIF, BMP, TIFF, WebP, TGA, PBM/PGM/PPM), or directories of them (a batch: needs -o DIR); a file whose name starts with '-' goes after --",
         Arity = ArgumentArity.ZeroOrMore,
     };
 
     private static readonly Option<string?> s_output = new Option<string?>("--output", "-o")
     {
-        Description = "Output file; .jpg/.jpeg or .png picks the format. For a batch: the output directory (created if missing; files keep their names)",
+        Description = "Output file; its extension picks the format (.jpg, .png, .gif, .bmp, .tif, .webp, .tga, .pgm, .ppm, .pbm). For a batch: the output directory (created if missing; files keep their names)",
         HelpName = "PATH",
     }.WithDefaultText($"INPUT-processed.EXT beside the input, or ./{DefaultSampleOutput}");
 
@@ -61,6 +61,13 @@ internal static class ProcessCommand
         DefaultValueFactory = _ => 90,
     }, min: 1, max: 100);
 
+    private static readonly Option<string> s_codec = OptionValues.OneOf(new Option<string>("--codec")
+    {
+        Description = "Who reads and writes JPEG and PNG: auto (libjpeg-turbo and libpng; ImageSharp for CMYK JPEG), native, or imagesharp (to compare the managed codec); other formats are always ImageSharp's",
+        HelpName = "CODEC",
+        DefaultValueFactory = _ => "auto",
+    }, [.. ImageCodecs.ChoiceNames]);
+
     private static readonly Option<bool> s_noStream = new("--no-stream")
     {
         Description = "Decode the whole image, then process it, then encode it, instead of overlapping the three strip by strip",
@@ -78,7 +85,7 @@ internal static class ProcessCommand
         var workers = CommonOptions.Workers();
         var command = new Command("process", "Apply exposure and gamma to an image, or a batch of them, in one of four modes and report where the time went")
         {
-            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_quality, s_tileRows, s_stripRows, s_noStream, s_batchStrategy,
+            s_input, s_output, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, s_quality, s_tileRows, s_stripRows, s_noStream, s_batchStrategy, s_codec,
             CommonOptions.Format, CommonOptions.Json, CommonOptions.MaxPixels, CommonOptions.SampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
             s_pathMap, s_skipExisting,
@@ -114,7 +121,8 @@ internal static class ProcessCommand
             parse.GetValue(CommonOptions.MaxPixels),
             parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry,
             Stream: !parse.GetValue(s_noStream),
-            StripRows: parse.GetValue(s_stripRows));
+            StripRows: parse.GetValue(s_stripRows),
+            Codec: Codec(parse));
 
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
@@ -143,7 +151,8 @@ internal static class ProcessCommand
             new LutParameters(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma)),
             parse.GetValue(s_quality),
             parse.GetValue(CommonOptions.MaxPixels),
-            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files)
+            parse.GetValue(s_batchStrategy) == "strips" ? BatchStrategy.Strips : BatchStrategy.Files,
+            Codec(parse))
         {
             PathMap = PathMap.TryParse(parse.GetValue(s_pathMap) ?? [], out var map, out string? wrong)
                 ? map
@@ -181,7 +190,10 @@ internal static class ProcessCommand
             return DefaultSampleOutput;
         }
         string directory = Path.GetDirectoryName(Path.GetFullPath(input)) ?? ".";
-        string extension = ImageFile.FormatFromExtension(input) == Shared.Native.ImageFormat.Unknown ? ".png" : Path.GetExtension(input);
+        string extension = ImageFile.FormatFromExtension(input) == FileFormat.Unknown ? ".png" : Path.GetExtension(input);
         return Path.Combine(directory, Path.GetFileNameWithoutExtension(input) + "-processed" + extension);
     }
+
+    private static CodecChoice Codec(ParseResult parse) =>
+        ImageCodecs.TryParseChoice(parse.GetValue(s_codec), out var codec) ? codec : CodecChoice.Auto;
 }

@@ -55,22 +55,24 @@ internal static class ServeCommand
         string? path = parse.GetValue(s_image);
         long maxPixels = parse.GetValue(CommonOptions.MaxPixels);
         PixelBuffer image;
+        ImageHeader header;
         string name;
         if (path is null)
         {
             var geometry = parse.GetValue(CommonOptions.SampleSize) ?? SampleImage.DefaultGeometry;
             image = PixelBuffer.Allocate(geometry);
             SampleImage.Generate(image);
+            header = ImageHeader.ForPixels(geometry);
             name = $"sample {geometry}";
         }
         else
         {
-            image = ImageFile.DecodeInput(path, maxPixels, PixelBuffer.Allocate);
+            image = ImageFile.DecodeInput(path, maxPixels, PixelBuffer.Allocate, out header);
             name = Path.GetFileName(path);
         }
 
         var defaults = new RenderRequest(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma), ExecutionModes.Parse(parse.GetValue(s_mode)!), parse.GetValue(workersOption));
-        await using var session = PreviewSession.Create(image, name, (mode, workers) => CommonOptions.CreateEngine(mode, workers, parse, log), maxPixels);
+        await using var session = PreviewSession.Create(image, header, name, (mode, workers) => CommonOptions.CreateEngine(mode, workers, parse, log), maxPixels);
         string host = parse.GetValue(s_host)!;
         int port = parse.GetValue(s_port);
         if (!IPAddress.TryParse(host, out var address))

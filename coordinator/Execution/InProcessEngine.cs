@@ -44,7 +44,7 @@ internal sealed class InProcessEngine : IExecutionEngine
         int tiles;
         if (Mode == ExecutionMode.Serial)
         {
-            lut.ApplyInPlace(image.Rows(layout.FirstRow, layout.RowCount));
+            lut.ApplyInPlace(image.Rows(layout.FirstRow, layout.RowCount), image.Geometry.Layout);
             tiles = 1;
         }
         else
@@ -59,6 +59,6 @@ internal sealed class InProcessEngine : IExecutionEngine
 
     private readonly struct LutTileOperation(LookupTable lut, PixelBuffer image) : ITileOperation
     {
-        public void Invoke(in Tile tile) => lut.ApplyInPlace(image.Rows(tile.FirstRow, tile.RowCount));
+        public void Invoke(in Tile tile) => lut.ApplyInPlace(image.Rows(tile.FirstRow, tile.RowCount), image.Geometry.Layout);
     }
 }

@@ -79,5 +79,5 @@ internal sealed class TileBatch
     public LutRegionParameters LutRegion(Tile tile, long outputOffset) =>
         new(Parameters.Ev, Parameters.Gamma, ShapeOf(tile), tile.ByteOffset, outputOffset);
 
-    private TileShape ShapeOf(Tile tile) => new(Layout.Geometry.Width, tile.RowCount, Layout.Geometry.Channels);
+    private TileShape ShapeOf(Tile tile) => new(Layout.Geometry.Width, tile.RowCount, Layout.Geometry.Channels, Layout.Geometry.Bits);
 }

@@ -9,7 +9,8 @@ internal sealed record BatchRequest(
     LutParameters Parameters,
     int Quality,
     long MaxPixels,
-    BatchStrategy Strategy)
+    BatchStrategy Strategy,
+    CodecChoice Codec = CodecChoice.Auto)
 {
     /// <summary>Cluster mode: where the nodes see these files; empty, the files' bytes travel instead.</summary>
     public PathMap PathMap { get; init; } = PathMap.None;

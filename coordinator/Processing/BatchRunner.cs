@@ -84,7 +84,7 @@ internal sealed class BatchRunner
             long started = Stopwatch.GetTimestamp();
             try
             {
-                var report = await ProcessRunner.RunAsync(new ProcessRequest(input, output, _request.Parameters, null, _request.Quality, _request.MaxPixels, SampleImage.DefaultGeometry), _engine, cancellationToken);
+                var report = await ProcessRunner.RunAsync(new ProcessRequest(input, output, _request.Parameters, null, _request.Quality, _request.MaxPixels, SampleImage.DefaultGeometry, Codec: _request.Codec), _engine, cancellationToken);
                 Complete(i, BatchFileResult.Succeeded(input, output, report.Width, report.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
             catch (InputException e)
@@ -110,7 +110,7 @@ internal sealed class BatchRunner
             long started = Stopwatch.GetTimestamp();
             try
             {
-                var done = ImageFile.Transform(input, output, lut, batch._request.Quality, batch._request.MaxPixels);
+                var done = ImageFile.Transform(input, output, lut, new TransformOptions(batch._request.Quality, batch._request.MaxPixels, batch._request.Codec));
                 batch.Complete(index, BatchFileResult.Succeeded(input, output, done.Geometry.Width, done.Geometry.Height, Stopwatch.GetElapsedTime(started).TotalMilliseconds));
             }
             catch (Exception e) when (ImageFile.DescribeTransformFailure(e) is { } problem)
@@ -162,7 +162,7 @@ internal sealed class BatchRunner
             string input = Path.GetFullPath(Input);
             string output = Path.GetFullPath(Output);
             frames.WriteJob(id, new FileJobParameters(
-                request.Parameters.Ev, request.Parameters.Gamma, map.IsEmpty ? input : map.Map(input) ?? input, map.IsEmpty ? output : map.Map(output) ?? output, request.Quality, request.MaxPixels));
+                request.Parameters.Ev, request.Parameters.Gamma, map.IsEmpty ? input : map.Map(input) ?? input, map.IsEmpty ? output : map.Map(output) ?? output, request.Quality, request.MaxPixels, request.Codec));
             return ReadOnlyMemory<byte>.Empty;
         }
 

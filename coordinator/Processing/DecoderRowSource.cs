@@ -3,20 +3,16 @@ using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Coordinator.Processing;
 
-/// <summary>Rows from an opened JPEG or PNG file.</summary>
-internal sealed class DecoderRowSource(ImageDecoder decoder, string path) : IRowSource
+/// <summary>Rows from an opened image file, whichever codec reads it.</summary>
+internal sealed class DecoderRowSource(IImageReader reader, string path) : IRowSource
 {
-    public ImageGeometry Geometry { get; } = ImageFile.GeometryOf(decoder.Info);
+    public ImageGeometry Geometry { get; } = reader.Header.Geometry;
 
     public void Read(Span<byte> destination, int rows)
     {
         try
         {
-            int read = decoder.ReadRows(destination, Geometry.RowBytes, rows);
-            if (read != rows)
-            {
-                throw new InvalidImageException(NativeStatus.Format, $"the image ended after {decoder.RowsRead} of {Geometry.Height} rows");
-            }
+            ImageFile.RequireRows(reader, destination, Geometry.RowBytes, rows);
         }
         catch (InvalidImageException e)
         {

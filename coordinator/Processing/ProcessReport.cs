@@ -19,6 +19,21 @@ internal sealed record ProcessReport
 
     public required int Channels { get; init; }
 
+    /// <summary>Bits per sample: 8 or 16.</summary>
+    public int Bits { get; init; } = 8;
+
+    /// <summary>The input's format, from its content ("generated" for the sample).</summary>
+    public string Format { get; init; } = "generated";
+
+    /// <summary>Which library decoded and which encoded: "libjpeg-turbo -> ImageSharp".</summary>
+    public string Codecs { get; init; } = string.Empty;
+
+    /// <summary>What of the input's metadata the output carries.</summary>
+    public string Kept { get; init; } = string.Empty;
+
+    /// <summary>What the run left out or did differently (a GIF's further frames, a palette).</summary>
+    public IReadOnlyList<string> Notes { get; init; } = [];
+
     public required long PixelBytes { get; init; }
 
     public required int Tiles { get; init; }

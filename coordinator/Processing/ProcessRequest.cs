@@ -13,6 +13,7 @@ namespace ProcessFarm.Coordinator.Processing;
 /// <param name="SampleGeometry">Size of the built-in sample.</param>
 /// <param name="Stream">Decode, process and encode strip by strip, overlapped (false: <c>--no-stream</c>, whole image at each step).</param>
 /// <param name="StripRows">Rows per streamed strip, or null for about 4 MB.</param>
+/// <param name="Codec">Which codec reads and writes JPEG and PNG.</param>
 internal sealed record ProcessRequest(
     string? InputPath,
     string OutputPath,
@@ -22,7 +23,8 @@ internal sealed record ProcessRequest(
     long MaxPixels,
     ImageGeometry SampleGeometry,
     bool Stream = true,
-    int? StripRows = null)
+    int? StripRows = null,
+    CodecChoice Codec = CodecChoice.Auto)
 {
     public int ResolveTileRows(ImageGeometry geometry, IExecutionEngine engine) =>
         TileRows ?? TileLayout.DefaultTileRows(geometry, engine.Workers, engine.Mode == ExecutionMode.Threads ? 4 : 8);

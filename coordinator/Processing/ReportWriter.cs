@@ -71,7 +71,12 @@ internal static class ReportWriter
     {
         var c = CultureInfo.InvariantCulture;
         output.WriteLine(string.Create(c, $"input    {report.Input}"));
-        output.WriteLine(string.Create(c, $"image    {report.Width}x{report.Height}, {report.Channels} channels, {report.PixelBytes / 1e6:0.0} MB of pixels"));
+        output.WriteLine(string.Create(c, $"image    {report.Width}x{report.Height}, {Plural.Count(report.Channels, "channel")}{(report.Channels is 2 or 4 ? " (alpha last, left as it is)" : string.Empty)}, {report.Bits}-bit, {report.PixelBytes / 1e6:0.0} MB of pixels"));
+        output.WriteLine(string.Create(c, $"codec    {report.Format}: {report.Codecs}; kept: {report.Kept}"));
+        foreach (string note in report.Notes)
+        {
+            output.WriteLine(string.Create(c, $"note     {note}"));
+        }
         output.WriteLine(string.Create(c, $"mode     {report.Mode}, {Plural.Count(report.Workers, report.Mode is "pipe" or "shm" or "cluster" ? "worker process" : "thread", report.Mode is "pipe" or "shm" or "cluster" ? "worker processes" : null)}, {Plural.Count(report.Tiles, "tile")} of {Plural.Count(report.TileRows, "row")}, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
         if (report.Streamed)
         {

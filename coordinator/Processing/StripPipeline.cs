@@ -3,7 +3,6 @@ using System.Diagnostics;
 using System.Threading.Channels;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Shared.Imaging;
-using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Coordinator.Processing;
 
@@ -20,7 +19,7 @@ namespace ProcessFarm.Coordinator.Processing;
 internal sealed class StripPipeline
 {
     private readonly IRowSource _source;
-    private readonly ImageEncoder _encoder;
+    private readonly IImageWriter _encoder;
     private readonly IExecutionEngine _engine;
     private readonly LutParameters _parameters;
     private readonly StripPlan _plan;
@@ -32,7 +31,7 @@ internal sealed class StripPipeline
     private long _encodeTicks;
     private long _firstStripReady;
 
-    private StripPipeline(IRowSource source, ImageEncoder encoder, IExecutionEngine engine, LutParameters parameters, StripPlan plan)
+    private StripPipeline(IRowSource source, IImageWriter encoder, IExecutionEngine engine, LutParameters parameters, StripPlan plan)
     {
         _source = source;
         _encoder = encoder;
@@ -46,7 +45,7 @@ internal sealed class StripPipeline
     /// Reads every row of <paramref name="source"/>, runs the LUT on it strip by strip in <paramref name="engine"/>
     /// and writes the result rows to <paramref name="encoder"/>, which the caller then finishes.
     /// </summary>
-    public static async Task<StripRunStats> RunAsync(IRowSource source, ImageEncoder encoder, IExecutionEngine engine, LutParameters parameters, StripPlan plan, CancellationToken cancellationToken)
+    public static async Task<StripRunStats> RunAsync(IRowSource source, IImageWriter encoder, IExecutionEngine engine, LutParameters parameters, StripPlan plan, CancellationToken cancellationToken)
     {
         var pipeline = new StripPipeline(source, encoder, engine, parameters, plan);
         return await pipeline.RunAsync(cancellationToken);

@@ -33,6 +33,6 @@ internal sealed record StripPlan(ImageGeometry RingGeometry, int StripRows, int 
         };
         int tiles = Math.Min(tileRows ?? Math.Max(1, (rows + tilesPerStrip - 1) / tilesPerStrip), rows);
         int ringSlots = Math.Min(slots, (image.Height + rows - 1) / rows);
-        return new StripPlan(new ImageGeometry(image.Width, rows * ringSlots, image.Channels), rows, ringSlots, tiles);
+        return new StripPlan(image.WithHeight(rows * ringSlots), rows, ringSlots, tiles);
     }
 }

@@ -20,14 +20,16 @@ internal sealed class PreviewSession : IAsyncDisposable
     private readonly long _maxPixels;
     private long _latestTicket;
     private PixelBuffer _source;
+    private ImageHeader _header;
     private string _name;
     private IExecutionEngine? _engine;
     private PixelBuffer? _work;
     private bool _workDirty = true;
 
-    private PreviewSession(PixelBuffer source, string name, Func<ExecutionMode, int, IExecutionEngine> createEngine, long maxPixels)
+    private PreviewSession(PixelBuffer source, ImageHeader header, string name, Func<ExecutionMode, int, IExecutionEngine> createEngine, long maxPixels)
     {
         _source = source;
+        _header = header;
         _name = name;
         _createEngine = createEngine;
         _maxPixels = maxPixels;
@@ -39,13 +41,14 @@ internal sealed class PreviewSession : IAsyncDisposable
     /// <summary>The engine's mode and worker count, or null before the first render.</summary>
     public (ExecutionMode Mode, int Workers)? Engine => _engine is { } engine ? (engine.Mode, engine.Workers) : null;
 
-    /// <summary>Creates a session for a decoded image (owned from here on).</summary>
-    public static PreviewSession Create(PixelBuffer image, string name, Func<ExecutionMode, int, IExecutionEngine> createEngine, long maxPixels) =>
-        new(image, name, createEngine, maxPixels);
+    /// <summary>Creates a session for a decoded image (owned from here on) and what its file carried (orientation, profiles).</summary>
+    public static PreviewSession Create(PixelBuffer image, ImageHeader header, string name, Func<ExecutionMode, int, IExecutionEngine> createEngine, long maxPixels) =>
+        new(image, header, name, createEngine, maxPixels);
 
     /// <summary>
     /// Runs the LUT over the whole image in the requested mode and encodes it: downscaled to
-    /// <see cref="PreviewMaxSide"/> (JPEG q85) for a preview, full size (JPEG q90) otherwise.
+    /// <see cref="PreviewMaxSide"/> and turned as the photo's EXIF orientation says (JPEG q85) for a preview, full
+    /// size with the file's metadata (JPEG q90) otherwise.
     /// </summary>
     /// <returns>The render, or null for a preview that a newer preview overtook while it waited (it is dropped).</returns>
     public async Task<RenderResult?> RenderAsync(RenderRequest request, bool preview, CancellationToken cancellationToken)
@@ -98,15 +101,16 @@ internal sealed class PreviewSession : IAsyncDisposable
             ImageGeometry encoded;
             if (preview)
             {
-                encoded = Downscale.FitWithin(geometry, PreviewMaxSide);
+                int orientation = _header.Metadata.Orientation;
+                encoded = Downscale.FitWithin(geometry, PreviewMaxSide, orientation);
                 using var small = PixelBuffer.Allocate(encoded);
-                Downscale.Sample(result, small);
-                jpeg = Encode(small.Span, encoded, quality: 85);
+                Downscale.Average(result, small, orientation);
+                jpeg = Encode(small.Span, ImageHeader.ForPixels(encoded), quality: 85);
             }
             else
             {
                 encoded = geometry;
-                jpeg = Encode(result.Span, geometry, quality: 90);
+                jpeg = Encode(result.Span, _header, quality: 90);
             }
             double encodeMs = Stopwatch.GetElapsedTime(encodeStarted).TotalMilliseconds;
 
@@ -119,15 +123,17 @@ internal sealed class PreviewSession : IAsyncDisposable
     }
 
     /// <summary>Replaces the image with an uploaded file, with the CLI's limits and errors.</summary>
-    /// <exception cref="InputException">Not a usable JPEG/PNG, or too large.</exception>
+    /// <exception cref="InputException">Not a usable image, or too large.</exception>
     /// <exception cref="Shared.SharedMemory.SharedMemoryException">shm: no region for the new image (the old one stays).</exception>
     public async Task<ImageSummary> LoadAsync(byte[] file, string name, CancellationToken cancellationToken)
     {
         PixelBuffer image;
+        ImageHeader header;
         try
         {
-            using var decoder = ImageDecoder.Open(file, _maxPixels);
-            image = ImageFile.DecodeAll(decoder, PixelBuffer.Allocate);
+            using var reader = ImageCodecs.OpenReader(file, CodecChoice.Auto, _maxPixels);
+            image = ImageFile.DecodeAll(reader, PixelBuffer.Allocate);
+            header = reader.Header with { Geometry = image.Geometry, Palette = null };
         }
         catch (InvalidImageException e)
         {
@@ -156,6 +162,7 @@ internal sealed class PreviewSession : IAsyncDisposable
             }
             _source.Dispose();
             _source = image;
+            _header = header;
             _name = name;
             _workDirty = true;
             return Image;
@@ -203,11 +210,12 @@ internal sealed class PreviewSession : IAsyncDisposable
         }
     }
 
-    private static byte[] Encode(ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality)
+    /// <summary>A JPEG of <paramref name="pixels"/>, laid out as <paramref name="header"/> says, with its metadata.</summary>
+    private static byte[] Encode(ReadOnlySpan<byte> pixels, ImageHeader header, int quality)
     {
-        using var encoder = ImageEncoder.Begin(ImageFormat.Jpeg, geometry.Width, geometry.Height, geometry.Channels, quality);
-        encoder.WriteRows(pixels, geometry.RowBytes, geometry.Height);
-        return encoder.Finish().ToArray();
+        using var writer = ImageCodecs.CreateWriter("render.jpg", header, CodecChoice.Auto, quality);
+        writer.WriteRows(pixels, header.Geometry.RowBytes, header.Geometry.Height);
+        return writer.Finish().ToArray();
     }
 
     public async ValueTask DisposeAsync()

@@ -59,15 +59,20 @@ typedef enum pf_format
     PF_FORMAT_PNG = 2,
 } pf_format;
 
-/* What a decoder learned from a file header. Layout is pinned by a managed test: 20 bytes. */
+/* What a decoder learned from a file header. Layout is pinned by a managed test: 28 bytes. */
 typedef struct pf_image_info
 {
     int32_t width;    /* pixels, > 0 */
     int32_t height;   /* pixels, > 0 */
-    int32_t channels; /* 1 (gray), 3 (RGB) or 4 (RGBA) */
+    int32_t channels; /* 1 (gray), 2 (gray + alpha), 3 (RGB) or 4 (RGBA); alpha is last */
     int32_t format;   /* a pf_format */
     int32_t whole_image; /* 1 when the rows cannot be read in bands (an interlaced PNG): read them in one call */
+    int32_t bits;        /* bits per sample: 8, or 16 (PNG; samples in host byte order) */
+    int32_t palette;     /* 0, or the palette's entries (a palette PNG): rows then hold one index byte per pixel */
 } pf_image_info;
+
+/* The most metadata blocks a decoder keeps or an encoder writes; more are dropped. */
+#define PF_MAX_METADATA_BLOCKS 64
 
 /* ---- LUT ------------------------------------------------------------------------------------------------ */
 
@@ -89,6 +94,30 @@ PF_EXPORT int32_t pf_lut_build(double ev, double gamma, uint8_t* lut);
 PF_EXPORT int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst,
                                int64_t length);
 
+/*
+ * Like pf_lut_apply over interleaved 8-bit pixels of `channels` (1..4) bytes, except that the last channel of
+ * 2-channel (grey + alpha) and 4-channel (RGBA) pixels is alpha and is copied unchanged: the curve applies to
+ * colour only. length is in bytes and a multiple of channels; src and dst start on a pixel. Every kernel gives
+ * the same bytes. Returns as pf_lut_apply; PF_ERR_ARGUMENT also for channels outside 1..4 or a partial pixel.
+ */
+PF_EXPORT int32_t pf_lut_apply_pixels(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst,
+                                      int64_t length, int32_t channels);
+
+/*
+ * The 16-bit table: lut[65536] with y = trunc(clamp(65535 * (x/65535 * 2^ev)^(1/gamma), 0, 65535)), the same
+ * arithmetic as pf_lut_build over 65,536 levels. Returns PF_OK or PF_ERR_ARGUMENT (as pf_lut_build).
+ */
+PF_EXPORT int32_t pf_lut16_build(double ev, double gamma, uint16_t* lut);
+
+/*
+ * dst[i] = lut[src[i]] over `samples` 16-bit samples in host byte order, interleaved in pixels of `channels`
+ * (1..4); as for pf_lut_apply_pixels, the last channel of 2- and 4-channel pixels is alpha and copied unchanged.
+ * src may equal dst. One scalar path on every CPU. Returns PF_OK, or PF_ERR_ARGUMENT for NULL pointers with
+ * samples > 0, a negative count, channels outside 1..4 or a partial pixel.
+ */
+PF_EXPORT int32_t pf_lut16_apply(const uint16_t* lut, const uint16_t* src, uint16_t* dst, int64_t samples,
+                                 int32_t channels);
+
 /* Returns 1 when this CPU (and OS) can run the given kernel, else 0. PF_KERNEL_AUTO and SCALAR give 1. */
 PF_EXPORT int32_t pf_kernel_supported(int32_t kernel);
 
@@ -109,7 +138,10 @@ PF_EXPORT void pf_decoder_destroy(pf_decoder* decoder);
  * Reads the header of an in-memory JPEG or PNG file (format chosen from its magic bytes) and fills *info.
  * The decoder keeps a pointer to data: the caller keeps it valid and unmoved until the decoder is destroyed.
  * An image with more than max_pixels pixels (width * height) is refused with PF_ERR_TOO_LARGE before any
- * pixel memory is allocated. Gray+alpha PNGs are widened to RGBA, palettes to RGB or RGBA, 16-bit to 8-bit.
+ * pixel memory is allocated. A PNG keeps its kind: gray,
+ * gray + alpha, RGB and RGBA stay so at 8 or 16 bits (16-bit samples arrive in host byte order), a palette image
+ * gives its indices (one byte each, info.palette entries; see pf_decoder_palette), gray below 8 bits is widened
+ * to 8, and a tRNS colour key becomes an alpha channel.
  *
  * The decoder's own memory is bounded by what the file's data can really describe, whatever its header claims:
  * a header declaring more pixels than the compressed data could hold (at most 8 blocks of 8x8 per byte of JPEG
@@ -139,6 +171,25 @@ PF_EXPORT int32_t pf_decoder_read_rows(pf_decoder* decoder, uint8_t* dst, int64_
 /* The message of the last failure, or "" when there was none. Owned by the decoder. */
 PF_EXPORT const char* pf_decoder_error(const pf_decoder* decoder);
 
+/*
+ * Metadata block `index` (0-based) of an opened file, as the file holds it: for a JPEG an APP1 (Exif, XMP), APP2
+ * (ICC profile) or COM segment without its marker and length (kind = the marker code, 0xE1, 0xE2, 0xFE); for a
+ * PNG the body of an iCCP, sRGB, gAMA, cHRM, cICP, pHYs, eXIf, tEXt, zTXt or iTXt chunk (kind = the chunk type as
+ * a big-endian number), in file order. Nothing is decompressed or interpreted here, and PNG blocks are found by
+ * walking the file in memory, so libpng never allocates for them. *data stays valid until the decoder is
+ * destroyed. Returns PF_OK, or PF_ERR_ARGUMENT for an index past the last block or a decoder not opened.
+ */
+PF_EXPORT int32_t pf_decoder_metadata(const pf_decoder* decoder, int32_t index, int32_t* kind, const uint8_t** data,
+                                      int64_t* length);
+
+/*
+ * The palette of a palette PNG (info.palette entries): rgb[3 * i] is entry i's red, green and blue; alpha[i] its
+ * opacity for i < *alpha_count (tRNS), 255 beyond; *bit_depth the file's index depth (1, 2, 4 or 8). rgb holds
+ * 768 bytes and alpha 256. Returns PF_OK, or PF_ERR_ARGUMENT when the image has no palette.
+ */
+PF_EXPORT int32_t pf_decoder_palette(const pf_decoder* decoder, uint8_t* rgb, uint8_t* alpha, int32_t* alpha_count,
+                                     int32_t* bit_depth);
+
 /* ---- Encoding ------------------------------------------------------------------------------------------- */
 
 typedef struct pf_encoder pf_encoder;
@@ -158,9 +209,43 @@ PF_EXPORT void pf_encoder_destroy(pf_encoder* encoder);
 PF_EXPORT int32_t pf_encoder_set_progressive(pf_encoder* encoder, int32_t progressive);
 
 /*
+ * Makes the JPEG begun afterwards a four-component file: rows hold C, M, Y, K bytes (Adobe's inverted
+ * convention: 255 is no ink), stored as CMYK, or as YCCK when ycck != 0, with libjpeg's Adobe marker. For tests:
+ * this program reads such files through ImageSharp. Call it before pf_encoder_begin with 4 channels; PNG refuses
+ * it. Returns PF_OK, or PF_ERR_ARGUMENT after pf_encoder_begin.
+ */
+PF_EXPORT int32_t pf_encoder_set_cmyk(pf_encoder* encoder, int32_t ycck);
+
+/*
+ * Samples of 16 bits (PNG only; rows then hold 2 bytes per sample in host byte order) when bits is 16, 8 otherwise.
+ * Call it before pf_encoder_begin. Returns PF_OK, or PF_ERR_ARGUMENT for other values or after pf_encoder_begin.
+ */
+PF_EXPORT int32_t pf_encoder_set_bits(pf_encoder* encoder, int32_t bits);
+
+/*
+ * Makes the PNG begun afterwards a palette PNG: `count` (1..256) entries of rgb (3 bytes each), the first
+ * alpha_count (0..count) of them with the opacities in alpha (a tRNS chunk), indices stored in bit_depth (1, 2, 4
+ * or 8) bits. Rows then hold one index byte per pixel, which pf_encoder_begin's channels must say (1). Call it
+ * before pf_encoder_begin; JPEG refuses it. Returns PF_OK or PF_ERR_ARGUMENT.
+ */
+PF_EXPORT int32_t pf_encoder_set_palette(pf_encoder* encoder, const uint8_t* rgb, int32_t count, const uint8_t* alpha,
+                                         int32_t alpha_count, int32_t bit_depth);
+
+/*
+ * Adds a metadata block, copied, to write with the image: for a JPEG a segment written with marker `kind` (0xE0
+ * to 0xEF, 0xFE; length 1..65533) right after the frame's start, before the image data (the JFIF APP0 is left
+ * out when an APP1 Exif block is given, as cameras do); for a PNG a chunk of type `kind` (big-endian number)
+ * written right after IHDR, before PLTE and the image data (where iCCP, eXIf and the rest may all go). Blocks
+ * keep their order; PF_MAX_METADATA_BLOCKS at most. Call it before pf_encoder_begin. Returns PF_OK,
+ * PF_ERR_ARGUMENT (a kind or length out of range, too many, after begin) or PF_ERR_NO_MEMORY.
+ */
+PF_EXPORT int32_t pf_encoder_add_metadata(pf_encoder* encoder, int32_t kind, const uint8_t* data, int64_t length);
+
+/*
  * Starts an image of the given format into an in-memory buffer the encoder owns. quality (1..100) is used by
  * JPEG; compression (0..9, zlib level) by PNG. JPEG cannot store alpha: 4-channel input is written as RGB and
- * its alpha dropped. Returns PF_OK, PF_ERR_ARGUMENT (bad size, channels, quality, format) or PF_ERR_NO_MEMORY.
+ * its alpha dropped; it takes 1, 3 or 4 channels of 8 bits. PNG takes 1 to 4 channels (2: gray + alpha) of 8 or 16
+ * bits, or palette indices. Returns PF_OK, PF_ERR_ARGUMENT (bad size, channels, quality, format) or PF_ERR_NO_MEMORY.
  */
 PF_EXPORT int32_t pf_encoder_begin(pf_encoder* encoder, int32_t format, int32_t width, int32_t height,
                                    int32_t channels, int32_t quality, int32_t compression);

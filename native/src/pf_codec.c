@@ -28,6 +28,43 @@ static int32_t pf_detect_format(const uint8_t* data, int64_t length)
     return PF_FORMAT_UNKNOWN;
 }
 
+void pf_decoder_keep_metadata(pf_decoder* decoder, int32_t kind, const uint8_t* data, int64_t length)
+{
+    if (decoder->metadata_count < PF_MAX_METADATA_BLOCKS)
+    {
+        decoder->metadata[decoder->metadata_count++] = (pf_metadata_block){kind, data, length};
+    }
+}
+
+int32_t pf_decoder_metadata(const pf_decoder* decoder, int32_t index, int32_t* kind, const uint8_t** data,
+                            int64_t* length)
+{
+    if (decoder == NULL || kind == NULL || data == NULL || length == NULL || decoder->state == PF_STATE_NEW ||
+        decoder->state == PF_STATE_FAILED || index < 0 || index >= decoder->metadata_count)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    *kind = decoder->metadata[index].kind;
+    *data = decoder->metadata[index].data;
+    *length = decoder->metadata[index].length;
+    return PF_OK;
+}
+
+int32_t pf_decoder_palette(const pf_decoder* decoder, uint8_t* rgb, uint8_t* alpha, int32_t* alpha_count,
+                           int32_t* bit_depth)
+{
+    if (decoder == NULL || rgb == NULL || alpha == NULL || alpha_count == NULL || bit_depth == NULL ||
+        decoder->info.palette == 0)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    memcpy(rgb, decoder->palette_rgb, sizeof(decoder->palette_rgb));
+    memcpy(alpha, decoder->palette_alpha, sizeof(decoder->palette_alpha));
+    *alpha_count = decoder->palette_alpha_count;
+    *bit_depth = decoder->palette_bit_depth;
+    return PF_OK;
+}
+
 pf_decoder* pf_decoder_create(void)
 {
     return (pf_decoder*)calloc(1, sizeof(pf_decoder));
@@ -63,6 +100,7 @@ int32_t pf_decoder_open(pf_decoder* decoder, const uint8_t* data, int64_t length
         pf_set_error(decoder->error, "pf_decoder_open: invalid argument or decoder already opened");
         return PF_ERR_ARGUMENT;
     }
+    decoder->info.bits = 8;
 
     decoder->data = data;
     decoder->length = length;
@@ -102,7 +140,7 @@ int32_t pf_decoder_read_rows(pf_decoder* decoder, uint8_t* dst, int64_t dst_stri
         return PF_ERR_ARGUMENT;
     }
     if (dst == NULL || rows_read == NULL || rows < 0 ||
-        dst_stride < (int64_t)decoder->info.width * decoder->info.channels)
+        dst_stride < (int64_t)decoder->info.width * decoder->info.channels * (decoder->info.bits / 8))
     {
         pf_set_error(decoder->error, "pf_decoder_read_rows: invalid argument");
         return PF_ERR_ARGUMENT;
@@ -154,7 +192,92 @@ void pf_encoder_destroy(pf_encoder* encoder)
     {
         pf_png_encode_free(encoder);
     }
+    for (int32_t i = 0; i < encoder->metadata_count; i++)
+    {
+        free((void*)encoder->metadata[i].data);
+    }
     free(encoder);
+}
+
+int32_t pf_encoder_set_cmyk(pf_encoder* encoder, int32_t ycck)
+{
+    if (encoder == NULL)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (encoder->state != PF_STATE_NEW)
+    {
+        pf_set_error(encoder->error, "pf_encoder_set_cmyk: the encoder has already begun");
+        return PF_ERR_ARGUMENT;
+    }
+    encoder->cmyk = ycck ? 2 : 1;
+    return PF_OK;
+}
+
+int32_t pf_encoder_set_bits(pf_encoder* encoder, int32_t bits)
+{
+    if (encoder == NULL)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (encoder->state != PF_STATE_NEW || (bits != 8 && bits != 16))
+    {
+        pf_set_error(encoder->error, "pf_encoder_set_bits: bits must be 8 or 16, before pf_encoder_begin");
+        return PF_ERR_ARGUMENT;
+    }
+    encoder->bits = bits;
+    return PF_OK;
+}
+
+int32_t pf_encoder_set_palette(pf_encoder* encoder, const uint8_t* rgb, int32_t count, const uint8_t* alpha,
+                               int32_t alpha_count, int32_t bit_depth)
+{
+    if (encoder == NULL)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (encoder->state != PF_STATE_NEW || rgb == NULL || count < 1 || count > 256 || alpha_count < 0 ||
+        alpha_count > count || (alpha_count > 0 && alpha == NULL) ||
+        (bit_depth != 1 && bit_depth != 2 && bit_depth != 4 && bit_depth != 8) || count > (1 << bit_depth))
+    {
+        pf_set_error(encoder->error, "pf_encoder_set_palette: invalid palette, or after pf_encoder_begin");
+        return PF_ERR_ARGUMENT;
+    }
+    memcpy(encoder->palette_rgb, rgb, (size_t)count * 3);
+    if (alpha_count > 0)
+    {
+        memcpy(encoder->palette_alpha, alpha, (size_t)alpha_count);
+    }
+    encoder->palette_count = count;
+    encoder->palette_alpha_count = alpha_count;
+    encoder->palette_bit_depth = bit_depth;
+    return PF_OK;
+}
+
+int32_t pf_encoder_add_metadata(pf_encoder* encoder, int32_t kind, const uint8_t* data, int64_t length)
+{
+    if (encoder == NULL)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    if (encoder->state != PF_STATE_NEW || encoder->metadata_count >= PF_MAX_METADATA_BLOCKS || length < 0 ||
+        length > 0x7FFFFFFF || (data == NULL && length > 0))
+    {
+        pf_set_error(encoder->error, "pf_encoder_add_metadata: invalid block, too many, or after pf_encoder_begin");
+        return PF_ERR_ARGUMENT;
+    }
+    uint8_t* copy = (uint8_t*)malloc(length > 0 ? (size_t)length : 1);
+    if (copy == NULL)
+    {
+        pf_set_error(encoder->error, "out of memory");
+        return PF_ERR_NO_MEMORY;
+    }
+    if (length > 0)
+    {
+        memcpy(copy, data, (size_t)length);
+    }
+    encoder->metadata[encoder->metadata_count++] = (pf_metadata_block){kind, copy, length};
+    return PF_OK;
 }
 
 int32_t pf_encoder_set_progressive(pf_encoder* encoder, int32_t progressive)
@@ -179,10 +302,34 @@ int32_t pf_encoder_begin(pf_encoder* encoder, int32_t format, int32_t width, int
     {
         return PF_ERR_ARGUMENT;
     }
-    const int valid = encoder->state == PF_STATE_NEW && width > 0 && height > 0 &&
-                      (channels == 1 || channels == 3 || channels == 4) &&
-                      (format == PF_FORMAT_JPEG || format == PF_FORMAT_PNG) && quality >= 1 && quality <= 100 &&
-                      compression >= 0 && compression <= 9;
+    const int32_t bits = encoder->bits == 16 ? 16 : 8;
+    const int jpeg_ok = format == PF_FORMAT_JPEG && (channels == 1 || channels == 3 || channels == 4) && bits == 8 &&
+                        encoder->palette_count == 0 && (encoder->cmyk == 0 || channels == 4);
+    const int png_ok = format == PF_FORMAT_PNG && channels >= 1 && channels <= 4 && encoder->cmyk == 0 &&
+                       (encoder->palette_count == 0 || (channels == 1 && bits == 8));
+    int metadata_ok = 1;
+    for (int32_t i = 0; i < encoder->metadata_count; i++)
+    {
+        const pf_metadata_block* block = &encoder->metadata[i];
+        if (format == PF_FORMAT_JPEG &&
+            (!((block->kind >= 0xE0 && block->kind <= 0xEF) || block->kind == 0xFE) || block->length < 1 ||
+             block->length > 65533))
+        {
+            metadata_ok = 0;
+        }
+        if (format == PF_FORMAT_PNG)
+        {
+            /* Four letters, the first lower-case: an ancillary chunk, never one that would change the image. */
+            for (int shift = 24; shift >= 0; shift -= 8)
+            {
+                const int c = (block->kind >> shift) & 0xFF;
+                metadata_ok &= (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+            }
+            metadata_ok &= ((block->kind >> 24) & 0x20) != 0;
+        }
+    }
+    const int valid = encoder->state == PF_STATE_NEW && width > 0 && height > 0 && (jpeg_ok || png_ok) &&
+                      metadata_ok && quality >= 1 && quality <= 100 && compression >= 0 && compression <= 9;
     if (!valid)
     {
         pf_set_error(encoder->error, "pf_encoder_begin: invalid argument or encoder already started");
@@ -193,6 +340,7 @@ int32_t pf_encoder_begin(pf_encoder* encoder, int32_t format, int32_t width, int
     encoder->width = width;
     encoder->height = height;
     encoder->channels = channels;
+    encoder->bits = bits;
     const int32_t status = format == PF_FORMAT_JPEG ? pf_jpeg_encode_begin(encoder, quality)
                                                     : pf_png_encode_begin(encoder, compression);
     encoder->state = status == PF_OK ? PF_STATE_ACTIVE : PF_STATE_FAILED;
@@ -206,7 +354,8 @@ int32_t pf_encoder_write_rows(pf_encoder* encoder, const uint8_t* src, int64_t s
         return PF_ERR_ARGUMENT;
     }
     if (encoder->state != PF_STATE_ACTIVE || src == NULL || rows < 0 ||
-        src_stride < (int64_t)encoder->width * encoder->channels || rows > encoder->height - encoder->next_row)
+        src_stride < (int64_t)encoder->width * encoder->channels * (encoder->bits / 8) ||
+        rows > encoder->height - encoder->next_row)
     {
         pf_set_error(encoder->error, "pf_encoder_write_rows: invalid argument, state or row count");
         return PF_ERR_ARGUMENT;

@@ -6,11 +6,16 @@
 
 #include "processfarm.h"
 
-/* The apply paths. Preconditions checked by pf_lut_apply: pointers valid, length > 0. */
-void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
-void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
-void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
-void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length);
+/*
+ * The apply paths. Preconditions checked by pf_lut_apply_pixels: pointers valid, length > 0, src and dst start
+ * on a pixel. `keep` marks the bytes that are copied instead of looked up (alpha), as a pattern over 64 bytes
+ * that start on a pixel: bit k for byte k (0x8888...: every fourth byte, RGBA; 0xAAAA...: every second, grey +
+ * alpha; 0: none). Every path starts each vector on a multiple of 32 bytes from src, so the pattern holds there.
+ */
+void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep);
+void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep);
+void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep);
+void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep);
 
 /*
  * The vpshufb paths' tables: for each 128-entry half h (0 low, 1 high) and i = 0..7, tables[h][i] holds entries
@@ -38,6 +43,14 @@ typedef enum pf_handle_state
     PF_STATE_FAILED = 3,
 } pf_handle_state;
 
+/* One metadata block (pf_decoder_metadata, pf_encoder_add_metadata). */
+typedef struct pf_metadata_block
+{
+    int32_t kind;
+    const uint8_t* data; /* decoder: into the file or libjpeg's saved markers; encoder: owned (malloc'd) */
+    int64_t length;
+} pf_metadata_block;
+
 struct pf_decoder
 {
     int32_t state;
@@ -46,6 +59,12 @@ struct pf_decoder
     const uint8_t* data;
     int64_t length;
     void* backend;
+    pf_metadata_block metadata[PF_MAX_METADATA_BLOCKS];
+    int32_t metadata_count;
+    uint8_t palette_rgb[768];
+    uint8_t palette_alpha[256];
+    int32_t palette_alpha_count;
+    int32_t palette_bit_depth;
     char error[PF_ERROR_CAPACITY];
 };
 
@@ -53,14 +72,26 @@ struct pf_encoder
 {
     int32_t state;
     int32_t progressive; /* JPEG: write a progressive file (pf_encoder_set_progressive) */
+    int32_t cmyk;        /* JPEG: 0, or 1 (CMYK) / 2 (YCCK) for four-component files (pf_encoder_set_cmyk) */
     int32_t format;
     int32_t width;
     int32_t height;
     int32_t channels;
+    int32_t bits; /* 8 or 16 (pf_encoder_set_bits) */
     int32_t next_row;
     void* backend;
+    pf_metadata_block metadata[PF_MAX_METADATA_BLOCKS];
+    int32_t metadata_count;
+    int32_t palette_count; /* 0: no palette (pf_encoder_set_palette) */
+    int32_t palette_alpha_count;
+    int32_t palette_bit_depth;
+    uint8_t palette_rgb[768];
+    uint8_t palette_alpha[256];
     char error[PF_ERROR_CAPACITY];
 };
+
+/* Appends a block to a decoder's list; silently drops it past PF_MAX_METADATA_BLOCKS. */
+void pf_decoder_keep_metadata(pf_decoder* decoder, int32_t kind, const uint8_t* data, int64_t length);
 
 /* JPEG backend (pf_jpeg.c). */
 int32_t pf_jpeg_decode_open(pf_decoder* decoder, int64_t max_pixels);

@@ -12,6 +12,7 @@
 #include <setjmp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include <jerror.h>
 #include <jpeglib.h>
@@ -197,6 +198,10 @@ static int32_t pf_jpeg_limit_resources(pf_decoder* decoder, j_decompress_ptr cin
 
     int64_t budget = PF_JPEG_FIXED_MEMORY +
                      (int64_t)PF_JPEG_MEMORY_PER_COLUMN_AND_COMPONENT * cinfo->image_width * cinfo->num_components;
+    for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next)
+    {
+        budget += (int64_t)marker->data_length + (int64_t)sizeof(struct jpeg_marker_struct); /* kept metadata */
+    }
     if (jpeg_has_multiple_scans(cinfo))
     {
         budget += coefficient_bytes;
@@ -254,6 +259,11 @@ int32_t pf_jpeg_decode_open(pf_decoder* decoder, int64_t max_pixels)
 
     jpeg_create_decompress(&jpeg->cinfo);
     jpeg_mem_src(&jpeg->cinfo, decoder->data, (unsigned long)decoder->length);
+    /* Exif and XMP (APP1), ICC profiles (APP2) and comments are kept for the output (pf_decoder_metadata). Each
+       is at most 64 KB and all of them together at most the file's size. */
+    jpeg_save_markers(&jpeg->cinfo, JPEG_APP0 + 1, 0xFFFF);
+    jpeg_save_markers(&jpeg->cinfo, JPEG_APP0 + 2, 0xFFFF);
+    jpeg_save_markers(&jpeg->cinfo, JPEG_COM, 0xFFFF);
     jpeg_read_header(&jpeg->cinfo, TRUE);
 
     struct jpeg_decompress_struct* cinfo = &jpeg->cinfo;
@@ -294,6 +304,13 @@ int32_t pf_jpeg_decode_open(pf_decoder* decoder, int64_t max_pixels)
     decoder->info.width = (int32_t)cinfo->output_width;
     decoder->info.height = (int32_t)cinfo->output_height;
     decoder->info.channels = cinfo->output_components;
+    for (jpeg_saved_marker_ptr marker = cinfo->marker_list; marker != NULL; marker = marker->next)
+    {
+        if (marker->data_length > 0)
+        {
+            pf_decoder_keep_metadata(decoder, marker->marker, marker->data, (int64_t)marker->data_length);
+        }
+    }
     return PF_OK;
 }
 
@@ -373,13 +390,34 @@ int32_t pf_jpeg_encode_begin(pf_encoder* encoder, int32_t quality)
     /* JCS_EXT_RGBX (libjpeg-turbo) reads 4-byte pixels and ignores the fourth: JPEG has no alpha. */
     jpeg->cinfo.in_color_space =
         encoder->channels == 1 ? JCS_GRAYSCALE : (encoder->channels == 3 ? JCS_RGB : JCS_EXT_RGBX);
+    if (encoder->cmyk)
+    {
+        jpeg->cinfo.in_color_space = JCS_CMYK;
+    }
     jpeg_set_defaults(&jpeg->cinfo);
+    if (encoder->cmyk == 2)
+    {
+        jpeg_set_colorspace(&jpeg->cinfo, JCS_YCCK);
+    }
     jpeg_set_quality(&jpeg->cinfo, quality, TRUE);
     if (encoder->progressive)
     {
         jpeg_simple_progression(&jpeg->cinfo);
     }
+    for (int32_t i = 0; i < encoder->metadata_count; i++)
+    {
+        const pf_metadata_block* block = &encoder->metadata[i];
+        if (block->kind == JPEG_APP0 + 1 && block->length >= 6 && memcmp(block->data, "Exif\0\0", 6) == 0)
+        {
+            jpeg->cinfo.write_JFIF_header = FALSE; /* an Exif file starts with its APP1, as cameras write it */
+        }
+    }
     jpeg_start_compress(&jpeg->cinfo, TRUE);
+    for (int32_t i = 0; i < encoder->metadata_count; i++)
+    {
+        const pf_metadata_block* block = &encoder->metadata[i];
+        jpeg_write_marker(&jpeg->cinfo, block->kind, block->data, (unsigned int)block->length);
+    }
     return PF_OK;
 }
 

@@ -5,35 +5,53 @@
 #include <math.h>
 #include <stddef.h>
 
+/*
+ * One entry of the curve over `top` + 1 levels (255 or 65535): top * ((x / top) * scale)^exponent, clamped to
+ * [0, top] in IEEE double. NaN cannot occur (the base is >= 0, the exponent finite), but +inf can for a huge ev:
+ * the clamp handles it. The caller's integer conversion truncates toward zero.
+ */
+static double pf_curve(int32_t x, double top, double scale, double exponent)
+{
+    const double y = top * pow(((double)x / top) * scale, exponent);
+    return !(y > 0.0) ? 0.0 : (y > top ? top : y);
+}
+
+static int pf_curve_arguments_valid(double ev, double gamma)
+{
+    return isfinite(ev) && isfinite(gamma) && gamma > 0.0;
+}
+
 int32_t pf_lut_build(double ev, double gamma, uint8_t* lut)
 {
-    if (lut == NULL || !isfinite(ev) || !isfinite(gamma) || !(gamma > 0.0))
+    if (lut == NULL || !pf_curve_arguments_valid(ev, gamma))
     {
         return PF_ERR_ARGUMENT;
     }
-
     const double scale = pow(2.0, ev);
     const double exponent = 1.0 / gamma;
-    for (int x = 0; x < 256; x++)
+    for (int32_t x = 0; x < 256; x++)
     {
-        const double v = ((double)x / 255.0) * scale;
-        double y = 255.0 * pow(v, exponent);
-        /* NaN cannot occur (v >= 0, exponent finite), but +inf can for huge ev: the clamp handles it. */
-        if (!(y > 0.0))
-        {
-            y = 0.0;
-        }
-        else if (y > 255.0)
-        {
-            y = 255.0;
-        }
-        lut[x] = (uint8_t)y; /* conversion truncates toward zero */
+        lut[x] = (uint8_t)pf_curve(x, 255.0, scale, exponent);
     }
     return PF_OK;
 }
 
-void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
+void pf_lut_apply_scalar(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep)
 {
+    if (keep != 0)
+    {
+        /* The pattern repeats every 2 or 4 bytes (keep_period in pf_lut_apply_pixels); src starts on a pixel. */
+        const int64_t period = (keep & 0xF) == 0x8 ? 4 : 2;
+        for (int64_t i = 0; i + period <= length; i += period)
+        {
+            for (int64_t c = 0; c < period - 1; c++)
+            {
+                dst[i + c] = lut[src[i + c]];
+            }
+            dst[i + period - 1] = src[i + period - 1];
+        }
+        return;
+    }
     int64_t i = 0;
     for (; i + 8 <= length; i += 8)
     {
@@ -111,10 +129,19 @@ int32_t pf_kernel_best(void)
 
 int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
 {
-    if (length < 0 || (length > 0 && (lut == NULL || src == NULL || dst == NULL)))
+    return pf_lut_apply_pixels(kernel, lut, src, dst, length, 1);
+}
+
+int32_t pf_lut_apply_pixels(int32_t kernel, const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length,
+                            int32_t channels)
+{
+    if (length < 0 || (length > 0 && (lut == NULL || src == NULL || dst == NULL)) || channels < 1 || channels > 4 ||
+        length % channels != 0)
     {
         return PF_ERR_ARGUMENT;
     }
+    /* Alpha is the last channel of grey + alpha and RGBA pixels: marked in a 64-byte pattern (see pf_internal.h). */
+    const uint64_t keep = channels == 4 ? 0x8888888888888888ULL : channels == 2 ? 0xAAAAAAAAAAAAAAAAULL : 0;
     if (kernel < PF_KERNEL_AUTO || kernel > PF_KERNEL_AVX512BW)
     {
         return PF_ERR_ARGUMENT;
@@ -135,17 +162,83 @@ int32_t pf_lut_apply(int32_t kernel, const uint8_t* lut, const uint8_t* src, uin
     switch (kernel)
     {
         case PF_KERNEL_AVX512VBMI:
-            pf_lut_apply_avx512vbmi(lut, src, dst, length);
+            pf_lut_apply_avx512vbmi(lut, src, dst, length, keep);
             break;
         case PF_KERNEL_AVX512BW:
-            pf_lut_apply_avx512bw(lut, src, dst, length);
+            pf_lut_apply_avx512bw(lut, src, dst, length, keep);
             break;
         case PF_KERNEL_AVX2:
-            pf_lut_apply_avx2(lut, src, dst, length);
+            pf_lut_apply_avx2(lut, src, dst, length, keep);
             break;
         default:
-            pf_lut_apply_scalar(lut, src, dst, length);
+            pf_lut_apply_scalar(lut, src, dst, length, keep);
             break;
+    }
+    return PF_OK;
+}
+
+int32_t pf_lut16_build(double ev, double gamma, uint16_t* lut)
+{
+    if (lut == NULL || !pf_curve_arguments_valid(ev, gamma))
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    const double scale = pow(2.0, ev);
+    const double exponent = 1.0 / gamma;
+    for (int32_t x = 0; x < 65536; x++)
+    {
+        lut[x] = (uint16_t)pf_curve(x, 65535.0, scale, exponent);
+    }
+    return PF_OK;
+}
+
+int32_t pf_lut16_apply(const uint16_t* lut, const uint16_t* src, uint16_t* dst, int64_t samples, int32_t channels)
+{
+    if (samples < 0 || (samples > 0 && (lut == NULL || src == NULL || dst == NULL)) || channels < 1 || channels > 4 ||
+        samples % channels != 0)
+    {
+        return PF_ERR_ARGUMENT;
+    }
+    /*
+     * Scalar on purpose: a 128 KB table does not fit a register file, and AVX-512 gathers measured no faster than
+     * these independent loads (docs/RESULTS.md, "16-bit"). Loads first, then stores, so src == dst works.
+     */
+    if (channels == 2 || channels == 4)
+    {
+        const int64_t pixels = samples / channels;
+        const int32_t colours = channels - 1;
+        for (int64_t p = 0; p < pixels; p++)
+        {
+            const uint16_t* in = src + p * channels;
+            uint16_t* out = dst + p * channels;
+            const uint16_t alpha = in[colours];
+            if (colours == 3)
+            {
+                const uint16_t r = lut[in[0]], g = lut[in[1]], b = lut[in[2]];
+                out[0] = r;
+                out[1] = g;
+                out[2] = b;
+            }
+            else
+            {
+                out[0] = lut[in[0]];
+            }
+            out[colours] = alpha;
+        }
+        return PF_OK;
+    }
+    int64_t i = 0;
+    for (; i + 4 <= samples; i += 4)
+    {
+        const uint16_t a = lut[src[i]], b = lut[src[i + 1]], c = lut[src[i + 2]], d = lut[src[i + 3]];
+        dst[i] = a;
+        dst[i + 1] = b;
+        dst[i + 2] = c;
+        dst[i + 3] = d;
+    }
+    for (; i < samples; i++)
+    {
+        dst[i] = lut[src[i]];
     }
     return PF_OK;
 }

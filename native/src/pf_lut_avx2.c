@@ -26,8 +26,15 @@ static inline __m256i pf_lookup32(const __m256i* low_tables, const __m256i* high
     return _mm256_blendv_epi8(low, high, x);
 }
 
-void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
+void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep)
 {
+    /* Bytes to keep (alpha) as a vpblendvb selector: bit 7 set in byte k when bit k of keep is. */
+    uint8_t keep_bytes[32];
+    for (int k = 0; k < 32; k++)
+    {
+        keep_bytes[k] = (keep >> k) & 1 ? 0x80 : 0;
+    }
+    const __m256i kept = _mm256_loadu_si256((const __m256i*)keep_bytes);
     uint8_t telescoped[2][8][16];
     pf_lut_telescoped_tables(lut, telescoped);
     __m256i low_tables[8];
@@ -43,16 +50,16 @@ void pf_lut_apply_avx2(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int
     {
         const __m256i a = _mm256_loadu_si256((const __m256i*)(src + i));
         const __m256i b = _mm256_loadu_si256((const __m256i*)(src + i + 32));
-        _mm256_storeu_si256((__m256i*)(dst + i), pf_lookup32(low_tables, high_tables, a));
-        _mm256_storeu_si256((__m256i*)(dst + i + 32), pf_lookup32(low_tables, high_tables, b));
+        _mm256_storeu_si256((__m256i*)(dst + i), _mm256_blendv_epi8(pf_lookup32(low_tables, high_tables, a), a, kept));
+        _mm256_storeu_si256((__m256i*)(dst + i + 32), _mm256_blendv_epi8(pf_lookup32(low_tables, high_tables, b), b, kept));
     }
     for (; i + 32 <= length; i += 32)
     {
         const __m256i a = _mm256_loadu_si256((const __m256i*)(src + i));
-        _mm256_storeu_si256((__m256i*)(dst + i), pf_lookup32(low_tables, high_tables, a));
+        _mm256_storeu_si256((__m256i*)(dst + i), _mm256_blendv_epi8(pf_lookup32(low_tables, high_tables, a), a, kept));
     }
     if (i < length)
     {
-        pf_lut_apply_scalar(lut, src + i, dst + i, length - i);
+        pf_lut_apply_scalar(lut, src + i, dst + i, length - i, keep);
     }
 }

@@ -16,8 +16,9 @@ static inline __m512i pf_lookup64(__m512i t0, __m512i t1, __m512i t2, __m512i t3
     return _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), low, high);
 }
 
-void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
+void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep)
 {
+    const __mmask64 kept = _cvtu64_mask64(keep);
     const __m512i t0 = _mm512_loadu_si512(lut);
     const __m512i t1 = _mm512_loadu_si512(lut + 64);
     const __m512i t2 = _mm512_loadu_si512(lut + 128);
@@ -30,19 +31,20 @@ void pf_lut_apply_avx512vbmi(const uint8_t* lut, const uint8_t* src, uint8_t* ds
         const __m512i b = _mm512_loadu_si512(src + i + 64);
         const __m512i c = _mm512_loadu_si512(src + i + 128);
         const __m512i d = _mm512_loadu_si512(src + i + 192);
-        _mm512_storeu_si512(dst + i, pf_lookup64(t0, t1, t2, t3, a));
-        _mm512_storeu_si512(dst + i + 64, pf_lookup64(t0, t1, t2, t3, b));
-        _mm512_storeu_si512(dst + i + 128, pf_lookup64(t0, t1, t2, t3, c));
-        _mm512_storeu_si512(dst + i + 192, pf_lookup64(t0, t1, t2, t3, d));
+        _mm512_storeu_si512(dst + i, _mm512_mask_blend_epi8(kept, pf_lookup64(t0, t1, t2, t3, a), a));
+        _mm512_storeu_si512(dst + i + 64, _mm512_mask_blend_epi8(kept, pf_lookup64(t0, t1, t2, t3, b), b));
+        _mm512_storeu_si512(dst + i + 128, _mm512_mask_blend_epi8(kept, pf_lookup64(t0, t1, t2, t3, c), c));
+        _mm512_storeu_si512(dst + i + 192, _mm512_mask_blend_epi8(kept, pf_lookup64(t0, t1, t2, t3, d), d));
     }
     for (; i + 64 <= length; i += 64)
     {
-        _mm512_storeu_si512(dst + i, pf_lookup64(t0, t1, t2, t3, _mm512_loadu_si512(src + i)));
+        const __m512i x = _mm512_loadu_si512(src + i);
+        _mm512_storeu_si512(dst + i, _mm512_mask_blend_epi8(kept, pf_lookup64(t0, t1, t2, t3, x), x));
     }
     if (i < length)
     {
         const __mmask64 mask = _cvtu64_mask64((~0ULL) >> (64 - (length - i)));
         const __m512i x = _mm512_maskz_loadu_epi8(mask, src + i);
-        _mm512_mask_storeu_epi8(dst + i, mask, pf_lookup64(t0, t1, t2, t3, x));
+        _mm512_mask_storeu_epi8(dst + i, mask, _mm512_mask_blend_epi8(kept, pf_lookup64(t0, t1, t2, t3, x), x));
     }
 }

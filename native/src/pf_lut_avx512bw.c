@@ -22,8 +22,9 @@ static inline __m512i pf_lookup64_bw(const __m512i* low_tables, const __m512i* h
     return _mm512_mask_blend_epi8(_mm512_movepi8_mask(x), low, high);
 }
 
-void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length)
+void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst, int64_t length, uint64_t keep)
 {
+    const __mmask64 kept = _cvtu64_mask64(keep);
     uint8_t telescoped[2][8][16];
     pf_lut_telescoped_tables(lut, telescoped);
     __m512i low_tables[8];
@@ -37,12 +38,13 @@ void pf_lut_apply_avx512bw(const uint8_t* lut, const uint8_t* src, uint8_t* dst,
     int64_t i = 0;
     for (; i + 64 <= length; i += 64)
     {
-        _mm512_storeu_si512(dst + i, pf_lookup64_bw(low_tables, high_tables, _mm512_loadu_si512(src + i)));
+        const __m512i x = _mm512_loadu_si512(src + i);
+        _mm512_storeu_si512(dst + i, _mm512_mask_blend_epi8(kept, pf_lookup64_bw(low_tables, high_tables, x), x));
     }
     if (i < length)
     {
         const __mmask64 mask = _cvtu64_mask64((~0ULL) >> (64 - (length - i)));
         const __m512i x = _mm512_maskz_loadu_epi8(mask, src + i);
-        _mm512_mask_storeu_epi8(dst + i, mask, pf_lookup64_bw(low_tables, high_tables, x));
+        _mm512_mask_storeu_epi8(dst + i, mask, _mm512_mask_blend_epi8(kept, pf_lookup64_bw(low_tables, high_tables, x), x));
     }
 }

@@ -2,31 +2,26 @@ using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Shared.Imaging;
 
-/// <summary>Whole-file helpers over <see cref="ImageDecoder"/> and <see cref="ImageEncoder"/>.</summary>
+/// <summary>Whole-file helpers over the codec seam (<see cref="ImageCodecs"/>): open, decode, transform, save.</summary>
 public static class ImageFile
 {
     /// <summary>The default pixel limit, 500 MP: refuses decompression bombs before allocating.</summary>
     public const long DefaultMaxPixels = 500_000_000;
 
-    /// <summary>The format an output path asks for, from its extension (.jpg, .jpeg, .png; any case).</summary>
-    public static ImageFormat FormatFromExtension(string path) => Path.GetExtension(path).ToLowerInvariant() switch
-    {
-        ".jpg" or ".jpeg" => ImageFormat.Jpeg,
-        ".png" => ImageFormat.Png,
-        _ => ImageFormat.Unknown,
-    };
+    /// <summary>The format an output path asks for, from its extension (any case); <see cref="FileFormat.Unknown"/> for none.</summary>
+    public static FileFormat FormatFromExtension(string path) => ImageFormats.FromExtension(path);
 
     /// <summary>The format <paramref name="path"/>'s extension asks for.</summary>
     /// <exception cref="OutputFormatException">The extension names no format this program writes.</exception>
-    public static ImageFormat RequireOutputFormat(string path)
+    public static FileFormat RequireOutputFormat(string path)
     {
         var format = FormatFromExtension(path);
-        return format != ImageFormat.Unknown ? format : throw new OutputFormatException(path);
+        return format != FileFormat.Unknown ? format : throw new OutputFormatException(path);
     }
 
     /// <summary>Opens an input file and reads its header; every way it can be unusable is an <see cref="InputException"/>.</summary>
-    /// <exception cref="InputException">Missing, unreadable, not a regular file, not a usable JPEG/PNG, or too large.</exception>
-    public static ImageDecoder OpenInput(string path, long maxPixels)
+    /// <exception cref="InputException">Missing, unreadable, not a regular file, not a usable image, or too large.</exception>
+    public static IImageReader OpenInput(string path, long maxPixels, CodecChoice codec = CodecChoice.Auto)
     {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
@@ -35,7 +30,7 @@ public static class ImageFile
         }
         try
         {
-            return ImageDecoder.Open(path, maxPixels);
+            return ImageCodecs.OpenReader(ImageDecoder.ReadFile(path), codec, maxPixels);
         }
         catch (InvalidImageException e)
         {
@@ -62,14 +57,24 @@ public static class ImageFile
         return new InputException($"'{path}': {error.Message}", error.Message, error);
     }
 
-    /// <summary>Decodes a whole input file into a buffer from <paramref name="allocate"/>.</summary>
+    /// <summary>Decodes a whole input file into a buffer from <paramref name="allocate"/> (palettes expanded to their colours).</summary>
     /// <exception cref="InputException">The file cannot be read or decoded.</exception>
-    public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate)
+    public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate, CodecChoice codec = CodecChoice.Auto) =>
+        DecodeInput(path, maxPixels, allocate, out _, codec);
+
+    /// <summary>
+    /// Decodes a whole input file into a buffer from <paramref name="allocate"/> (palettes expanded to their
+    /// colours); <paramref name="header"/> describes that buffer and carries the file's metadata.
+    /// </summary>
+    /// <exception cref="InputException">The file cannot be read or decoded.</exception>
+    public static PixelBuffer DecodeInput(string path, long maxPixels, Func<ImageGeometry, PixelBuffer> allocate, out ImageHeader header, CodecChoice codec = CodecChoice.Auto)
     {
-        using var decoder = OpenInput(path, maxPixels);
+        using var reader = OpenInput(path, maxPixels, codec);
         try
         {
-            return DecodeAll(decoder, allocate);
+            var pixels = DecodeAll(reader, allocate);
+            header = reader.Header with { Geometry = pixels.Geometry, Palette = null };
+            return pixels;
         }
         catch (InvalidImageException e)
         {
@@ -81,18 +86,39 @@ public static class ImageFile
     /// <exception cref="InputException">The file cannot be read or decoded.</exception>
     public static PixelBuffer Load(string path, long maxPixels = DefaultMaxPixels) => DecodeInput(path, maxPixels, PixelBuffer.Allocate);
 
-    /// <summary>Decodes every row of an opened file into a buffer that <paramref name="allocate"/> provides for its geometry.</summary>
+    /// <summary>Decodes every row of an opened native decoder into a buffer from <paramref name="allocate"/>.</summary>
+    /// <exception cref="InvalidImageException">The image is too large for one buffer, corrupt or truncated.</exception>
+    public static PixelBuffer DecodeAll(ImageDecoder decoder, Func<ImageGeometry, PixelBuffer> allocate) =>
+        DecodeAll(new Internal.NativeImageReader(decoder), allocate);
+
+    /// <summary>
+    /// Decodes every row of an opened file into a buffer that <paramref name="allocate"/> provides for its
+    /// geometry; a palette image's indices become their colours (RGB, or RGBA when the palette has transparency).
+    /// </summary>
     /// <remarks>The caller owns the returned buffer; on failure it is disposed here.</remarks>
     /// <exception cref="InvalidImageException">The image is too large for one buffer, corrupt or truncated.</exception>
-    public static PixelBuffer DecodeAll(ImageDecoder decoder, Func<ImageGeometry, PixelBuffer> allocate)
+    public static PixelBuffer DecodeAll(IImageReader reader, Func<ImageGeometry, PixelBuffer> allocate)
     {
-        ArgumentNullException.ThrowIfNull(decoder);
+        ArgumentNullException.ThrowIfNull(reader);
         ArgumentNullException.ThrowIfNull(allocate);
-        var geometry = GeometryOf(decoder.Info);
-        var pixels = allocate(geometry);
+        var geometry = reader.Header.Geometry;
+        var palette = reader.Header.Palette;
+        var pixels = allocate(palette is null ? geometry : Expanded(geometry, palette));
         try
         {
-            decoder.ReadRows(pixels.Span, geometry.RowBytes, geometry.Height);
+            if (palette is null)
+            {
+                RequireRows(reader, pixels.Span, geometry.RowBytes, geometry.Height);
+                return pixels;
+            }
+            int band = reader.RequiresWholeImage ? geometry.Height : Math.Clamp((1 << 20) / geometry.RowBytes, 1, geometry.Height);
+            using var indices = PixelBuffer.Allocate(geometry.WithHeight(band));
+            for (int done = 0; done < geometry.Height; done += band)
+            {
+                int rows = Math.Min(band, geometry.Height - done);
+                RequireRows(reader, indices.Span, geometry.RowBytes, rows);
+                palette.Expand(indices.Span[..(rows * geometry.RowBytes)], pixels.Rows(done, rows));
+            }
             return pixels;
         }
         catch
@@ -102,54 +128,44 @@ public static class ImageFile
         }
     }
 
+    /// <summary>The geometry a palette image's indices expand to.</summary>
+    public static ImageGeometry Expanded(ImageGeometry indices, Palette palette)
+    {
+        ArgumentNullException.ThrowIfNull(palette);
+        return indices with { Channels = palette.ExpandedLayout.Channels, Bits = 8 };
+    }
+
     /// <summary>The geometry of a decoded header.</summary>
     /// <exception cref="InvalidImageException">The image does not fit in one buffer.</exception>
-    public static ImageGeometry GeometryOf(ImageInfo info)
+    public static ImageGeometry GeometryOf(int width, int height, int channels, int bits)
     {
-        var geometry = new ImageGeometry(info.Width, info.Height, info.Channels);
-        if (geometry.ByteLength > Array.MaxLength)
+        var geometry = new ImageGeometry(width, height, channels, bits);
+        if (geometry.ByteLength > Array.MaxLength || (long)width * geometry.PixelBytes > int.MaxValue)
         {
             throw new InvalidImageException(NativeStatus.TooLarge, $"the image ({geometry}) needs more than 2 GiB of pixels");
         }
         return geometry;
     }
 
-    /// <summary>Encodes pixels in the format of <paramref name="path"/>'s extension.</summary>
-    /// <returns>The encoder, holding the encoded bytes; the caller disposes it.</returns>
-    /// <exception cref="OutputFormatException">The extension names no format this program writes.</exception>
-    public static ImageEncoder Encode(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality)
-    {
-        var format = RequireOutputFormat(path);
-        var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, quality);
-        try
-        {
-            encoder.WriteRows(pixels, geometry.RowBytes, geometry.Height);
-            return encoder;
-        }
-        catch
-        {
-            encoder.Dispose();
-            throw;
-        }
-    }
-
     /// <summary>
     /// Decodes <paramref name="input"/> band by band, applies <paramref name="lut"/> and encodes each band as it
     /// comes, on the calling thread, then writes <paramref name="output"/> atomically (format from its
-    /// extension). Holds one band of pixels (an interlaced PNG: the whole image). What a worker runs for a file job.
+    /// extension) with the input's metadata. A palette image keeps its indices and gets the curve on its palette.
+    /// Holds one band of pixels (an interlaced PNG, or an image ImageSharp decodes: the whole image). What a worker
+    /// runs for a file job.
     /// </summary>
-    /// <exception cref="InputException">The input is missing, unreadable, not a regular file or not a usable JPEG/PNG.</exception>
+    /// <exception cref="InputException">The input is missing, unreadable, not a regular file or not a usable image.</exception>
     /// <exception cref="OutputFormatException">The output's extension names no format this program writes.</exception>
     /// <exception cref="OutputException">The output could not be written; nothing is left under its name.</exception>
-    public static FileTransformResult Transform(string input, string output, LookupTable lut, int quality, long maxPixels)
+    public static FileTransformResult Transform(string input, string output, LookupTable lut, TransformOptions options)
     {
         ArgumentNullException.ThrowIfNull(lut);
-        var format = RequireOutputFormat(output);
+        RequireOutputFormat(output);
         long started = System.Diagnostics.Stopwatch.GetTimestamp();
-        using var decoder = OpenInput(input, maxPixels);
+        using var reader = OpenInput(input, options.MaxPixels, options.Codec);
         try
         {
-            return TransformOpened(decoder, output, format, lut, quality, started);
+            return TransformOpened(reader, output, lut, options, started);
         }
         catch (InvalidImageException e)
         {
@@ -157,34 +173,45 @@ public static class ImageFile
         }
     }
 
-    private static FileTransformResult TransformOpened(ImageDecoder decoder, string output, ImageFormat format, LookupTable lut, int quality, long started)
+    /// <summary>The header an output is written for: the input's, its palette (if any) through the curve.</summary>
+    public static ImageHeader OutputHeader(ImageHeader input, LookupTable lut)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        return input.Palette is null ? input : input with { Palette = input.Palette.Apply(lut) };
+    }
+
+    private static FileTransformResult TransformOpened(IImageReader reader, string output, LookupTable lut, TransformOptions options, long started)
     {
         long decodeTicks = 0, kernelTicks = 0, encodeTicks = 0;
-        var geometry = GeometryOf(decoder.Info);
+        var header = reader.Header;
+        var geometry = header.Geometry;
         decodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - started;
-        int bandRows = decoder.Info.RequiresWholeImage ? geometry.Height : Math.Clamp((1 << 20) / geometry.RowBytes, 1, geometry.Height);
-        using var band = PixelBuffer.Allocate(new ImageGeometry(geometry.Width, bandRows, geometry.Channels));
-        using var encoder = ImageEncoder.Begin(format, geometry.Width, geometry.Height, geometry.Channels, quality);
+        int bandRows = reader.RequiresWholeImage ? geometry.Height : Math.Clamp((1 << 20) / geometry.RowBytes, 1, geometry.Height);
+        using var band = PixelBuffer.Allocate(geometry.WithHeight(bandRows));
+        long curveStarted = System.Diagnostics.Stopwatch.GetTimestamp();
+        var outputHeader = OutputHeader(header, lut);
+        kernelTicks += System.Diagnostics.Stopwatch.GetTimestamp() - curveStarted;
+        using var writer = ImageCodecs.CreateWriter(output, outputHeader, options.Codec, options.Quality);
         for (int done = 0; done < geometry.Height;)
         {
             int rows = Math.Min(bandRows, geometry.Height - done);
             long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
             var pixels = band.Span[..(rows * geometry.RowBytes)];
-            if (decoder.ReadRows(pixels, geometry.RowBytes, rows) != rows)
-            {
-                throw new InvalidImageException(NativeStatus.Format, $"the image ended after {decoder.RowsRead} of {geometry.Height} rows");
-            }
+            RequireRows(reader, pixels, geometry.RowBytes, rows);
             long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            lut.ApplyInPlace(pixels);
+            if (header.Palette is null)
+            {
+                lut.ApplyInPlace(pixels, geometry.Layout);
+            }
             long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-            encoder.WriteRows(pixels, geometry.RowBytes, rows);
+            writer.WriteRows(pixels, geometry.RowBytes, rows);
             encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t2;
             kernelTicks += t2 - t1;
             decodeTicks += t1 - t0;
             done += rows;
         }
         long finish = System.Diagnostics.Stopwatch.GetTimestamp();
-        var encoded = encoder.Finish();
+        var encoded = writer.Finish();
         try
         {
             WriteAtomically(output, encoded);
@@ -195,6 +222,17 @@ public static class ImageFile
         }
         encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - finish;
         return new FileTransformResult(geometry, encoded.Length, Nanoseconds(decodeTicks), Nanoseconds(kernelTicks), Nanoseconds(encodeTicks));
+    }
+
+    /// <summary>Reads exactly <paramref name="rows"/> rows, or fails naming where the image ended.</summary>
+    /// <exception cref="InvalidImageException">The image ended early, or is corrupt.</exception>
+    public static void RequireRows(IImageReader reader, Span<byte> destination, int rowStride, int rows)
+    {
+        ArgumentNullException.ThrowIfNull(reader);
+        if (reader.ReadRows(destination, rowStride, rows) != rows)
+        {
+            throw new InvalidImageException(NativeStatus.Format, $"the image ended after {reader.RowsRead} of {reader.Header.Geometry.Height} rows");
+        }
     }
 
     /// <summary>
@@ -212,10 +250,12 @@ public static class ImageFile
     private static long Nanoseconds(long ticks) => (long)(ticks * (1e9 / System.Diagnostics.Stopwatch.Frequency));
 
     /// <summary>Encodes and writes an image so that the path holds either the old file or the whole new one.</summary>
-    public static void Save(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality = 90)
+    /// <exception cref="OutputFormatException">The extension names no format this program writes.</exception>
+    public static void Save(string path, ReadOnlySpan<byte> pixels, ImageGeometry geometry, int quality = 90, ImageHeader? header = null, CodecChoice codec = CodecChoice.Auto)
     {
-        using var encoder = Encode(path, pixels, geometry, quality);
-        WriteAtomically(path, encoder.Finish());
+        using var writer = ImageCodecs.CreateWriter(path, header ?? ImageHeader.ForPixels(geometry), codec, quality);
+        writer.WriteRows(pixels, geometry.RowBytes, geometry.Height);
+        WriteAtomically(path, writer.Finish());
     }
 
     /// <summary>

@@ -5,7 +5,7 @@ public sealed class OutputFormatException : ArgumentException
 {
     /// <summary>Creates the exception for <paramref name="path"/>.</summary>
     public OutputFormatException(string path)
-        : base($"cannot tell the output format from '{System.IO.Path.GetFileName(path)}': use .jpg, .jpeg or .png")
+        : base($"cannot tell the output format from '{System.IO.Path.GetFileName(path)}': use {string.Join(", ", ImageFormats.Extensions)}")
     {
         OutputPath = path;
     }

@@ -39,7 +39,18 @@ public sealed unsafe class ImageDecoder : IDisposable
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="UnauthorizedAccessException">The file cannot be read for lack of permission.</exception>
     /// <exception cref="IOException">The file cannot be read.</exception>
-    public static ImageDecoder Open(string path, long maxPixels)
+    public static ImageDecoder Open(string path, long maxPixels) => Open(ReadFile(path), maxPixels);
+
+    /// <summary>
+    /// Reads a whole regular file without ever blocking on it, and never more than its size when opened (see
+    /// <see cref="Open(string, long)"/>).
+    /// </summary>
+    /// <exception cref="InvalidImageException">The file is larger than one array.</exception>
+    /// <exception cref="NotRegularFileException">The path is a directory, FIFO, socket or device.</exception>
+    /// <exception cref="FileNotFoundException">The file does not exist.</exception>
+    /// <exception cref="UnauthorizedAccessException">The file cannot be read for lack of permission.</exception>
+    /// <exception cref="IOException">The file cannot be read.</exception>
+    public static byte[] ReadFile(string path)
     {
         ArgumentNullException.ThrowIfNull(path);
         byte[] encoded;
@@ -52,7 +63,7 @@ public sealed unsafe class ImageDecoder : IDisposable
             encoded = GC.AllocateUninitializedArray<byte>((int)length);
             RegularFile.ReadExactly(file, encoded);
         }
-        return Open(encoded, maxPixels);
+        return encoded;
     }
 
     /// <summary>Parses the header of an encoded image.</summary>
@@ -96,10 +107,10 @@ public sealed unsafe class ImageDecoder : IDisposable
     /// <exception cref="InvalidImageException">The file is corrupt or truncated.</exception>
     public int ReadRows(Span<byte> destination, int rowStride, int rows)
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(rowStride, Info.Width * Info.Channels);
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowStride, Info.RowBytes);
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
         int possible = Math.Min(rows, Info.Height - RowsRead);
-        if (possible > 0 && (long)(possible - 1) * rowStride + (long)Info.Width * Info.Channels > destination.Length)
+        if (possible > 0 && (long)(possible - 1) * rowStride + Info.RowBytes > destination.Length)
         {
             throw new ArgumentException("The destination cannot hold the rows asked for.", nameof(destination));
         }
@@ -115,6 +126,44 @@ public sealed unsafe class ImageDecoder : IDisposable
         }
         RowsRead += read;
         return read;
+    }
+
+    /// <summary>
+    /// The metadata blocks the file holds, copied, in file order: JPEG APP1/APP2/COM segments (kind: the marker
+    /// code) or PNG colour, size, Exif and text chunks (kind: the chunk type as a big-endian number). Uninterpreted.
+    /// </summary>
+    public IReadOnlyList<(int Kind, byte[] Data)> ReadMetadata()
+    {
+        var blocks = new List<(int, byte[])>();
+        for (int index = 0; ; index++)
+        {
+            int kind;
+            byte* data;
+            long length;
+            if (Interop.PfNative.DecoderMetadata(_handle, index, &kind, &data, &length) != NativeStatus.Ok)
+            {
+                return blocks;
+            }
+            blocks.Add((kind, new ReadOnlySpan<byte>(data, checked((int)length)).ToArray()));
+        }
+    }
+
+    /// <summary>A palette PNG's palette: 3 bytes per entry, the opacities its tRNS gives (may be fewer), the index depth.</summary>
+    /// <exception cref="InvalidOperationException">The image has no palette.</exception>
+    public (byte[] Rgb, byte[] Alpha, int BitDepth) ReadPalette()
+    {
+        byte[] rgb = new byte[768];
+        byte[] alpha = new byte[256];
+        int alphaCount, bitDepth;
+        fixed (byte* r = rgb)
+        fixed (byte* a = alpha)
+        {
+            if (Interop.PfNative.DecoderPalette(_handle, r, a, &alphaCount, &bitDepth) != NativeStatus.Ok)
+            {
+                throw new InvalidOperationException("The image has no palette.");
+            }
+        }
+        return (rgb[..(Info.PaletteEntries * 3)], alpha[..alphaCount], bitDepth);
     }
 
     /// <inheritdoc />

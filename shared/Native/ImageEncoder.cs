@@ -20,39 +20,71 @@ public sealed unsafe class ImageEncoder : IDisposable
     /// <param name="format">JPEG or PNG.</param>
     /// <param name="width">Width in pixels.</param>
     /// <param name="height">Height in pixels.</param>
-    /// <param name="channels">1, 3 or 4 (JPEG drops alpha).</param>
+    /// <param name="channels">1, 3 or 4 for JPEG (which drops alpha); 1 to 4 for PNG.</param>
     /// <param name="quality">JPEG quality, 1..100.</param>
     /// <param name="compression">PNG zlib level, 0..9.</param>
-    /// <exception cref="ArgumentException">A size, channel count, quality or format the library refuses.</exception>
-    public static ImageEncoder Begin(ImageFormat format, int width, int height, int channels, int quality = 90, int compression = DefaultPngCompression) =>
-        Begin(format, width, height, channels, quality, compression, progressive: false);
-
-    /// <summary>Starts a progressive JPEG (libjpeg's simple progression); for tests that need one, the CLI writes baseline.</summary>
-    /// <exception cref="ArgumentException">A size, channel count or quality the library refuses.</exception>
-    internal static ImageEncoder BeginProgressiveJpeg(int width, int height, int channels, int quality = 90) =>
-        Begin(ImageFormat.Jpeg, width, height, channels, quality, DefaultPngCompression, progressive: true);
-
-    private static ImageEncoder Begin(ImageFormat format, int width, int height, int channels, int quality, int compression, bool progressive)
+    /// <param name="extras">16-bit samples, a palette, metadata; none by default.</param>
+    /// <exception cref="ArgumentException">A size, channel count, quality, format or extra the library refuses.</exception>
+    public static ImageEncoder Begin(ImageFormat format, int width, int height, int channels, int quality = 90, int compression = DefaultPngCompression, EncoderExtras? extras = null)
     {
+        extras ??= EncoderExtras.None;
         var handle = Interop.PfNative.EncoderCreate();
         if (handle.IsInvalid)
         {
             handle.Dispose();
             throw new OutOfMemoryException("pf_encoder_create failed.");
         }
-        var status = progressive ? Interop.PfNative.EncoderSetProgressive(handle, 1) : NativeStatus.Ok;
-        if (status == NativeStatus.Ok)
+        try
         {
-            status = Interop.PfNative.EncoderBegin(handle, format, width, height, channels, quality, compression);
+            var status = extras.Progressive ? Interop.PfNative.EncoderSetProgressive(handle, 1) : NativeStatus.Ok;
+            if (status == NativeStatus.Ok && extras.Cmyk != 0)
+            {
+                status = Interop.PfNative.EncoderSetCmyk(handle, extras.Cmyk == 2 ? 1 : 0);
+            }
+            if (status == NativeStatus.Ok && extras.Bits != 8)
+            {
+                status = Interop.PfNative.EncoderSetBits(handle, extras.Bits);
+            }
+            if (status == NativeStatus.Ok && extras.Palette is var (rgb, alpha, bitDepth))
+            {
+                fixed (byte* r = rgb)
+                fixed (byte* a = alpha)
+                {
+                    status = Interop.PfNative.EncoderSetPalette(handle, r, rgb.Length / 3, a, alpha.Length, bitDepth);
+                }
+            }
+            foreach (var (kind, data) in extras.Metadata)
+            {
+                if (status != NativeStatus.Ok)
+                {
+                    break;
+                }
+                fixed (byte* d = data)
+                {
+                    status = Interop.PfNative.EncoderAddMetadata(handle, kind, d, data.Length);
+                }
+            }
+            if (status == NativeStatus.Ok)
+            {
+                status = Interop.PfNative.EncoderBegin(handle, format, width, height, channels, quality, compression);
+            }
+            if (status != NativeStatus.Ok)
+            {
+                throw new ArgumentException(ImageDecoder.Failure(status, Interop.PfNative.EncoderError(handle)).Message);
+            }
+            return new ImageEncoder(handle, width * channels * extras.Bits / 8);
         }
-        if (status != NativeStatus.Ok)
+        catch
         {
-            var error = ImageDecoder.Failure(status, Interop.PfNative.EncoderError(handle));
             handle.Dispose();
-            throw new ArgumentException(error.Message);
+            throw;
         }
-        return new ImageEncoder(handle, width * channels);
     }
+
+    /// <summary>Starts a progressive JPEG (libjpeg's simple progression); for tests that need one, the CLI writes baseline.</summary>
+    /// <exception cref="ArgumentException">A size, channel count or quality the library refuses.</exception>
+    internal static ImageEncoder BeginProgressiveJpeg(int width, int height, int channels, int quality = 90) =>
+        Begin(ImageFormat.Jpeg, width, height, channels, quality, DefaultPngCompression, new EncoderExtras { Progressive = true });
 
     /// <summary>Appends <paramref name="rows"/> rows; row r starts at r * <paramref name="rowStride"/>.</summary>
     /// <exception cref="InvalidImageException">The codec failed.</exception>

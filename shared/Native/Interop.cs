@@ -21,6 +21,15 @@ internal static partial class Interop
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_apply")]
         internal static partial NativeStatus LutApply(LutKernel kernel, byte* lut, byte* src, byte* dst, long length);
 
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut_apply_pixels")]
+        internal static partial NativeStatus LutApplyPixels(LutKernel kernel, byte* lut, byte* src, byte* dst, long length, int channels);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut16_build")]
+        internal static partial NativeStatus Lut16Build(double ev, double gamma, ushort* lut);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_lut16_apply")]
+        internal static partial NativeStatus Lut16Apply(ushort* lut, ushort* src, ushort* dst, long samples, int channels);
+
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_kernel_supported")]
         internal static partial int KernelSupported(LutKernel kernel);
 
@@ -41,6 +50,24 @@ internal static partial class Interop
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_error")]
         internal static partial byte* DecoderError(SafeDecoderHandle decoder);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_metadata")]
+        internal static partial NativeStatus DecoderMetadata(SafeDecoderHandle decoder, int index, int* kind, byte** data, long* length);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_decoder_palette")]
+        internal static partial NativeStatus DecoderPalette(SafeDecoderHandle decoder, byte* rgb, byte* alpha, int* alphaCount, int* bitDepth);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_cmyk")]
+        internal static partial NativeStatus EncoderSetCmyk(SafeEncoderHandle encoder, int ycck);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_bits")]
+        internal static partial NativeStatus EncoderSetBits(SafeEncoderHandle encoder, int bits);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_set_palette")]
+        internal static partial NativeStatus EncoderSetPalette(SafeEncoderHandle encoder, byte* rgb, int count, byte* alpha, int alphaCount, int bitDepth);
+
+        [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_add_metadata")]
+        internal static partial NativeStatus EncoderAddMetadata(SafeEncoderHandle encoder, int kind, byte* data, long length);
 
         [LibraryImport(Libraries.PfNative, EntryPoint = "pf_encoder_create")]
         internal static partial SafeEncoderHandle EncoderCreate();

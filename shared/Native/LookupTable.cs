@@ -12,6 +12,7 @@ public sealed unsafe class LookupTable
     private static readonly LutKernel s_bestKernel = Interop.PfNative.KernelBest();
 
     private readonly byte[] _table;
+    private ushort[]? _table16;
 
     private LookupTable(LutParameters parameters, byte[] table)
     {
@@ -44,6 +45,12 @@ public sealed unsafe class LookupTable
         return new LookupTable(parameters, table);
     }
 
+    /// <summary>
+    /// The 65,536 16-bit output values, indexed by input value: the same formula over 65,536 levels
+    /// (<c>pf_lut16_build</c>). Built on first use (128 KB).
+    /// </summary>
+    public ReadOnlySpan<ushort> Table16 => EnsureTable16();
+
     /// <summary>Returns whether this CPU can run <paramref name="kernel"/>.</summary>
     public static bool IsSupported(LutKernel kernel) => Interop.PfNative.KernelSupported(kernel) != 0;
 
@@ -71,6 +78,59 @@ public sealed unsafe class LookupTable
         {
             ThrowIfFailed(Interop.PfNative.LutApply(ResolveKernel(kernel), lut, src, dst, source.Length), kernel);
         }
+    }
+
+    /// <summary>
+    /// Applies the curve to whole pixels of <paramref name="layout"/>: every colour sample goes through the table
+    /// (the 16-bit one for 16-bit samples), alpha (the last of 2 or 4 channels) is copied unchanged.
+    /// <paramref name="source"/> may be <paramref name="destination"/> (in place) and must hold whole pixels.
+    /// The kernel picks the 8-bit path; 16-bit samples have one scalar path.
+    /// </summary>
+    /// <exception cref="ArgumentException">The destination is shorter than the source, or the source ends inside a pixel.</exception>
+    public void Apply(ReadOnlySpan<byte> source, Span<byte> destination, PixelLayout layout, LutKernel kernel = LutKernel.Auto)
+    {
+        if (destination.Length < source.Length)
+        {
+            throw new ArgumentException("The destination is shorter than the source.", nameof(destination));
+        }
+        if (!layout.IsValid || source.Length % layout.BytesPerPixel != 0)
+        {
+            throw new ArgumentException($"{source.Length} bytes are not whole pixels of {layout}.", nameof(source));
+        }
+        if (layout.Bits == 16)
+        {
+            var table = EnsureTable16();
+            fixed (ushort* lut = table)
+            fixed (byte* src = source)
+            fixed (byte* dst = destination)
+            {
+                ThrowIfFailed(Interop.PfNative.Lut16Apply(lut, (ushort*)src, (ushort*)dst, source.Length / 2, layout.Channels), kernel);
+            }
+            return;
+        }
+        fixed (byte* lut = _table)
+        fixed (byte* src = source)
+        fixed (byte* dst = destination)
+        {
+            ThrowIfFailed(Interop.PfNative.LutApplyPixels(ResolveKernel(kernel), lut, src, dst, source.Length, layout.Channels), kernel);
+        }
+    }
+
+    /// <summary>Applies the curve to whole pixels of <paramref name="layout"/> in place (see <see cref="Apply(ReadOnlySpan{byte}, Span{byte}, PixelLayout, LutKernel)"/>).</summary>
+    public void ApplyInPlace(Span<byte> pixels, PixelLayout layout, LutKernel kernel = LutKernel.Auto) => Apply(pixels, pixels, layout, kernel);
+
+    private ushort[] EnsureTable16()
+    {
+        if (Volatile.Read(ref _table16) is { } built)
+        {
+            return built;
+        }
+        var table = GC.AllocateArray<ushort>(65536, pinned: true);
+        fixed (ushort* lut = table)
+        {
+            ThrowIfFailed(Interop.PfNative.Lut16Build(Parameters.Ev, Parameters.Gamma, lut), LutKernel.Scalar);
+        }
+        return Interlocked.CompareExchange(ref _table16, table, null) ?? table; // the same table either way
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]

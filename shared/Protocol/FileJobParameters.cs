@@ -14,7 +14,15 @@ namespace ProcessFarm.Shared.Protocol;
 /// <param name="OutputPath">"output_path": where to write; its extension picks the format.</param>
 /// <param name="Quality">"quality": JPEG quality 1..100; absent on the wire means <see cref="DefaultQuality"/>.</param>
 /// <param name="MaxPixels">"max_pixels": images declaring more are refused; absent means <see cref="ImageFile.DefaultMaxPixels"/>.</param>
-public sealed record FileJobParameters(double Ev, double Gamma, string InputPath, string OutputPath, int Quality = FileJobParameters.DefaultQuality, long MaxPixels = ImageFile.DefaultMaxPixels) : JobParameters
+/// <param name="Codec">"codec": who reads and writes JPEG and PNG, <c>"auto"</c>, <c>"native"</c> or <c>"imagesharp"</c>; absent means auto.</param>
+public sealed record FileJobParameters(
+    double Ev,
+    double Gamma,
+    string InputPath,
+    string OutputPath,
+    int Quality = FileJobParameters.DefaultQuality,
+    long MaxPixels = ImageFile.DefaultMaxPixels,
+    CodecChoice Codec = CodecChoice.Auto) : JobParameters
 {
     /// <summary>The JPEG quality when the job does not say.</summary>
     public const int DefaultQuality = 90;
@@ -29,7 +37,7 @@ public sealed record FileJobParameters(double Ev, double Gamma, string InputPath
 
     internal override void Write(ref MessagePackWriter writer)
     {
-        writer.WriteMapHeader(6);
+        writer.WriteMapHeader(Codec == CodecChoice.Auto ? 6 : 7);
         LutTileParameters.WriteExposure(ref writer, Ev, Gamma);
         writer.WriteString("input_path"u8);
         writer.Write(InputPath);
@@ -39,6 +47,11 @@ public sealed record FileJobParameters(double Ev, double Gamma, string InputPath
         writer.Write(Quality);
         writer.WriteString("max_pixels"u8);
         writer.Write(MaxPixels);
+        if (Codec != CodecChoice.Auto)
+        {
+            writer.WriteString("codec"u8);
+            writer.Write(ImageCodecs.Name(Codec));
+        }
     }
 
     internal static FileJobParameters From(in ParameterMap map)
@@ -51,6 +64,9 @@ public sealed record FileJobParameters(double Ev, double Gamma, string InputPath
             ParameterMap.Path(map.InputPath, ParameterKeys.InputPath),
             ParameterMap.Path(map.OutputPath, ParameterKeys.OutputPath),
             (map.Present & ParameterKeys.Quality) != 0 ? (int)ParameterMap.InRange(map.Quality, 1, 100, ParameterKeys.Quality) : DefaultQuality,
-            (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels);
+            (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels,
+            map.Codec is null ? CodecChoice.Auto
+            : map.Codec.Length > 0 && ImageCodecs.TryParseChoice(map.Codec, out var codec) ? codec
+                : throw new ProtocolException(ErrorCode.InvalidArgument, $"'codec' must be auto, native or imagesharp, not '{map.Codec}'"));
     }
 }

@@ -52,13 +52,13 @@ public abstract record JobParameters
 
     private static ParameterKeys AcceptedKeys(JobKind kind) => kind switch
     {
-        JobKind.Lut => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.Width | ParameterKeys.Rows | ParameterKeys.Channels,
+        JobKind.Lut => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.Width | ParameterKeys.Rows | ParameterKeys.Channels | ParameterKeys.Bits,
         JobKind.LutRegion => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.Width | ParameterKeys.Rows | ParameterKeys.Channels
-            | ParameterKeys.Offset | ParameterKeys.OutputOffset,
+            | ParameterKeys.Bits | ParameterKeys.Offset | ParameterKeys.OutputOffset,
         JobKind.EchoRegion => ParameterKeys.Offset | ParameterKeys.Length,
         JobKind.Fib => ParameterKeys.N,
         JobKind.File => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.InputPath | ParameterKeys.OutputPath
-            | ParameterKeys.Quality | ParameterKeys.MaxPixels,
+            | ParameterKeys.Quality | ParameterKeys.MaxPixels | ParameterKeys.Codec,
         _ => ParameterKeys.None,
     };
 }

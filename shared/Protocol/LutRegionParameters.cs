@@ -25,7 +25,7 @@ public sealed record LutRegionParameters(double Ev, double Gamma, TileShape Shap
 
     internal override void Write(ref MessagePackWriter writer)
     {
-        writer.WriteMapHeader(7);
+        writer.WriteMapHeader(4 + Shape.KeyCount);
         LutTileParameters.WriteExposure(ref writer, Ev, Gamma);
         Shape.Write(ref writer);
         writer.WriteString("offset"u8);

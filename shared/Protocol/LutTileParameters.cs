@@ -22,7 +22,7 @@ public sealed record LutTileParameters(double Ev, double Gamma, TileShape Shape)
 
     internal override void Write(ref MessagePackWriter writer)
     {
-        writer.WriteMapHeader(5);
+        writer.WriteMapHeader(2 + Shape.KeyCount);
         WriteExposure(ref writer, Ev, Gamma);
         Shape.Write(ref writer);
     }

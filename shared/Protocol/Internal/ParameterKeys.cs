@@ -18,4 +18,6 @@ internal enum ParameterKeys
     Quality = 1 << 10,
     MaxPixels = 1 << 11,
     N = 1 << 12,
+    Bits = 1 << 13,
+    Codec = 1 << 14,
 }

@@ -28,8 +28,10 @@ internal struct ParameterMap
     public Int128 Quality;
     public Int128 MaxPixels;
     public Int128 N;
+    public Int128 Bits;
     public string? InputPath;
     public string? OutputPath;
+    public string? Codec;
 
     public static ParameterMap Read(ref MessagePackReader reader, ParameterKeys accepted)
     {
@@ -120,6 +122,8 @@ internal struct ParameterMap
         ParameterKeys.Quality => "quality",
         ParameterKeys.MaxPixels => "max_pixels",
         ParameterKeys.N => "n",
+        ParameterKeys.Bits => "bits",
+        ParameterKeys.Codec => "codec",
         _ => "?",
     };
 
@@ -139,6 +143,9 @@ internal struct ParameterMap
             case ParameterKeys.OutputPath:
                 OutputPath = ReadText(ref reader, key);
                 break;
+            case ParameterKeys.Codec:
+                Codec = ReadText(ref reader, key);
+                break;
             default:
                 var value = MessagePackReading.ReadInteger(ref reader);
                 switch (key)
@@ -151,6 +158,7 @@ internal struct ParameterMap
                     case ParameterKeys.Length: Length = value; break;
                     case ParameterKeys.Quality: Quality = value; break;
                     case ParameterKeys.MaxPixels: MaxPixels = value; break;
+                    case ParameterKeys.Bits: Bits = value; break;
                     default: N = value; break;
                 }
                 break;
@@ -192,6 +200,8 @@ internal struct ParameterMap
         _ when name.SequenceEqual("quality"u8) => ParameterKeys.Quality,
         _ when name.SequenceEqual("max_pixels"u8) => ParameterKeys.MaxPixels,
         _ when name.SequenceEqual("n"u8) => ParameterKeys.N,
+        _ when name.SequenceEqual("bits"u8) => ParameterKeys.Bits,
+        _ when name.SequenceEqual("codec"u8) => ParameterKeys.Codec,
         _ => ParameterKeys.None,
     };
 }

@@ -10,7 +10,8 @@ namespace ProcessFarm.Tests.Architecture;
 /// <summary>
 /// The arrows of DESIGN.md, inside the assemblies as well as between them: coordinator -> shared &lt;- worker;
 /// shared -> native, and only shared/Native touches native code; within shared the codec knows nothing else and the
-/// shared region knows no protocol; within the coordinator only the command line knows the command line.
+/// shared region knows no protocol; only the codec seam's insides know ImageSharp; within the coordinator only the
+/// command line knows the command line.
 /// </summary>
 public class ArchitectureTests
 {
@@ -43,6 +44,16 @@ public class ArchitectureTests
         AssertHolds(Types.InAssembly(s_coordinator).That().ResideInNamespace("ProcessFarm.Coordinator.Workers")
             .Or().ResideInNamespace("ProcessFarm.Coordinator.Execution")
             .ShouldNot().HaveDependencyOnAny("ProcessFarm.Coordinator.Cli", "ProcessFarm.Coordinator.Processing", "ProcessFarm.Coordinator.Serve", "ProcessFarm.Coordinator.Echo"));
+
+    [Fact]
+    public void OnlyTheCodecSeam_KnowsImageSharp()
+    {
+        // ImageSharp stays behind shared/Imaging/Internal: everything else sees IImageReader and IImageWriter.
+        AssertHolds(Types.InAssembly(s_shared).That().DoNotResideInNamespace("ProcessFarm.Shared.Imaging.Internal")
+            .ShouldNot().HaveDependencyOn("SixLabors.ImageSharp"));
+        AssertHolds(Types.InAssembly(s_coordinator).ShouldNot().HaveDependencyOn("SixLabors.ImageSharp"));
+        AssertHolds(Types.InAssembly(s_worker).ShouldNot().HaveDependencyOn("SixLabors.ImageSharp"));
+    }
 
     [Fact]
     public void OnlySharedNative_CallsNativeCode() =>

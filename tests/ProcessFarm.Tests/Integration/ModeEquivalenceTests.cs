@@ -35,6 +35,39 @@ public class ModeEquivalenceTests
         }
     }
 
+    public static TheoryData<string, int, int> Layouts => new()
+    {
+        { "threads", 2, 8 }, { "threads", 4, 16 }, { "threads", 1, 16 },
+        { "pipe", 2, 8 }, { "pipe", 4, 16 }, { "pipe", 2, 16 }, { "pipe", 3, 16 },
+        { "shm", 2, 8 }, { "shm", 4, 16 }, { "shm", 1, 16 },
+    };
+
+    [Theory]
+    [MemberData(nameof(Layouts))]
+    public async Task Mode_EqualsSerial_ForAlphaAnd16BitLayouts(string mode, int channels, int bits)
+    {
+        // 16-bit tiles are width * rows * channels * 2 bytes; a whole-image tile of 1.9 MB reaches the worker in
+        // several socket reads, so pixels straddle the segments it works through.
+        var geometry = new ImageGeometry(613, 197, channels, bits);
+        byte[] expected = await RunRandomAsync(new InProcessEngine(ExecutionMode.Serial, 1), geometry, geometry.Height);
+
+        await using var engine = Create(ExecutionModes.Parse(mode), 2);
+        foreach (int tileRows in new[] { 1, 13, geometry.Height })
+        {
+            byte[] actual = await RunRandomAsync(engine, geometry, tileRows);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{mode}, {geometry}, {tileRows}-row tiles differs from serial");
+        }
+        if (channels is 2 or 4)
+        {
+            byte[] source = RandomPixels(geometry);
+            int pixelBytes = geometry.PixelBytes, alphaBytes = bits / 8;
+            for (int i = 0; i < source.Length; i += pixelBytes)
+            {
+                Assert.True(source.AsSpan(i + pixelBytes - alphaBytes, alphaBytes).SequenceEqual(expected.AsSpan(i + pixelBytes - alphaBytes, alphaBytes)), $"alpha changed at byte {i}");
+            }
+        }
+    }
+
     [Fact]
     public async Task Shm_ReusesTheWarmPool_ForANewImage()
     {
@@ -76,6 +109,22 @@ public class ModeEquivalenceTests
         ExecutionMode.Pipe or ExecutionMode.Shm => WorkerEngine.Create(mode, workers, SupervisorOptions.Default, NullLogger.Instance),
         _ => new InProcessEngine(mode, workers),
     };
+
+    private static byte[] RandomPixels(ImageGeometry geometry)
+    {
+        byte[] pixels = new byte[geometry.ByteLength];
+        new Random(geometry.Channels * geometry.Bits).NextBytes(pixels);
+        return pixels;
+    }
+
+    private static async Task<byte[]> RunRandomAsync(IExecutionEngine engine, ImageGeometry geometry, int tileRows)
+    {
+        await engine.StartAsync(TestHelpers.TimeoutToken()).DefaultTimeout();
+        using var image = engine.CreateImage(geometry);
+        RandomPixels(geometry).CopyTo(image.Span);
+        await engine.RunAsync(image, new TileLayout(geometry, tileRows), s_parameters, TestHelpers.TimeoutToken()).DefaultTimeout();
+        return engine.ResultOf(image).Span.ToArray();
+    }
 
     internal static async Task<byte[]> RunAsync(IExecutionEngine engine, ImageGeometry geometry, int tileRows)
     {

@@ -95,7 +95,7 @@ public sealed class ProcessCommandTests : IDisposable
     [InlineData("--quality", "101", "--quality")]
     [InlineData("--tile-rows", "0", "--tile-rows")]
     [InlineData("--output", "/nonexistent-dir/out.png", "--output")]
-    [InlineData("--output", "out.bmp", "--output")]
+    [InlineData("--output", "out.xyz", "--output")]
     [InlineData("--sample-size", "10x", "--sample-size")]
     public async Task BadFlag_ExitsWith2_NamingTheFlag(string flag, string value, string named)
     {

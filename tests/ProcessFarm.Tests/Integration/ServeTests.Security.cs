@@ -77,7 +77,7 @@ public sealed partial class ServeTests
     {
         var sample = PixelBuffer.Allocate(new ImageGeometry(320, 200, 3));
         SampleImage.Generate(sample);
-        await using var session = PreviewSession.Create(sample, "sample", (mode, workers) => ModeEquivalenceTests.Create(mode, workers), long.MaxValue);
+        await using var session = PreviewSession.Create(sample, ImageHeader.ForPixels(sample.Geometry), "sample", (mode, workers) => ModeEquivalenceTests.Create(mode, workers), long.MaxValue);
         await using var server = await PreviewServer.StartAsync(session, new RenderRequest(0.5, 1.2, Coordinator.Execution.ExecutionMode.Threads, 1), IPAddress.Loopback, 0, TestHelpers.TimeoutToken());
         using var http = new HttpClient { BaseAddress = server.Address, Timeout = TestHelpers.Timeout };
         byte[] png = NoisePng(new ImageGeometry(1600, 1200, 3));

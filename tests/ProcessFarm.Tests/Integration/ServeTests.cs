@@ -66,7 +66,7 @@ public sealed partial class ServeTests : IDisposable
         Assert.NotEqual(afterMode.GetProperty("hash").GetUInt32(), afterDrag.GetProperty("hash").GetUInt32());
 
         // A file that is not an image: the CLI's message on the page, the previous image kept.
-        Assert.Contains("not a JPEG or PNG file", afterBadUpload.GetProperty("error").GetString(), StringComparison.Ordinal);
+        Assert.Contains("not an image this program reads", afterBadUpload.GetProperty("error").GetString(), StringComparison.Ordinal);
         Assert.Equal(afterDrag.GetProperty("hash").GetUInt32(), afterBadUpload.GetProperty("hash").GetUInt32());
         Assert.All(seen.GetProperty("consoleErrors").EnumerateArray(), e => Assert.Contains("400", e.GetString(), StringComparison.Ordinal));
 
@@ -118,7 +118,7 @@ public sealed partial class ServeTests : IDisposable
         var geometry = new ImageGeometry(1500, 1000, 3);
         var image = PixelBuffer.Allocate(geometry);
         SampleImage.Generate(image);
-        await using var session = PreviewSession.Create(image, "sample", (mode, workers) => ModeEquivalenceTests.Create(mode, workers), long.MaxValue);
+        await using var session = PreviewSession.Create(image, ImageHeader.ForPixels(image.Geometry), "sample", (mode, workers) => ModeEquivalenceTests.Create(mode, workers), long.MaxValue);
 
         // Five previews issued at once: the first runs (it found the gate free); the next three are overtaken by the
         // fifth before their turn comes and are dropped; the fifth, the newest, runs.
@@ -135,7 +135,26 @@ public sealed partial class ServeTests : IDisposable
     }
 
     [Fact]
-    public void Downscale_FitsTheBox_AndAveragesFourSamplesPerPixel()
+    public async Task Session_PhoneUploadWithOrientation6_PreviewIsUpright_FullSizeKeepsTheExif()
+    {
+        await using var session = PreviewSession.Create(PixelBuffer.Allocate(new ImageGeometry(8, 8, 3)), ImageHeader.ForPixels(new ImageGeometry(8, 8, 3)), "start", (mode, workers) => ModeEquivalenceTests.Create(mode, workers), long.MaxValue);
+
+        await session.LoadAsync(PhotoFolder.Build("phone.jpg"), "phone.jpg", TestHelpers.TimeoutToken()).DefaultTimeout();
+        var preview = await session.RenderAsync(new RenderRequest(0, 1, ExecutionMode.Threads, 2), preview: true, TestHelpers.TimeoutToken()).DefaultTimeout();
+        var full = await session.RenderAsync(new RenderRequest(0, 1, ExecutionMode.Threads, 2), preview: false, TestHelpers.TimeoutToken()).DefaultTimeout();
+
+        // Stored 97 x 61 and turned 90 degrees to be viewed: the preview (no EXIF) is 61 x 97.
+        Assert.Equal(new ImageGeometry(PhotoFolder.Height, PhotoFolder.Width, 3), preview!.Geometry);
+        var shown = SixLabors.ImageSharp.Image.Identify(preview.Jpeg);
+        Assert.Equal((PhotoFolder.Height, PhotoFolder.Width), (shown.Width, shown.Height));
+        // The full-size download keeps the pixels as stored and the EXIF that turns them.
+        var downloaded = SixLabors.ImageSharp.Image.Identify(full!.Jpeg);
+        Assert.Equal((PhotoFolder.Width, PhotoFolder.Height), (downloaded.Width, downloaded.Height));
+        Assert.Equal((ushort)6, downloaded.Metadata.ExifProfile?.GetValue(SixLabors.ImageSharp.Metadata.Profiles.Exif.ExifTag.Orientation)?.Value);
+    }
+
+    [Fact]
+    public void Downscale_FitsTheBox_AndAveragesEveryCoveredPixel()
     {
         Assert.Equal(new ImageGeometry(1280, 853, 3), Downscale.FitWithin(new ImageGeometry(6000, 4000, 3), 1280));
         Assert.Equal(new ImageGeometry(300, 200, 1), Downscale.FitWithin(new ImageGeometry(300, 200, 1), 1280));
@@ -150,8 +169,57 @@ public sealed partial class ServeTests : IDisposable
             }
         }
         using var target = PixelBuffer.Allocate(new ImageGeometry(2, 2, 1));
-        Downscale.Sample(source, target);
+        Downscale.Average(source, target);
         Assert.Equal([200, 0, 0, 200], target.Span.ToArray());
+    }
+
+    [Fact]
+    public void Downscale_FineTexture_AveragesToItsMean_NoMoire()
+    {
+        // One-pixel stripes of 0 and 255 over 9 columns into 2: sampling would pick stripes of one colour; the
+        // box average sees every pixel: 5 and 4 columns, 2 and 2 of them lit.
+        using var source = PixelBuffer.Allocate(new ImageGeometry(9, 4, 1));
+        for (int i = 0; i < 36; i++)
+        {
+            source.Span[i] = (byte)(i % 9 % 2 == 1 ? 255 : 0);
+        }
+        using var target = PixelBuffer.Allocate(new ImageGeometry(2, 1, 1));
+
+        Downscale.Average(source, target);
+
+        Assert.Equal([102, 128], target.Span.ToArray()); // 2 of 5 lit: 102; 2 of 4: 127.5 rounds up
+    }
+
+    [Theory]
+    [InlineData(1, 2, 1, new byte[] { 10, 20 })]
+    [InlineData(6, 1, 2, new byte[] { 10, 20 })] // rotate 90 clockwise: the left pixel ends on top
+    [InlineData(8, 1, 2, new byte[] { 20, 10 })] // rotate 90 counter-clockwise: the right pixel ends on top
+    [InlineData(3, 2, 1, new byte[] { 20, 10 })]
+    public void Downscale_KeepsThePhotosOrientation(int orientation, int width, int height, byte[] expected)
+    {
+        using var source = PixelBuffer.Allocate(new ImageGeometry(2, 1, 1));
+        source.Span[0] = 10;
+        source.Span[1] = 20;
+        var geometry = Downscale.FitWithin(source.Geometry, 1280, orientation);
+        Assert.Equal(new ImageGeometry(width, height, 1), geometry);
+        using var target = PixelBuffer.Allocate(geometry);
+
+        Downscale.Average(source, target, orientation);
+
+        Assert.Equal(expected, target.Span.ToArray());
+    }
+
+    [Fact]
+    public void Downscale_Alpha_IsCompositedOverWhite_SixteenBitsRounded()
+    {
+        using var source = PixelBuffer.Allocate(new ImageGeometry(1, 1, 4, 16));
+        ushort[] samples = [0, 65535, 32768, 0]; // transparent: white shows
+        System.Runtime.InteropServices.MemoryMarshal.AsBytes(samples.AsSpan()).CopyTo(source.Span);
+        using var target = PixelBuffer.Allocate(Downscale.FitWithin(source.Geometry, 1280));
+
+        Downscale.Average(source, target);
+
+        Assert.Equal([255, 255, 255], target.Span.ToArray());
     }
 
     private static byte[] EncodePng(ImageGeometry geometry)

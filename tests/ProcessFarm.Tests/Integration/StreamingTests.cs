@@ -117,7 +117,7 @@ public sealed class StreamingTests : IDisposable
         var geometry = new ImageGeometry(257, 190, 4);
         var parameters = new LutParameters(0.3, 1.4);
         await using var engine = ModeEquivalenceTests.Create(ExecutionModes.Parse(mode), workers);
-        using var encoder = ImageEncoder.Begin(ImageFormat.Png, geometry.Width, geometry.Height, geometry.Channels);
+        using var encoder = ImageCodecs.CreateWriter("out.png", ImageHeader.ForPixels(geometry), CodecChoice.Auto, 90);
         var plan = StripPlan.For(geometry, engine, stripRows: 24);
 
         var stats = await StripPipeline.RunAsync(new SampleRowSource(geometry), encoder, engine, parameters, plan, TestHelpers.TimeoutToken()).DefaultTimeout();
@@ -125,7 +125,7 @@ public sealed class StreamingTests : IDisposable
         Assert.Equal(8, stats.Strips);
         using var expected = PixelBuffer.Allocate(geometry);
         SampleImage.Generate(expected);
-        LookupTable.Create(parameters).ApplyInPlace(expected.Span);
+        LookupTable.Create(parameters).ApplyInPlace(expected.Span, geometry.Layout);
         using var decoder = ImageDecoder.Open(encoder.Finish().ToArray(), long.MaxValue);
         using var actual = ImageFile.DecodeAll(decoder, PixelBuffer.Allocate);
         Assert.True(expected.Span.SequenceEqual(actual.Span));
@@ -136,7 +136,7 @@ public sealed class StreamingTests : IDisposable
     {
         var geometry = new ImageGeometry(64, 100, 3);
         await using var engine = ModeEquivalenceTests.Create(ExecutionMode.Shm, 2);
-        using var encoder = ImageEncoder.Begin(ImageFormat.Png, geometry.Width, geometry.Height, geometry.Channels);
+        using var encoder = ImageCodecs.CreateWriter("out.png", ImageHeader.ForPixels(geometry), CodecChoice.Auto, 90);
         var plan = StripPlan.For(geometry, engine, stripRows: 10);
 
         var error = await Assert.ThrowsAsync<InvalidDataException>(() => StripPipeline.RunAsync(new FailingSource(geometry, failAtRow: 50), encoder, engine, new LutParameters(0, 1), plan, TestHelpers.TimeoutToken()).DefaultTimeout());

@@ -120,7 +120,7 @@ public sealed partial class ImageCodecTests : IDisposable
     }
 
     [Fact]
-    public void ImageInfo_MatchesTheCStruct() => Assert.Equal(20, Unsafe.SizeOf<ImageInfo>());
+    public void ImageInfo_MatchesTheCStruct() => Assert.Equal(28, Unsafe.SizeOf<ImageInfo>());
 
     [Fact]
     public void Encoder_RejectsBadArguments() =>

@@ -4,7 +4,7 @@ using Xunit;
 
 namespace ProcessFarm.Tests.Native;
 
-public class LookupTableTests
+public partial class LookupTableTests
 {
     public static TheoryData<double, double> Parameters => new()
     {

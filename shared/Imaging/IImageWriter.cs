@@ -14,7 +14,7 @@ public interface IImageWriter : IDisposable
     /// <exception cref="Native.InvalidImageException">The codec failed.</exception>
     void WriteRows(ReadOnlySpan<byte> source, int rowStride, int rows);
 
-    /// <summary>Completes the image once every row was written.</summary>
+    /// <summary>Completes the image once every row was written; called again, returns the same bytes.</summary>
     /// <returns>The encoded file, valid until the writer is disposed.</returns>
     ReadOnlySpan<byte> Finish();
 }

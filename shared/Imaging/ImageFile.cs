@@ -1,3 +1,4 @@
+using System.Buffers;
 using ProcessFarm.Shared.Native;
 
 namespace ProcessFarm.Shared.Imaging;
@@ -23,6 +24,24 @@ public static class ImageFile
     /// <exception cref="InputException">Missing, unreadable, not a regular file, not a usable image, or too large.</exception>
     public static IImageReader OpenInput(string path, long maxPixels, CodecChoice codec = CodecChoice.Auto)
     {
+        byte[] data = ReadInput(path);
+        try
+        {
+            return ImageCodecs.OpenReader(data, codec, maxPixels);
+        }
+        catch (InvalidImageException e)
+        {
+            throw Invalid(path, e);
+        }
+    }
+
+    /// <summary>
+    /// Reads a whole input file, encoded as it is (a coordinator sending it to a node that cannot see it), never
+    /// blocking on a FIFO or device and never reading more than its size when opened.
+    /// </summary>
+    /// <exception cref="InputException">Missing, unreadable, not a regular file, or larger than one array.</exception>
+    public static byte[] ReadInput(string path)
+    {
         ArgumentNullException.ThrowIfNull(path);
         if (Directory.Exists(path))
         {
@@ -30,7 +49,7 @@ public static class ImageFile
         }
         try
         {
-            return ImageCodecs.OpenReader(ImageDecoder.ReadFile(path), codec, maxPixels);
+            return ImageDecoder.ReadFile(path);
         }
         catch (InvalidImageException e)
         {
@@ -180,7 +199,55 @@ public static class ImageFile
         return input.Palette is null ? input : input with { Palette = input.Palette.Apply(lut) };
     }
 
+    /// <summary>
+    /// <see cref="Transform"/> from memory to memory, for a worker that cannot see the files (a <c>file_bytes</c>
+    /// job): decodes the encoded <paramref name="input"/> band by band, applies <paramref name="lut"/> and encodes
+    /// in <paramref name="outputExtension"/>'s format (<c>".png"</c>, any case), with the input's metadata.
+    /// </summary>
+    /// <param name="input">The whole encoded file; the decoder reads it in place and keeps it until it returns.</param>
+    /// <param name="outputExtension">The output's extension with its dot.</param>
+    /// <param name="lut">The table.</param>
+    /// <param name="options">Quality, pixel limit and codec.</param>
+    /// <returns>The encoded output, which the caller disposes.</returns>
+    /// <exception cref="InputException">The input is not a usable image (empty, corrupt, truncated, too large).</exception>
+    /// <exception cref="OutputFormatException">The extension names no format this program writes.</exception>
+    public static EncodedImage Encode(byte[] input, string outputExtension, LookupTable lut, TransformOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(lut);
+        ArgumentNullException.ThrowIfNull(options);
+        // Path.GetExtension(".png") is ".png": the codec seam picks formats by extension, so the extension stands
+        // in for an output path.
+        RequireOutputFormat(outputExtension);
+        long started = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            using var reader = ImageCodecs.OpenReader(input, options.Codec, options.MaxPixels);
+            return EncodeOpened(reader, outputExtension, lut, options, started);
+        }
+        catch (InvalidImageException e)
+        {
+            throw new InputException($"the image: {e.Message}", e.Message, e);
+        }
+    }
+
     private static FileTransformResult TransformOpened(IImageReader reader, string output, LookupTable lut, TransformOptions options, long started)
+    {
+        using var encoded = EncodeOpened(reader, output, lut, options, started);
+        long finish = System.Diagnostics.Stopwatch.GetTimestamp();
+        try
+        {
+            WriteAtomically(output, encoded.Bytes);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new OutputException($"cannot write '{output}': {e.Message}", e);
+        }
+        var result = encoded.Result;
+        return result with { EncodeNs = result.EncodeNs + Nanoseconds(System.Diagnostics.Stopwatch.GetTimestamp() - finish) };
+    }
+
+    private static EncodedImage EncodeOpened(IImageReader reader, string output, LookupTable lut, TransformOptions options, long started)
     {
         long decodeTicks = 0, kernelTicks = 0, encodeTicks = 0;
         var header = reader.Header;
@@ -191,37 +258,37 @@ public static class ImageFile
         long curveStarted = System.Diagnostics.Stopwatch.GetTimestamp();
         var outputHeader = OutputHeader(header, lut);
         kernelTicks += System.Diagnostics.Stopwatch.GetTimestamp() - curveStarted;
-        using var writer = ImageCodecs.CreateWriter(output, outputHeader, options.Codec, options.Quality);
-        for (int done = 0; done < geometry.Height;)
-        {
-            int rows = Math.Min(bandRows, geometry.Height - done);
-            long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
-            var pixels = band.Span[..(rows * geometry.RowBytes)];
-            RequireRows(reader, pixels, geometry.RowBytes, rows);
-            long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
-            if (header.Palette is null)
-            {
-                lut.ApplyInPlace(pixels, geometry.Layout);
-            }
-            long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
-            writer.WriteRows(pixels, geometry.RowBytes, rows);
-            encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t2;
-            kernelTicks += t2 - t1;
-            decodeTicks += t1 - t0;
-            done += rows;
-        }
-        long finish = System.Diagnostics.Stopwatch.GetTimestamp();
-        var encoded = writer.Finish();
+        var writer = ImageCodecs.CreateWriter(output, outputHeader, options.Codec, options.Quality);
         try
         {
-            WriteAtomically(output, encoded);
+            for (int done = 0; done < geometry.Height;)
+            {
+                int rows = Math.Min(bandRows, geometry.Height - done);
+                long t0 = System.Diagnostics.Stopwatch.GetTimestamp();
+                var pixels = band.Span[..(rows * geometry.RowBytes)];
+                RequireRows(reader, pixels, geometry.RowBytes, rows);
+                long t1 = System.Diagnostics.Stopwatch.GetTimestamp();
+                if (header.Palette is null)
+                {
+                    lut.ApplyInPlace(pixels, geometry.Layout);
+                }
+                long t2 = System.Diagnostics.Stopwatch.GetTimestamp();
+                writer.WriteRows(pixels, geometry.RowBytes, rows);
+                encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - t2;
+                kernelTicks += t2 - t1;
+                decodeTicks += t1 - t0;
+                done += rows;
+            }
+            long finish = System.Diagnostics.Stopwatch.GetTimestamp();
+            int length = writer.Finish().Length;
+            encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - finish;
+            return new EncodedImage(writer, new FileTransformResult(geometry, length, Nanoseconds(decodeTicks), Nanoseconds(kernelTicks), Nanoseconds(encodeTicks)));
         }
-        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        catch
         {
-            throw new OutputException($"cannot write '{output}': {e.Message}", e);
+            writer.Dispose();
+            throw;
         }
-        encodeTicks += System.Diagnostics.Stopwatch.GetTimestamp() - finish;
-        return new FileTransformResult(geometry, encoded.Length, Nanoseconds(decodeTicks), Nanoseconds(kernelTicks), Nanoseconds(encodeTicks));
     }
 
     /// <summary>Reads exactly <paramref name="rows"/> rows, or fails naming where the image ended.</summary>
@@ -267,7 +334,25 @@ public static class ImageFile
     /// so one that a SIGKILL left behind can be found and swept.
     /// </remarks>
     /// <exception cref="IOException">The directory is not writable or the disk is full; nothing is left behind.</exception>
-    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
+    public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes) =>
+        WriteAtomically(path, bytes, static (stream, bytes) => stream.Write(bytes));
+
+    /// <summary>
+    /// <see cref="WriteAtomically(string, ReadOnlySpan{byte})"/> for bytes in segments (a file that arrived in a
+    /// frame: the coordinator writes a <c>file_bytes</c> job's output straight from its receive buffer).
+    /// </summary>
+    /// <exception cref="IOException">The directory is not writable or the disk is full; nothing is left behind.</exception>
+    public static void WriteAtomically(string path, ReadOnlySequence<byte> bytes) =>
+        WriteAtomically(path, bytes, static (stream, bytes) =>
+        {
+            foreach (var segment in bytes)
+            {
+                stream.Write(segment.Span);
+            }
+        });
+
+    private static void WriteAtomically<TBytes>(string path, TBytes bytes, Action<FileStream, TBytes> write)
+        where TBytes : allows ref struct
     {
         var full = Path.GetFullPath(path);
         var temporary = OutputTemporaries.CreatePath(full);
@@ -275,7 +360,7 @@ public static class ImageFile
         {
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 1))
             {
-                stream.Write(bytes);
+                write(stream, bytes);
             }
             File.Move(temporary, full, overwrite: true);
         }

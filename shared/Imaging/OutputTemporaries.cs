@@ -5,7 +5,7 @@ using System.Text.RegularExpressions;
 namespace ProcessFarm.Shared.Imaging;
 
 /// <summary>
-/// The temporary files <see cref="ImageFile.WriteAtomically"/> writes beside an output before renaming them over it,
+/// The temporary files <see cref="ImageFile.WriteAtomically(string, ReadOnlySpan{byte})"/> writes beside an output before renaming them over it,
 /// named after the process that writes them, and the sweeping of those a killed process left behind.
 /// </summary>
 /// <remarks>

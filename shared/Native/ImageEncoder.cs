@@ -9,6 +9,8 @@ public sealed unsafe class ImageEncoder : IDisposable
 
     private readonly SafeEncoderHandle _handle;
     private readonly int _rowBytes;
+    private byte* _finished;
+    private int _finishedBytes;
 
     private ImageEncoder(SafeEncoderHandle handle, int rowBytes)
     {
@@ -105,18 +107,26 @@ public sealed unsafe class ImageEncoder : IDisposable
         }
     }
 
-    /// <summary>Completes the image once every row is written.</summary>
+    /// <summary>Completes the image once every row is written; called again, returns the same bytes.</summary>
     /// <returns>The encoded file, valid until the encoder is disposed.</returns>
     public ReadOnlySpan<byte> Finish()
     {
-        byte* data;
-        long length;
-        var status = Interop.PfNative.EncoderFinish(_handle, &data, &length);
-        if (status != NativeStatus.Ok)
+        // The native finish runs once; later calls return the same bytes (the caller may look at them twice),
+        // never after Dispose, which frees them.
+        ObjectDisposedException.ThrowIf(_handle.IsClosed, this);
+        if (_finished is null)
         {
-            throw ImageDecoder.Failure(status, Interop.PfNative.EncoderError(_handle));
+            byte* data;
+            long length;
+            var status = Interop.PfNative.EncoderFinish(_handle, &data, &length);
+            if (status != NativeStatus.Ok)
+            {
+                throw ImageDecoder.Failure(status, Interop.PfNative.EncoderError(_handle));
+            }
+            _finishedBytes = checked((int)length);
+            _finished = data;
         }
-        return new ReadOnlySpan<byte>(data, checked((int)length));
+        return new ReadOnlySpan<byte>(_finished, _finishedBytes);
     }
 
     /// <inheritdoc />

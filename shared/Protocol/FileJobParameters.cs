@@ -65,8 +65,12 @@ public sealed record FileJobParameters(
             ParameterMap.Path(map.OutputPath, ParameterKeys.OutputPath),
             (map.Present & ParameterKeys.Quality) != 0 ? (int)ParameterMap.InRange(map.Quality, 1, 100, ParameterKeys.Quality) : DefaultQuality,
             (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels,
-            map.Codec is null ? CodecChoice.Auto
-            : map.Codec.Length > 0 && ImageCodecs.TryParseChoice(map.Codec, out var codec) ? codec
-                : throw new ProtocolException(ErrorCode.InvalidArgument, $"'codec' must be auto, native or imagesharp, not '{map.Codec}'"));
+            ParseCodec(map.Codec));
     }
+
+    /// <summary>"codec" as read: absent is auto; empty or another name is InvalidArgument.</summary>
+    internal static CodecChoice ParseCodec(string? name) =>
+        name is null ? CodecChoice.Auto
+        : name.Length > 0 && ImageCodecs.TryParseChoice(name, out var codec) ? codec
+            : throw new ProtocolException(ErrorCode.InvalidArgument, $"'codec' must be auto, native or imagesharp, not '{name}'");
 }

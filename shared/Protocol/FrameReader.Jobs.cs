@@ -84,7 +84,7 @@ public static partial class FrameReader
             }
         }
         string shown = name.Length > 64 ? "(a long name)" : Encoding.UTF8.GetString(name);
-        throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown job kind '{shown}'; expected lut, lut_region, echo, echo_region, fib or file.");
+        throw new ProtocolException(ErrorCode.UnknownKind, $"Unknown job kind '{shown}'; expected lut, lut_region, echo, echo_region, fib, file or file_bytes.");
     }
 
     private static PayloadEncoding ReadPayload(ref MessagePackReader reader, out ReadOnlySequence<byte> payload)

@@ -23,4 +23,10 @@ public enum JobKind
     /// data's location travels instead of the data. The result payload is a map of what was done.
     /// </summary>
     File,
+
+    /// <summary>
+    /// "file_bytes": the same work on an encoded image carried as the bin payload, for nodes that share no storage
+    /// with the coordinator; the result payload is the map of <see cref="File"/> with the encoded output added.
+    /// </summary>
+    FileBytes,
 }

@@ -28,6 +28,7 @@ public abstract record JobParameters
         JobKind.EchoRegion => "echo_region"u8,
         JobKind.Fib => "fib"u8,
         JobKind.File => "file"u8,
+        JobKind.FileBytes => "file_bytes"u8,
         _ => throw new ArgumentOutOfRangeException(nameof(kind)),
     };
 
@@ -46,6 +47,7 @@ public abstract record JobParameters
             JobKind.Echo => EchoParameters.Instance,
             JobKind.EchoRegion => EchoRegionParameters.From(map),
             JobKind.Fib => FibParameters.From(map),
+            JobKind.FileBytes => FileBytesJobParameters.From(map),
             _ => FileJobParameters.From(map),
         };
     }
@@ -59,6 +61,8 @@ public abstract record JobParameters
         JobKind.Fib => ParameterKeys.N,
         JobKind.File => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.InputPath | ParameterKeys.OutputPath
             | ParameterKeys.Quality | ParameterKeys.MaxPixels | ParameterKeys.Codec,
+        JobKind.FileBytes => ParameterKeys.Ev | ParameterKeys.Gamma | ParameterKeys.OutputExtension
+            | ParameterKeys.Quality | ParameterKeys.MaxPixels | ParameterKeys.Codec | ParameterKeys.MaxBytes,
         _ => ParameterKeys.None,
     };
 }

@@ -26,4 +26,11 @@ public static class ProtocolLimits
     /// extra field (a scalar is depth 0, <c>[[1]]</c> depth 2).
     /// </summary>
     public const int MaxDepth = 16;
+
+    /// <summary>
+    /// The largest encoded image a <c>file_bytes</c> job carries in either direction, and the default of its
+    /// <c>max_bytes</c>: 256 MiB, a quarter of a frame, so the input, its output and the frame buffers of one
+    /// job stay well inside a worker's memory. Larger files need shared storage (<c>--path-map</c>).
+    /// </summary>
+    public const int MaxFileBytes = 1 << 28;
 }

@@ -20,4 +20,6 @@ internal enum ParameterKeys
     N = 1 << 12,
     Bits = 1 << 13,
     Codec = 1 << 14,
+    OutputExtension = 1 << 15,
+    MaxBytes = 1 << 16,
 }

@@ -29,9 +29,11 @@ internal struct ParameterMap
     public Int128 MaxPixels;
     public Int128 N;
     public Int128 Bits;
+    public Int128 MaxBytes;
     public string? InputPath;
     public string? OutputPath;
     public string? Codec;
+    public string? OutputExtension;
 
     public static ParameterMap Read(ref MessagePackReader reader, ParameterKeys accepted)
     {
@@ -124,6 +126,8 @@ internal struct ParameterMap
         ParameterKeys.N => "n",
         ParameterKeys.Bits => "bits",
         ParameterKeys.Codec => "codec",
+        ParameterKeys.OutputExtension => "output_extension",
+        ParameterKeys.MaxBytes => "max_bytes",
         _ => "?",
     };
 
@@ -146,6 +150,9 @@ internal struct ParameterMap
             case ParameterKeys.Codec:
                 Codec = ReadText(ref reader, key);
                 break;
+            case ParameterKeys.OutputExtension:
+                OutputExtension = ReadText(ref reader, key);
+                break;
             default:
                 var value = MessagePackReading.ReadInteger(ref reader);
                 switch (key)
@@ -159,6 +166,7 @@ internal struct ParameterMap
                     case ParameterKeys.Quality: Quality = value; break;
                     case ParameterKeys.MaxPixels: MaxPixels = value; break;
                     case ParameterKeys.Bits: Bits = value; break;
+                    case ParameterKeys.MaxBytes: MaxBytes = value; break;
                     default: N = value; break;
                 }
                 break;
@@ -202,6 +210,8 @@ internal struct ParameterMap
         _ when name.SequenceEqual("n"u8) => ParameterKeys.N,
         _ when name.SequenceEqual("bits"u8) => ParameterKeys.Bits,
         _ when name.SequenceEqual("codec"u8) => ParameterKeys.Codec,
+        _ when name.SequenceEqual("output_extension"u8) => ParameterKeys.OutputExtension,
+        _ when name.SequenceEqual("max_bytes"u8) => ParameterKeys.MaxBytes,
         _ => ParameterKeys.None,
     };
 }

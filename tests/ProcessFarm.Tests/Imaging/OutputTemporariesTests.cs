@@ -7,7 +7,7 @@ using Xunit;
 namespace ProcessFarm.Tests.Imaging;
 
 /// <summary>
-/// Temporaries of <see cref="ImageFile.WriteAtomically"/> carry their owner's process id, and
+/// Temporaries of <see cref="ImageFile.WriteAtomically(string, ReadOnlySpan{byte})"/> carry their owner's process id, and
 /// <see cref="OutputTemporaries"/> deletes exactly those whose owner is gone, nothing else.
 /// </summary>
 public sealed class OutputTemporariesTests : IDisposable

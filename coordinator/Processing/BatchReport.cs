@@ -6,6 +6,9 @@ internal sealed record BatchReport(string Mode, int Workers, BatchStrategy Strat
     /// <summary>What the workers went through (null for in-process modes).</summary>
     public Workers.SupervisorStats? Faults { get; init; }
 
+    /// <summary>Cluster mode with whole files: whether paths or bytes travelled (null otherwise).</summary>
+    public BatchTransfer? Transfer { get; init; }
+
     public int Succeeded => Files.Count(f => f.Ok);
 
     public int Failed => Files.Count - Succeeded;

@@ -48,6 +48,10 @@ internal static class BatchReportWriter
         output.WriteLine(string.Create(c, $"batch    {report.Files.Count} files -> {report.OutputDirectory}"));
         output.WriteLine(string.Create(c, $"mode     {report.Mode}, {report.Workers} {WorkerNoun(report)}, strategy {Describe(report)}"));
         output.WriteLine(string.Create(c, $"done     {report.Succeeded} written, {report.Failed} failed; {report.Megapixels:0.0} MP in {report.WallMs / 1e3:0.000} s = {report.Megapixels / (report.WallMs / 1e3):0.0} MP/s{(report.WorkerStartMs > 0 ? string.Create(c, $" (worker start-up {report.WorkerStartMs:0.0} ms included)") : string.Empty)}"));
+        if (report.Transfer is { } transfer)
+        {
+            output.WriteLine($"moved    {transfer.Describe()}");
+        }
         if (report.Faults is { Deaths: > 0 } faults)
         {
             output.WriteLine(string.Create(c, $"faults   {Faults.Describe(faults.Deaths, faults.Replacements, faults.JobsRetried, "file")}"));
@@ -73,6 +77,7 @@ internal static class BatchReportWriter
         worker_deaths = report.Faults?.Deaths ?? 0,
         workers_replaced = report.Faults?.Replacements ?? 0,
         files_retried = report.Faults?.JobsRetried ?? 0,
+        transfer = report.Transfer is { } t ? new { description = t.Describe(), files_by_path = t.FilesByPath, files_by_bytes = t.FilesByBytes, bytes_in = t.BytesIn, bytes_out = t.BytesOut } : null,
         files = report.Files.Select(f => new { input = f.Input, output = f.Ok ? f.Output : null, ok = f.Ok, error = f.Error, width = f.Width, height = f.Height, ms = f.Ms }),
     }, s_json));
 
@@ -82,6 +87,7 @@ internal static class BatchReportWriter
     private static string Describe(BatchReport report) => report.Strategy switch
     {
         BatchStrategy.Files when report.Mode is "pipe" or "shm" => "files: each worker decodes, processes and encodes whole files; only their paths travel",
+        BatchStrategy.Files when report.Mode is "cluster" => "files: each worker decodes, processes and encodes whole files",
         BatchStrategy.Files => "files: each thread decodes, processes and encodes whole files",
         _ => "strips: one file at a time, streamed strip by strip through the mode",
     };

@@ -18,6 +18,10 @@ internal sealed class BatchRunner
     private readonly Lock _progressLock = new();
     private Action<string> _progress = static _ => { };
     private int _completed;
+    private int _filesByPath;
+    private int _filesByBytes;
+    private long _bytesIn;
+    private long _bytesOut;
 
     private BatchRunner(BatchRequest request, IExecutionEngine engine)
     {
@@ -39,6 +43,9 @@ internal sealed class BatchRunner
         return new BatchReport(engine.Mode.Name(), engine.Workers, request.Strategy, request.OutputDirectory, [.. runner._results.Select(r => r!)], wallMs, engine.WorkerStartMs)
         {
             Faults = engine.WorkerStats,
+            Transfer = engine.Mode == ExecutionMode.Cluster && request.Strategy == BatchStrategy.Files
+                ? new BatchTransfer(runner._filesByPath, runner._filesByBytes, Interlocked.Read(ref runner._bytesIn), Interlocked.Read(ref runner._bytesOut))
+                : null,
         };
     }
 
@@ -140,30 +147,101 @@ internal sealed class BatchRunner
         var set = new JobSet();
         for (int i = 0; i < _request.Files.Count; i++)
         {
-            set.Add(new FileJob(this, set, i));
+            var (input, output) = _request.Files[i];
+            var job = new FileJob(this, set, i, _engine.Mode == ExecutionMode.Cluster);
+            if (job.SendsBytes && TooLargeToSend(input) is { } problem)
+            {
+                Complete(i, BatchFileResult.Failed(input, output, problem, 0));
+                continue;
+            }
+            Interlocked.Increment(ref job.SendsBytes ? ref _filesByBytes : ref _filesByPath);
+            set.Add(job);
         }
         supervisor.Submit(set);
         await set.WaitAsync(cancellationToken);
     }
 
-    /// <summary>One whole file on a worker: only its two paths travel.</summary>
-    private sealed class FileJob(BatchRunner batch, JobSet set, int index) : WorkerJob(set)
+    /// <summary>Why an input cannot travel as bytes (over <see cref="ProtocolLimits.MaxFileBytes"/>), or null.</summary>
+    private static string? TooLargeToSend(string input)
     {
+        var info = new FileInfo(input);
+        return info.Exists && info.Length > ProtocolLimits.MaxFileBytes
+            ? string.Create(System.Globalization.CultureInfo.InvariantCulture,
+                $"is {info.Length / 1048576.0:0.0} MiB, over the {ProtocolLimits.MaxFileBytes >> 20} MiB a file may have to travel to a node; share its directory with --path-map")
+            : null; // a file that is missing now fails when it is read, with the usual message
+    }
+
+    /// <summary>
+    /// One whole file on a worker. Its two paths travel when the worker can see them: pipe and shm workers, and
+    /// cluster nodes through <c>--path-map</c>. Otherwise (a cluster node, a file outside every mapped directory)
+    /// the encoded input travels in a <c>file_bytes</c> job and the encoded output comes back, written here
+    /// atomically as a worker would.
+    /// </summary>
+    private sealed class FileJob : WorkerJob
+    {
+        private readonly BatchRunner _batch;
+        private readonly int _index;
+        private readonly string? _remoteInput;
+        private readonly string? _remoteOutput;
+        private string? _readProblem;
+
+        public FileJob(BatchRunner batch, JobSet set, int index, bool cluster)
+            : base(set)
+        {
+            _batch = batch;
+            _index = index;
+            var map = batch._request.PathMap;
+            if (!cluster)
+            {
+                (_remoteInput, _remoteOutput) = (Path.GetFullPath(Input), Path.GetFullPath(Output));
+            }
+            else if (map.Map(Input) is { } input && map.Map(Output) is { } output)
+            {
+                (_remoteInput, _remoteOutput) = (input, output);
+            }
+        }
+
+        /// <summary>Whether the file's bytes travel instead of its paths.</summary>
+        public bool SendsBytes => _remoteInput is null;
+
         public override bool Exclusive => true;
 
-        private string Input => batch._request.Files[index].Input;
+        private string Input => _batch._request.Files[_index].Input;
 
-        private string Output => batch._request.Files[index].Output;
+        private string Output => _batch._request.Files[_index].Output;
 
         public override ReadOnlyMemory<byte> Write(FrameWriter frames, ulong id)
         {
-            var request = batch._request;
-            var map = request.PathMap;
-            string input = Path.GetFullPath(Input);
-            string output = Path.GetFullPath(Output);
-            frames.WriteJob(id, new FileJobParameters(
-                request.Parameters.Ev, request.Parameters.Gamma, map.IsEmpty ? input : map.Map(input) ?? input, map.IsEmpty ? output : map.Map(output) ?? output, request.Quality, request.MaxPixels, request.Codec));
-            return ReadOnlyMemory<byte>.Empty;
+            var request = _batch._request;
+            if (!SendsBytes)
+            {
+                frames.WriteJob(id, new FileJobParameters(
+                    request.Parameters.Ev, request.Parameters.Gamma, _remoteInput!, _remoteOutput!, request.Quality, request.MaxPixels, request.Codec));
+                return ReadOnlyMemory<byte>.Empty;
+            }
+
+            // Read at each attempt, not kept: a batch holds only the files its workers are working on. Write must
+            // not throw (it runs in the worker's send loop), so an input that cannot be read goes as an empty
+            // file, which the worker refuses, and the reply is reported with the reason found here.
+            byte[] input;
+            try
+            {
+                input = ImageFile.ReadInput(Input);
+                _readProblem = input.Length > ProtocolLimits.MaxFileBytes ? $"grew over the {ProtocolLimits.MaxFileBytes >> 20} MiB a file may have to travel to a node" : null;
+            }
+            catch (InputException e)
+            {
+                input = [];
+                _readProblem = e.Problem;
+            }
+            if (_readProblem is not null)
+            {
+                input = [];
+            }
+            frames.BeginJob(id, new FileBytesJobParameters(
+                request.Parameters.Ev, request.Parameters.Gamma, Path.GetExtension(Output), request.Quality, request.MaxPixels, request.Codec), PayloadEncoding.Binary, input.Length);
+            Interlocked.Add(ref _batch._bytesIn, input.Length);
+            return input;
         }
 
         public override void OnResult(WorkerConnection worker, in JobResult result)
@@ -177,17 +255,35 @@ internal sealed class BatchRunner
             {
                 throw new ProtocolException(ErrorCode.Malformed, $"its file result is not a valid map: {e.Message}", e);
             }
-            batch.Complete(index, BatchFileResult.Succeeded(Input, Output, done.Width, done.Height, Elapsed));
+            if (SendsBytes)
+            {
+                if (!done.HasOutput)
+                {
+                    throw new ProtocolException(ErrorCode.Malformed, "its file_bytes result has no 'output'");
+                }
+                Interlocked.Add(ref _batch._bytesOut, done.Output.Length);
+                try
+                {
+                    // On the worker's receive thread, straight from the frame: the worker is busy with nothing else.
+                    ImageFile.WriteAtomically(Output, done.Output);
+                }
+                catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+                {
+                    _batch.Complete(_index, BatchFileResult.Failed(Input, Output, $"cannot write '{Output}': {e.Message}", Elapsed));
+                    return;
+                }
+            }
+            _batch.Complete(_index, BatchFileResult.Succeeded(Input, Output, done.Width, done.Height, Elapsed));
         }
 
         public override void OnError(WorkerConnection worker, ErrorMessage error) =>
-            batch.Complete(index, BatchFileResult.Failed(Input, Output, error.Message, Elapsed));
+            _batch.Complete(_index, BatchFileResult.Failed(Input, Output, _readProblem ?? error.Message, Elapsed));
 
         public override void OnFailed(Exception reason)
         {
             if (reason is JobFailedException alone)
             {
-                batch.Complete(index, BatchFileResult.Failed(Input, Output, alone.Message, Elapsed));
+                _batch.Complete(_index, BatchFileResult.Failed(Input, Output, alone.Message, Elapsed));
                 return;
             }
             Set!.Fail(reason); // the workers gave up, or the batch is stopping: the batch fails as a whole

@@ -10,7 +10,7 @@ namespace ProcessFarm.Tests.Cluster;
 /// silo) and two <c>processfarm node</c> processes whose workers connect back over TCP.
 /// </summary>
 [Collection(WorkerCollection.Name)]
-public sealed class ClusterTests : IDisposable
+public sealed partial class ClusterTests : IDisposable
 {
     private static readonly TimeSpan s_runDeadline = TimeSpan.FromSeconds(90);
     private readonly string _directory = TestHelpers.CreateTempDirectory();

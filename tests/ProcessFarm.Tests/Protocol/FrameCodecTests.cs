@@ -1,4 +1,5 @@
 using System.Buffers;
+using ProcessFarm.Shared.Imaging;
 using ProcessFarm.Shared.Protocol;
 using Xunit;
 
@@ -138,6 +139,8 @@ public class FrameCodecTests
         new EchoRegionParameters(long.MaxValue, 0),
         new FibParameters(FibParameters.MaxN),
         new FileJobParameters(1, 2.2, "/in/ä.jpg", "/out/b.png", 1, long.MaxValue),
+        new FileBytesJobParameters(-1, 0.5, ".TIFF", 100, 1, CodecChoice.ImageSharp, 1),
+        new FileBytesJobParameters(0, 1, ".jpg"),
     ];
 
     [Theory]
@@ -157,6 +160,37 @@ public class FrameCodecTests
         var job = FrameReader.ReadJob(SingleFrame());
         Assert.Equal(ulong.MaxValue, job.Id);
         Assert.Equal(parameters, job.Parameters);
+    }
+
+    [Fact]
+    public void FileBytesResult_CarriesTheEncodedOutput_AfterTheFileMap()
+    {
+        // Arrange: the map as a worker writes it, the output bytes streamed after its bin header.
+        byte[] output = [.. Enumerable.Range(0, 300).Select(i => (byte)i)];
+        var scratch = new ArrayBufferWriter<byte>();
+        var writer = new global::MessagePack.MessagePackWriter(scratch);
+        var done = new FileJobResult(4, 3, 3, output.Length, 1, 2, 3);
+        done.WriteUpToOutput(ref writer, output.Length);
+        writer.Flush();
+        scratch.Write(output);
+
+        // Act
+        var read = FileJobResult.Read(new ReadOnlySequence<byte>(scratch.WrittenMemory));
+
+        // Assert
+        Assert.True(read.HasOutput);
+        Assert.Equal(output, read.Output.ToArray());
+        Assert.Equal(done, read with { Output = default, HasOutput = false });
+        Assert.False(FileJobResult.Read(Encoded(done)).HasOutput);
+    }
+
+    private static ReadOnlySequence<byte> Encoded(FileJobResult result)
+    {
+        var scratch = new ArrayBufferWriter<byte>();
+        var writer = new global::MessagePack.MessagePackWriter(scratch);
+        result.Write(ref writer);
+        writer.Flush();
+        return new ReadOnlySequence<byte>(scratch.WrittenMemory);
     }
 
     [Theory]

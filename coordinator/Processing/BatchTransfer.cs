@@ -12,13 +12,14 @@ namespace ProcessFarm.Coordinator.Processing;
 /// <param name="BytesOut">Encoded output bytes received from workers.</param>
 internal sealed record BatchTransfer(int FilesByPath, int FilesByBytes, long BytesIn, long BytesOut)
 {
-    /// <summary>One line: "paths via --path-map", "file bytes: X MB in, Y MB out", or both with their counts.</summary>
+    /// <summary>One line: "paths via --path-map", "file bytes: X MB in, Y MB out", both with their counts, or "no file sent".</summary>
     public string Describe()
     {
         var c = CultureInfo.InvariantCulture;
         string bytes = string.Create(c, $"file bytes: {BytesIn / 1e6:0.0} MB in, {BytesOut / 1e6:0.0} MB out");
         return (FilesByPath, FilesByBytes) switch
         {
+            (0, 0) => "no file sent",
             (_, 0) => "paths via --path-map",
             (0, _) => bytes,
             _ => string.Create(c, $"paths via --path-map for {FilesByPath} files; {bytes} for {FilesByBytes} outside it"),

@@ -5,7 +5,8 @@ namespace ProcessFarm.Tests.Cluster;
 
 /// <summary>
 /// What travels for a cluster batch: without <c>--path-map</c> the encoded files go to the node and come back
-/// (<c>file_bytes</c> jobs), with it only their paths; either way the outputs are those of <c>threads</c>.
+/// (<c>file_bytes</c> jobs), with it only their paths (bytes still for a file outside every mapped directory);
+/// either way the outputs are those of <c>threads</c>.
 /// </summary>
 public sealed partial class ClusterTests
 {
@@ -16,8 +17,11 @@ public sealed partial class ClusterTests
         string photos = Path.Combine(_directory, "photos");
         Directory.CreateDirectory(photos);
         PhotoFolder.Write(photos);
+        string elsewhere = Path.Combine(_directory, "elsewhere", "extra.png"); // under no --path-map below
+        Directory.CreateDirectory(Path.GetDirectoryName(elsewhere)!);
+        File.WriteAllBytes(elsewhere, PhotoFolder.Build("grey-alpha.png"));
         string expected = Path.Combine(_directory, "threads");
-        var threads = await Integration.Cli.RunAsync(_directory, "process", photos, "-m", "threads", "-o", expected, "--ev", "0.4", "--gamma", "1.3");
+        var threads = await Integration.Cli.RunAsync(_directory, "process", photos, elsewhere, "-m", "threads", "-o", expected, "--ev", "0.4", "--gamma", "1.3");
         Assert.True(threads.ExitCode == 0, threads.Stderr);
 
         // Act: one coordinator sends the bytes, another (its nodes see the same disk) only the paths.
@@ -27,22 +31,23 @@ public sealed partial class ClusterTests
         using (var cluster = new ClusterProcesses())
         {
             cluster.StartNode(workers: 2);
-            bytes = await RunAsync(cluster, "process", photos, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "1", "-o", bytesOutput, "--ev", "0.4", "--gamma", "1.3");
+            bytes = await RunAsync(cluster, "process", photos, elsewhere, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "1", "-o", bytesOutput, "--ev", "0.4", "--gamma", "1.3");
         }
         using (var cluster = new ClusterProcesses())
         {
             cluster.StartNode(workers: 2);
-            paths = await RunAsync(cluster, "process", photos, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "1", "-o", pathsOutput, "--ev", "0.4", "--gamma", "1.3",
-                "--path-map", $"{_directory}=/{_directory.TrimStart('/')}");
+            paths = await RunAsync(cluster, "process", photos, elsewhere, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "1", "-o", pathsOutput, "--ev", "0.4", "--gamma", "1.3",
+                "--path-map", $"{photos}={photos}", "--path-map", $"{pathsOutput}={pathsOutput}");
         }
 
         // Assert
         Assert.True(bytes.ExitCode == 0, bytes.Stderr);
         Assert.True(paths.ExitCode == 0, paths.Stderr);
         Assert.Matches(@"moved    file bytes: [0-9.]+ MB in, [0-9.]+ MB out", bytes.Stdout);
-        Assert.Contains("moved    paths via --path-map", paths.Stdout, StringComparison.Ordinal);
-        AssertSameBytes(expected, bytesOutput, PhotoFolder.Names);
-        AssertSameBytes(expected, pathsOutput, PhotoFolder.Names);
+        Assert.Matches($@"moved    paths via --path-map for {PhotoFolder.Names.Count} files; file bytes: [0-9.]+ MB in, [0-9.]+ MB out for 1 outside it", paths.Stdout);
+        string[] names = [.. PhotoFolder.Names, "extra.png"];
+        AssertSameBytes(expected, bytesOutput, names);
+        AssertSameBytes(expected, pathsOutput, names);
     }
 
     [Fact]

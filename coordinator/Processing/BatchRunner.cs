@@ -233,16 +233,15 @@ internal sealed class BatchRunner
             try
             {
                 input = ImageFile.ReadInput(Input);
-                _readProblem = input.Length > ProtocolLimits.MaxFileBytes ? $"grew over the {ProtocolLimits.MaxFileBytes >> 20} MiB a file may have to travel to a node" : null;
+                _readProblem = null;
+                if (input.Length > ProtocolLimits.MaxFileBytes)
+                {
+                    (input, _readProblem) = ([], $"grew over the {ProtocolLimits.MaxFileBytes >> 20} MiB a file may have to travel to a node");
+                }
             }
             catch (InputException e)
             {
-                input = [];
-                _readProblem = e.Problem;
-            }
-            if (_readProblem is not null)
-            {
-                input = [];
+                (input, _readProblem) = ([], e.Problem);
             }
             frames.BeginJob(id, new FileBytesJobParameters(
                 request.Parameters.Ev, request.Parameters.Gamma, Path.GetExtension(Output), request.Quality, request.MaxPixels, request.Codec), PayloadEncoding.Binary, input.Length);

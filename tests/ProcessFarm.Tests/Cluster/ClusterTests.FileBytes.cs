@@ -51,10 +51,10 @@ public sealed partial class ClusterTests
     }
 
     [Fact]
-    public async Task BatchWithoutPathMap_CorruptBombAndOversizeFiles_FailAlone_AndLeaveNoOutput()
+    public async Task BatchWithoutPathMap_CorruptBombFifoAndOversizeFiles_FailAlone_AndLeaveNoOutput()
     {
-        // Arrange: one good photo; a JPEG cut in half; 68 bytes of PNG declaring 10^10 pixels; a (sparse) file
-        // one byte over what may travel.
+        // Arrange: one good photo; a JPEG cut in half; 68 bytes of PNG declaring 10^10 pixels; a FIFO; a (sparse)
+        // file one byte over what may travel.
         string photos = Path.Combine(_directory, "photos");
         Directory.CreateDirectory(photos);
         File.WriteAllBytes(Path.Combine(photos, "good.png"), PhotoFolder.Build("rgba.png"));
@@ -62,6 +62,7 @@ public sealed partial class ClusterTests
         File.WriteAllBytes(Path.Combine(photos, "cut.jpg"), jpeg[..(jpeg.Length / 2)]);
         File.WriteAllBytes(Path.Combine(photos, "bomb.png"), Convert.FromHexString(
             "89504e470d0a1a0a0000000d49484452000186a0000186a0080200000027309c9f0000000b4944415478da6360c00700001e000165599e710000000049454e44ae426082"));
+        TestHelpers.MakeFifo(Path.Combine(photos, "fifo.jpg")); // read by the coordinator: refused, never blocking
         using (var big = new FileStream(Path.Combine(photos, "big.jpg"), FileMode.CreateNew))
         {
             big.SetLength(ProtocolLimits.MaxFileBytes + 1L);
@@ -75,7 +76,8 @@ public sealed partial class ClusterTests
 
         // Assert: the good file written, each bad one failed with its reason, nothing else in the output folder.
         Assert.True(result.ExitCode == 3, $"exit {result.ExitCode}: {result.Stderr}");
-        Assert.Contains("1 written, 3 failed", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 written, 4 failed", result.Stdout, StringComparison.Ordinal);
+        Assert.Matches(@"failed   .*fifo\.jpg: is not a regular file", result.Stdout);
         Assert.Matches(@"failed   .*big\.jpg: is 256\.0 MiB, over the 256 MiB .* --path-map", result.Stdout);
         Assert.Matches(@"failed   .*bomb\.png: .*pixels", result.Stdout);
         Assert.Matches(@"failed   .*cut\.jpg: ", result.Stdout);

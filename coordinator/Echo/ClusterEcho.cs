@@ -131,23 +131,37 @@ internal sealed class ClusterEcho(IReadOnlyList<ClusterNode> nodes, int workers,
     }
 
     /// <summary>Round trips of <paramref name="payloadBytes"/> through one bare socket to the first node's raw echo.</summary>
+    /// <remarks>
+    /// This side uses blocking calls on a thread of its own, as the workers do (README, "How the process modes
+    /// wait"): with async sockets each round trip paid for the event loop's hand-offs, and the bare socket came
+    /// out slower than the frames it is meant to bound. The node's raw echo is async (it overlaps both directions).
+    /// </remarks>
     public async Task<LatencyMeasurement> MeasureTcpLatencyAsync(int payloadBytes, int roundTrips, CancellationToken cancellationToken)
     {
         int warmUp = roundTrips / 10;
         using var socket = await ConnectRawAsync(nodes[0], (long)payloadBytes * (roundTrips + warmUp), cancellationToken).ConfigureAwait(false);
-        using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        deadline.CancelAfter(s_deadline);
-        byte[] small = new byte[payloadBytes], answer = new byte[payloadBytes];
-        double[] samples = new double[roundTrips];
-        for (int i = -warmUp; i < roundTrips; i++)
+        socket.ReceiveTimeout = socket.SendTimeout = (int)s_deadline.TotalMilliseconds; // the blocking calls' deadline
+        double[] samples = await Task.Factory.StartNew(() =>
         {
-            long started = Stopwatch.GetTimestamp();
-            await EchoAsync(socket, small, answer, deadline.Token).ConfigureAwait(false);
-            if (i >= 0)
+            byte[] small = new byte[payloadBytes], answer = new byte[payloadBytes];
+            double[] measured = new double[roundTrips];
+            for (int i = -warmUp; i < roundTrips; i++)
             {
-                samples[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+                cancellationToken.ThrowIfCancellationRequested();
+                long started = Stopwatch.GetTimestamp();
+                socket.Send(small);
+                for (int got = 0; got < answer.Length;)
+                {
+                    int read = socket.Receive(answer, got, answer.Length - got, SocketFlags.None);
+                    got += read > 0 ? read : throw new IOException(string.Create(CultureInfo.InvariantCulture, $"the raw echo closed after {got} of {answer.Length} bytes"));
+                }
+                if (i >= 0)
+                {
+                    measured[i] = Stopwatch.GetElapsedTime(started).TotalMicroseconds;
+                }
             }
-        }
+            return measured;
+        }, cancellationToken, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         return EchoRunner.Percentiles("tcp", payloadBytes, samples);
     }
 

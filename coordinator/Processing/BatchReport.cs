@@ -9,6 +9,9 @@ internal sealed record BatchReport(string Mode, int Workers, BatchStrategy Strat
     /// <summary>Cluster mode with whole files: whether paths or bytes travelled (null otherwise).</summary>
     public BatchTransfer? Transfer { get; init; }
 
+    /// <summary>Cluster mode: what each node did (empty otherwise).</summary>
+    public IReadOnlyList<Cluster.NodeReport> Nodes { get; init; } = [];
+
     public int Succeeded => Files.Count(f => f.Ok);
 
     public int Failed => Files.Count - Succeeded;

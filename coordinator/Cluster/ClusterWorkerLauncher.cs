@@ -71,6 +71,9 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         }
     }
 
+    /// <summary>This launcher's workers connected now, with their nodes (a snapshot, for the node list).</summary>
+    public IEnumerable<(ClusterNode Node, WorkerConnection Connection)> Connected => _workers.Values;
+
     /// <summary>A node joined: the supervisor grows by what this launcher places there.</summary>
     public void OnNodeJoined(ClusterNode node)
     {

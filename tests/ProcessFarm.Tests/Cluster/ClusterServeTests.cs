@@ -15,7 +15,7 @@ namespace ProcessFarm.Tests.Cluster;
 [Collection(WorkerCollection.Name)]
 public sealed class ClusterServeTests : IDisposable
 {
-    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
+    private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(90);
     private readonly string _directory = TestHelpers.CreateTempDirectory();
 
     public void Dispose() => Directory.Delete(_directory, recursive: true);
@@ -25,11 +25,12 @@ public sealed class ClusterServeTests : IDisposable
     {
         // Arrange: one node with 2 slots, and serve as this test's coordinator on a port chosen here.
         using var cluster = new ClusterProcesses();
-        var node = cluster.StartNode(workers: 2);
+        // serve first, then the node: serve waits for it (--node-wait-ms), whereas a node gives up joining after 20 s.
         int port = ClusterProcesses.FreePort();
-        var serve = cluster.Start(Integration.Cli.StartInfo(_directory, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "-m", "cluster", "--listen", cluster.Listen, "--sample-size", "640x480", "-w", "2"));
+        var serve = cluster.Start(Integration.Cli.StartInfo(_directory, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "-m", "cluster", "--listen", cluster.Listen, "--node-wait-ms", "60000", "--sample-size", "640x480", "-w", "2"));
+        var node = cluster.StartNode(workers: 2);
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TestHelpers.Timeout };
-        Assert.True(await AnswersAsync(http), $"serve did not answer within {s_deadline.TotalSeconds} s");
+        await AssertAnswersAsync(http, serve, cluster);
 
         // Act: an upload, processed in cluster mode by the node's workers.
         var state = await GetJsonAsync(http, "api/state");
@@ -87,6 +88,40 @@ public sealed class ClusterServeTests : IDisposable
     }
 
     [Fact]
+    public async Task Browser_ClusterModePage_ShowsTheNodeWithItsWorkersAndJobs()
+    {
+        // Arrange: serve starting in cluster mode, so the page's first preview runs on the node's workers.
+        string script = Path.GetFullPath(Path.Combine(AppContext.BaseDirectory, "../../../../scripts/browser-test/cluster-check.mjs"));
+        Assert.True(File.Exists(script), $"{script} is missing");
+        using var cluster = new ClusterProcesses();
+        int port = ClusterProcesses.FreePort();
+        var serve = cluster.Start(Integration.Cli.StartInfo(_directory, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "-m", "cluster", "--listen", cluster.Listen, "--node-wait-ms", "60000", "--sample-size", "640x480", "-w", "2"));
+        cluster.StartNode(workers: 2);
+        using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TestHelpers.Timeout };
+        await AssertAnswersAsync(http, serve, cluster);
+
+        // Act
+        var info = new ProcessStartInfo("node") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = Path.GetDirectoryName(script)! };
+        info.ArgumentList.Add(script);
+        info.ArgumentList.Add(http.BaseAddress.ToString());
+        var run = await Integration.Cli.RunAsync(info);
+
+        // Assert: the table is shown, with the node, its 2 workers of 2 slots, jobs done and bytes moved.
+        Assert.True(run.ExitCode == 0, run.Stdout + run.Stderr);
+        using var json = JsonDocument.Parse(run.Stdout);
+        var seen = json.RootElement;
+        Assert.True(seen.GetProperty("visible").GetBoolean());
+        Assert.StartsWith("cluster, 2 worker processes", seen.GetProperty("detail").GetString(), StringComparison.Ordinal);
+        var row = Assert.Single(seen.GetProperty("rows").EnumerateArray());
+        var cells = row.GetProperty("cells").EnumerateArray().Select(c => c.GetString()).ToArray();
+        Assert.Equal("false", row.GetProperty("gone").GetString());
+        Assert.Equal("2 of 2", cells[1]);
+        Assert.True(long.Parse(cells[2]!, CultureInfo.InvariantCulture) > 0, string.Join(" | ", cells));
+        Assert.EndsWith("MB", cells[3], StringComparison.Ordinal); // 640x480x3 there and back: about 1.8 MB
+        Assert.Empty(seen.GetProperty("consoleErrors").EnumerateArray());
+    }
+
+    [Fact]
     public async Task ServeWithoutCluster_HasNoNodeList_AndRefusesTheClusterMode()
     {
         // Arrange
@@ -94,7 +129,7 @@ public sealed class ClusterServeTests : IDisposable
         int port = ClusterProcesses.FreePort();
         var serve = cluster.Start(Integration.Cli.StartInfo(_directory, "serve", "--port", port.ToString(CultureInfo.InvariantCulture), "--sample-size", "64x48"));
         using var http = new HttpClient { BaseAddress = new Uri($"http://127.0.0.1:{port}/"), Timeout = TestHelpers.Timeout };
-        Assert.True(await AnswersAsync(http), "serve did not answer");
+        await AssertAnswersAsync(http, serve, cluster);
 
         // Act
         var nodes = await http.GetAsync(new Uri("api/cluster", UriKind.Relative));
@@ -109,18 +144,18 @@ public sealed class ClusterServeTests : IDisposable
         serve.Kill();
     }
 
-    /// <summary>Polls the API until the server answers, up to the deadline.</summary>
-    private static async Task<bool> AnswersAsync(HttpClient http)
+    /// <summary>Polls the API until the server answers, up to the deadline; fails with serve's output if it exited or never answered.</summary>
+    private static async Task AssertAnswersAsync(HttpClient http, Process serve, ClusterProcesses cluster)
     {
         var started = Stopwatch.StartNew();
-        while (started.Elapsed < s_deadline)
+        while (started.Elapsed < s_deadline && !serve.HasExited)
         {
             try
             {
                 using var response = await http.GetAsync(new Uri("api/state", UriKind.Relative));
                 if (response.IsSuccessStatusCode)
                 {
-                    return true;
+                    return;
                 }
             }
             catch (HttpRequestException)
@@ -129,7 +164,12 @@ public sealed class ClusterServeTests : IDisposable
             }
             await Task.Delay(200);
         }
-        return false;
+        if (!serve.HasExited)
+        {
+            serve.Kill(entireProcessTree: true);
+        }
+        var result = await cluster.ResultOfAsync(serve);
+        Assert.Fail($"serve did not answer within {s_deadline.TotalSeconds} s (exit {result.ExitCode}): {result.Stdout} {result.Stderr}");
     }
 
     private static async Task<JsonElement> GetJsonAsync(HttpClient http, string path)

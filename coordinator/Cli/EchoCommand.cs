@@ -8,7 +8,8 @@ namespace ProcessFarm.Coordinator.Cli;
 
 /// <summary>
 /// <c>processfarm echo</c>: the threads-vs-processes serialization experiment. Payloads go to the workers and
-/// back untouched, so the transport alone is measured.
+/// back untouched, so the transport alone is measured. <c>--mode cluster</c> adds three rows measured in the same
+/// run over the same link: cluster (frames over TCP to workers on the nodes), rpc (grain calls) and tcp (bare sockets).
 /// </summary>
 internal static class EchoCommand
 {
@@ -18,9 +19,9 @@ internal static class EchoCommand
 
     private static readonly Option<string[]> s_mode = OptionValues.ListOf(new Option<string[]>("--mode", "-m")
     {
-        Description = "Modes to compare, separated by commas: threads, pipe, shm, or all",
+        Description = "Modes to compare, separated by commas: threads, pipe, shm, all, or cluster (never in all: needs nodes, see --listen; gives the rows cluster, rpc and tcp)",
         HelpName = "MODES",
-    }, s_modes, all: "all");
+    }, s_modes, all: "all", beyondAll: ["cluster"]);
 
     private static readonly Option<string[]> s_payload = OptionValues.ListOf(new Option<string[]>("--payload")
     {
@@ -65,6 +66,10 @@ internal static class EchoCommand
             s_mode, workers, s_payload, s_count, s_sizes, s_repeat, s_latency, CommonOptions.Format, CommonOptions.Json, CommonOptions.Report,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
+        foreach (var option in ClusterOptions.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
     }
@@ -95,48 +100,80 @@ internal static class EchoCommand
 
         var results = new List<EchoMeasurement>();
         var latency = new List<LatencyMeasurement>();
-        EchoRunner? runner = modes.Any(m => m != "threads")
-            ? await EchoRunner.StartAsync(parse.GetValue(workersOption), CommonOptions.Supervision(parse), parse.GetValue(CommonOptions.ShmDirectory)!, log, cancellationToken)
+        var supervision = CommonOptions.Supervision(parse);
+        string shmDirectory = parse.GetValue(CommonOptions.ShmDirectory)!;
+        await using var farm = modes.Contains("cluster") ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
+        await using var runner = modes.Any(m => m is "pipe" or "shm")
+            ? await EchoRunner.StartAsync(parse.GetValue(workersOption), supervision, shmDirectory, "pipe", log, cancellationToken)
             : null;
-        try
+        EchoRunner? clusterRunner = null;
+        ClusterEcho? clusterEcho = null;
+        EchoClusterRun? clusterRun = null;
+        if (farm is not null)
+        {
+            // As in process: an explicit --workers is per node, else each node's slots.
+            int? perNode = parse.GetResult(workersOption) is { Implicit: false } ? parse.GetValue(workersOption) : null;
+            int capacity = farm.Capacity(perNode);
+            clusterRunner = await EchoRunner.StartAsync(capacity, supervision with { Launcher = farm.CreateLauncher(perNode) }, shmDirectory, "cluster", log, cancellationToken);
+            var nodes = farm.LiveNodes;
+            clusterEcho = new ClusterEcho(nodes, capacity, supervision.InFlight);
+            clusterRun = new EchoClusterRun(ClusterEcho.DescribeLink(farm.Listener.Endpoint, nodes), nodes.Count, capacity);
+        }
+        await using (clusterRunner)
         {
             int roundTrips = parse.GetValue(s_latency);
-            int steps = (payloads.Count * modes.Length) + (roundTrips > 0 ? modes.Length : 0);
+            // cluster is three rows: its frames, then rpc and tcp for bytes payloads.
+            int bytesPayloads = payloadKinds.Contains("bytes") ? parse.GetValue(s_sizes)!.Length : 0;
+            int extra = clusterEcho is null ? 0 : 2;
+            int steps = (payloads.Count * modes.Length) + (extra * bytesPayloads) + (roundTrips > 0 ? modes.Length + extra : 0);
             await Terminal.RunWithProgressAsync(error, "echo", steps, async report =>
             {
                 int step = 0;
+                void Report(string what) => report(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] {what}"));
                 foreach (var create in payloads)
                 {
                     var payload = create();
+                    string what = string.Create(CultureInfo.InvariantCulture, $"{payload.Kind} {EchoReportWriter.Size(payload.DataBytes)} x {repeat}");
                     foreach (string mode in modes)
                     {
-                        report(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] {mode} {payload.Kind} {EchoReportWriter.Size(payload.DataBytes)} x {repeat}"));
+                        Report($"{mode} {what}");
                         results.Add(mode switch
                         {
                             "threads" => await EchoRunner.MeasureThreadsAsync(payload, repeat),
-                            "pipe" => await runner!.MeasurePipeAsync(payload, repeat, cancellationToken),
+                            "pipe" => await runner!.MeasureFramesAsync(payload, repeat, cancellationToken),
+                            "cluster" => await clusterRunner!.MeasureFramesAsync(payload, repeat, cancellationToken),
                             _ => await runner!.MeasureShmAsync(payload, repeat, cancellationToken),
                         });
+                        if (mode == "cluster" && payload.Bytes is not null)
+                        {
+                            Report($"rpc {what}");
+                            results.Add(await clusterEcho!.MeasureRpcAsync(payload, repeat, cancellationToken));
+                            Report($"tcp {what}");
+                            results.Add(await clusterEcho.MeasureTcpAsync(payload, repeat, cancellationToken));
+                        }
                     }
                 }
                 if (roundTrips > 0)
                 {
                     foreach (string mode in modes)
                     {
-                        report(string.Create(CultureInfo.InvariantCulture, $"echo [{++step}/{steps}] latency: {mode}, {roundTrips} round trips of 64 bytes"));
-                        latency.Add(runner is null
-                            ? await EchoRunner.MeasureThreadLatencyAsync(64, roundTrips)
-                            : await runner.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken));
+                        Report($"latency: {mode}, {roundTrips} round trips of 64 bytes");
+                        latency.Add(mode switch
+                        {
+                            "threads" => await EchoRunner.MeasureThreadLatencyAsync(64, roundTrips),
+                            "cluster" => await clusterRunner!.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken),
+                            _ => await runner!.MeasureLatencyAsync(mode, 64, roundTrips, cancellationToken),
+                        });
+                        if (mode == "cluster")
+                        {
+                            Report($"latency: rpc, {roundTrips} round trips of 64 bytes");
+                            latency.Add(await clusterEcho!.MeasureRpcLatencyAsync(64, roundTrips, cancellationToken));
+                            Report($"latency: tcp, {roundTrips} round trips of 64 bytes");
+                            latency.Add(await clusterEcho.MeasureTcpLatencyAsync(64, roundTrips, cancellationToken));
+                        }
                     }
                 }
             });
-        }
-        finally
-        {
-            if (runner is not null)
-            {
-                await runner.DisposeAsync();
-            }
         }
 
         var output = parse.InvocationConfiguration.Output;
@@ -144,21 +181,21 @@ internal static class EchoCommand
         switch (format)
         {
             case "json":
-                EchoReportWriter.WriteJson(output, results, latency, repeat);
+                EchoReportWriter.WriteJson(output, results, latency, repeat, clusterRun);
                 break;
             case "csv":
                 EchoReportWriter.WriteCsv(output, results);
                 break;
             case "markdown":
-                EchoReportWriter.WriteMarkdown(output, results, latency);
+                EchoReportWriter.WriteMarkdown(output, results, latency, clusterRun);
                 break;
             default:
-                EchoReportWriter.WriteText(output, results, latency, workers, Terminal.IsPlain(output));
+                EchoReportWriter.WriteText(output, results, latency, workers, Terminal.IsPlain(output), clusterRun);
                 break;
         }
         if (reportPath is not null)
         {
-            EchoReportWriter.WriteHtml(reportPath, results, latency, repeat, workers);
+            EchoReportWriter.WriteHtml(reportPath, results, latency, repeat, workers, clusterRun);
             error.WriteLine($"echo: report written to {Path.GetFullPath(reportPath)}");
         }
         return ExitCode.Success;

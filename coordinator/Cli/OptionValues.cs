@@ -84,16 +84,18 @@ internal static class OptionValues
     /// <summary>
     /// A comma-separated list of <paramref name="choices"/>, or <paramref name="all"/> for every choice; duplicates
     /// dropped, in the order of <paramref name="choices"/>. <paramref name="refused"/> names a word that is understood
-    /// but refused, with the reason. The default is every choice, shown as <paramref name="all"/>.
+    /// but refused, with the reason. The default is every choice, shown as <paramref name="all"/>. <paramref name="beyondAll"/>
+    /// are choices that must be asked for by name and are never in <paramref name="all"/> (cluster, which needs nodes).
     /// </summary>
-    public static Option<string[]> ListOf(Option<string[]> option, string[] choices, string all, (string Word, string Why)? refused = null)
+    public static Option<string[]> ListOf(Option<string[]> option, string[] choices, string all, (string Word, string Why)? refused = null, string[]? beyondAll = null)
     {
+        string[] named = [.. choices, .. beyondAll ?? []];
         option.AllowMultipleArgumentsPerToken = false;
         option.DefaultValueFactory = _ => choices;
         option.WithDefaultText(all);
         option.CustomParser = result =>
         {
-            string? text = JoinTokens(option.Name, result, $"{JoinChoices(choices, "or")} (several separated by commas) or {all}");
+            string? text = JoinTokens(option.Name, result, $"{JoinChoices(named, "or")} (several separated by commas) or {all}");
             if (text is null)
             {
                 return null;
@@ -110,19 +112,19 @@ internal static class OptionValues
                     result.AddError($"{option.Name}: {r.Why}");
                     return null;
                 }
-                else if (choices.Contains(word, StringComparer.Ordinal))
+                else if (named.Contains(word, StringComparer.Ordinal))
                 {
                     chosen.Add(word);
                 }
                 else
                 {
-                    result.AddError($"{option.Name}: '{word}' is not one of {JoinChoices([.. choices, all], "or")}{(text.Contains(',', StringComparison.Ordinal) ? $" (in '{text}')" : string.Empty)}");
+                    result.AddError($"{option.Name}: '{word}' is not one of {JoinChoices([.. named, all], "or")}{(text.Contains(',', StringComparison.Ordinal) ? $" (in '{text}')" : string.Empty)}");
                     return null;
                 }
             }
-            return [.. choices.Where(chosen.Contains)];
+            return [.. named.Where(chosen.Contains)];
         };
-        option.CompletionSources.Add([.. choices, all]);
+        option.CompletionSources.Add([.. named, all]);
         return option;
     }
 

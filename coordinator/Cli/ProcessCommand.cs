@@ -131,6 +131,10 @@ internal static class ProcessCommand
         await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
         var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
+        if (farm is not null)
+        {
+            report = report with { Nodes = farm.Report() };
+        }
         ReportWriter.Write(output, report, format);
         return ExitCode.Success;
     }
@@ -172,6 +176,10 @@ internal static class ProcessCommand
         await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
         var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);
+        if (farm is not null)
+        {
+            report = report with { Nodes = farm.Report() };
+        }
         BatchReportWriter.Write(parse.InvocationConfiguration.Output, report, format);
         if (report.Failed > 0)
         {

@@ -95,10 +95,29 @@ internal sealed class ClusterFarm : IAsyncDisposable
         }
     }
 
+    /// <summary>What each node seen during the run did for it, in the order they joined.</summary>
+    public IReadOnlyList<NodeReport> Report()
+    {
+        ClusterWorkerLauncher[] launchers;
+        lock (_gate)
+        {
+            launchers = [.. _launchers];
+        }
+        return [.. Nodes.Select(n => new NodeReport(
+            n.Status.Name,
+            n.Status.Address,
+            n.Status.Slots,
+            Volatile.Read(ref n.Connected),
+            Interlocked.Read(ref n.JobsDone),
+            Interlocked.Read(ref n.BytesMoved) + launchers.Sum(l => l.LiveBytes(n)),
+            n.Gone,
+            Volatile.Read(ref n.SuspectUntil) != 0))];
+    }
+
     /// <summary>
-    /// The nodes seen so far with this coordinator's workers on each, jobs done and bytes moved (<c>serve</c>'s node
-    /// list). Live figures, read without stopping anything: a connection that is closing may be counted a moment
-    /// late or twice.
+    /// The nodes seen so far with this coordinator's workers on each now, jobs done and bytes moved (<c>serve</c>'s
+    /// node list). Live figures, read without stopping anything: a connection that is closing may be counted a
+    /// moment late or twice.
     /// </summary>
     public IReadOnlyList<NodeSummary> Summarize()
     {
@@ -148,8 +167,12 @@ internal sealed class ClusterFarm : IAsyncDisposable
     {
         lock (_gate)
         {
+            long now = Stopwatch.GetTimestamp();
+            // A suspected node comes last (a dead silo takes membership seconds to declare, and every start tried there
+            // in the meantime would burn a restart); it is still tried when nothing else is left.
             var node = _nodes.Values.Where(n => !n.Gone)
-                .OrderBy(n => (double)Volatile.Read(ref n.Assigned) / launcher.WorkersFor(n.Status.Slots))
+                .OrderBy(n => Volatile.Read(ref n.SuspectUntil) > now)
+                .ThenBy(n => (double)Volatile.Read(ref n.Assigned) / launcher.WorkersFor(n.Status.Slots))
                 .ThenBy(n => n.JoinedTimestamp)
                 .FirstOrDefault();
             if (node is not null)
@@ -159,6 +182,13 @@ internal sealed class ClusterFarm : IAsyncDisposable
             return node;
         }
     }
+
+    /// <summary>A worker could not be started on <paramref name="node"/>: pass it over for <see cref="SuspectFor"/>.</summary>
+    public static void Suspect(ClusterNode node) =>
+        Volatile.Write(ref node.SuspectUntil, Stopwatch.GetTimestamp() + (long)(SuspectFor.TotalSeconds * Stopwatch.Frequency));
+
+    /// <summary>How long a node whose silo did not answer is passed over: longer than membership takes to declare it dead.</summary>
+    public static readonly TimeSpan SuspectFor = TimeSpan.FromSeconds(10);
 
     private async Task WaitForNodesAsync(int count, TimeSpan wait, CancellationToken cancellationToken)
     {

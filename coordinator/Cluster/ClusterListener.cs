@@ -41,6 +41,11 @@ internal sealed class ClusterListener : IAsyncDisposable
 
     private int _refused;
 
+    private int _handshaking;
+
+    /// <summary>Connections that may be between accept and a proven Hello at once; more are closed at once.</summary>
+    public const int MaxHandshakes = 64;
+
     /// <summary>Listens on <paramref name="address"/> at <paramref name="port"/> (0: a free port).</summary>
     /// <exception cref="ClusterException">The address cannot be bound.</exception>
     public static ClusterListener Start(IPAddress address, int port, ILogger log, TimeSpan helloTimeout)
@@ -89,6 +94,15 @@ internal sealed class ClusterListener : IAsyncDisposable
                 _log.ClientRefused($"accept failed: {e.Message}");
                 continue;
             }
+            if (Interlocked.Increment(ref _handshaking) > MaxHandshakes)
+            {
+                // Each handshake holds a thread until its Hello or its deadline: a flood is turned away at the door.
+                Interlocked.Decrement(ref _handshaking);
+                Interlocked.Increment(ref _refused);
+                _log.ClientRefused($"{accepted.RemoteEndPoint}: {MaxHandshakes} connections are already handshaking");
+                accepted.Dispose();
+                continue;
+            }
             accepted.NoDelay = true;
             _ = HandshakeAsync(accepted);
         }
@@ -128,6 +142,7 @@ internal sealed class ClusterListener : IAsyncDisposable
             {
                 await connection.DisposeAsync().ConfigureAwait(false);
             }
+            Interlocked.Decrement(ref _handshaking);
         }
     }
 

@@ -16,12 +16,21 @@ internal sealed class ClusterNode(string key, INodeGrain grain, NodeStatus statu
     /// <summary>Set once membership declares the node dead or gone.</summary>
     public bool Gone { get; set; }
 
+    /// <summary>
+    /// Until when (Stopwatch timestamp) the node is passed over: a worker could not be started there (its silo did not
+    /// answer), and membership has not yet declared it dead. 0: never suspected.
+    /// </summary>
+    public long SuspectUntil;
+
     /// <summary>Workers of this coordinator placed there and not yet gone.</summary>
     public int Assigned;
+
+    /// <summary>Workers of this coordinator that connected from there, replacements included.</summary>
+    public int Connected;
 
     /// <summary>Jobs its workers answered for this coordinator.</summary>
     public long JobsDone;
 
-    /// <summary>Bytes of frames its workers' connections carried both ways.</summary>
+    /// <summary>Bytes of frames its closed workers' connections carried both ways (live ones: <see cref="ClusterFarm.Report"/>).</summary>
     public long BytesMoved;
 }

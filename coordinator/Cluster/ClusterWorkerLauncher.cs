@@ -45,6 +45,7 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
             connection.SetHandler(new CountingHandler(handler, node));
             await connection.SendWelcomeAsync(secret).ConfigureAwait(false);
             _workers[workerId] = (node, connection);
+            Interlocked.Increment(ref node.Connected);
             _ = connection.Completion.ContinueWith(_ => Gone(workerId), TaskScheduler.Default);
             log.WorkerReady(workerId, processId, connection.Hello!.Kernel, connection.ReadyMs);
             return connection;
@@ -57,6 +58,7 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         catch (Exception e) when (e is not (OperationCanceledException or WorkerFailedException))
         {
             // The node's grain call failed: the node died or refused (a missing worker binary there).
+            ClusterFarm.Suspect(node);
             await AbandonAsync(node, workerId, connection).ConfigureAwait(false);
             throw new WorkerFailedException(workerId, $"could not be started on node {node.Status.Name}: {e.Message}", e);
         }
@@ -73,6 +75,9 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
 
     /// <summary>This launcher's workers connected now, with their nodes (a snapshot, for the node list).</summary>
     public IEnumerable<(ClusterNode Node, WorkerConnection Connection)> Connected => _workers.Values;
+
+    /// <summary>Frame bytes the live connections to <paramref name="node"/>'s workers carried so far.</summary>
+    public long LiveBytes(ClusterNode node) => _workers.Values.Where(w => w.Node == node).Sum(w => w.Connection.BytesMoved);
 
     /// <summary>A node joined: the supervisor grows by what this launcher places there.</summary>
     public void OnNodeJoined(ClusterNode node)

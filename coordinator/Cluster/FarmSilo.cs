@@ -75,12 +75,25 @@ internal static class FarmSilo
         catch (Exception e) when (e is not OperationCanceledException)
         {
             host.Dispose();
-            throw new ClusterException($"the cluster silo could not start on {settings.Address}:{settings.SiloPort}: {e.Message}", e);
+            string what = settings.Redis is { } redis ? $"with Redis at {redis}" : settings.Primary is { } primary && !primary.Equals(new System.Net.IPEndPoint(settings.Address, settings.SiloPort)) ? $"joining {primary}" : "as the primary";
+            throw new ClusterException($"the cluster silo on {settings.Address}:{settings.SiloPort} could not start {what}: {Innermost(e)}", e);
         }
         catch
         {
             host.Dispose();
             throw;
         }
+    }
+
+    /// <summary>The root cause's first line: Orleans nests the real reason (a refused connection) under generic wrappers whose messages carry stack traces.</summary>
+    private static string Innermost(Exception e)
+    {
+        while (e.InnerException is { } inner)
+        {
+            e = inner;
+        }
+        string message = e.Message;
+        int end = message.IndexOfAny(['\r', '\n']);
+        return end < 0 ? message : message[..end];
     }
 }

@@ -1,3 +1,4 @@
+using System.IO.Pipelines;
 using System.Net;
 using System.Net.Sockets;
 
@@ -30,18 +31,10 @@ internal static class RawEcho
             using var socket = await listener.AcceptSocketAsync(deadline.Token).ConfigureAwait(false);
             listener.Stop();
             socket.NoDelay = true;
-            byte[] buffer = new byte[1 << 20];
-            long echoed = 0;
-            while (echoed < totalBytes)
-            {
-                int read = await socket.ReceiveAsync(buffer, SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                if (read == 0)
-                {
-                    break;
-                }
-                await socket.SendAsync(buffer.AsMemory(0, read), SocketFlags.None, deadline.Token).ConfigureAwait(false);
-                echoed += read;
-            }
+            // Receiving and sending overlap through a bounded pipe: a loop that read, then sent, then read again
+            // left the link idle in one direction half the time, and the ceiling came out below what frames reach.
+            var pipe = new Pipe(new PipeOptions(pauseWriterThreshold: PauseBytes, resumeWriterThreshold: PauseBytes / 2, useSynchronizationContext: false));
+            await Task.WhenAll(ReceiveAsync(socket, pipe.Writer, totalBytes, deadline.Token), SendAsync(socket, pipe.Reader, deadline.Token)).ConfigureAwait(false);
         }
         catch (Exception e) when (e is OperationCanceledException or SocketException or ObjectDisposedException)
         {
@@ -50,6 +43,66 @@ internal static class RawEcho
         finally
         {
             listener.Stop();
+        }
+    }
+
+    /// <summary>Bytes received and not yet sent back before the receiving side waits.</summary>
+    private const int PauseBytes = 8 << 20;
+
+    private static async Task ReceiveAsync(Socket socket, PipeWriter output, long totalBytes, CancellationToken cancellationToken)
+    {
+        Exception? error = null;
+        try
+        {
+            long received = 0;
+            while (received < totalBytes)
+            {
+                int read = await socket.ReceiveAsync(output.GetMemory(1 << 20), SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                if (read == 0)
+                {
+                    break;
+                }
+                output.Advance(read);
+                received += read;
+                var flushed = await output.FlushAsync(cancellationToken).ConfigureAwait(false);
+                if (flushed.IsCompleted)
+                {
+                    break;
+                }
+            }
+        }
+        catch (Exception e) when (e is OperationCanceledException or SocketException)
+        {
+            error = e;
+            throw;
+        }
+        finally
+        {
+            await output.CompleteAsync(error).ConfigureAwait(false);
+        }
+    }
+
+    private static async Task SendAsync(Socket socket, PipeReader input, CancellationToken cancellationToken)
+    {
+        try
+        {
+            while (true)
+            {
+                var result = await input.ReadAsync(cancellationToken).ConfigureAwait(false);
+                foreach (var segment in result.Buffer)
+                {
+                    await socket.SendAsync(segment, SocketFlags.None, cancellationToken).ConfigureAwait(false);
+                }
+                input.AdvanceTo(result.Buffer.End);
+                if (result.IsCompleted)
+                {
+                    return;
+                }
+            }
+        }
+        finally
+        {
+            await input.CompleteAsync().ConfigureAwait(false);
         }
     }
 }

@@ -27,10 +27,38 @@ internal static class EchoReportWriter
     public static double? Throughput(EchoMeasurement row) => MovesPayload(row) ? row.ThroughputGbps : null;
 
     /// <summary>
+    /// A cluster row's throughput as a share of the tcp row's (the link's ceiling) for the same payload: 0.5 means
+    /// half the bare socket's GB/s. Null for rows outside the cluster run, or when no tcp row moved that payload.
+    /// </summary>
+    public static double? RatioToTcp(EchoMeasurement row, IReadOnlyList<EchoMeasurement> all)
+    {
+        if (!IsClusterRow(row))
+        {
+            return null;
+        }
+        var tcp = all.FirstOrDefault(r => r.Mode == "tcp" && r.Payload == row.Payload && r.Bytes == row.Bytes);
+        return tcp is null ? null : tcp.Median / row.Median;
+    }
+
+    /// <summary>A row of <c>echo --mode cluster</c>: cluster (frames over TCP), rpc (grain calls) or tcp (bare sockets).</summary>
+    public static bool IsClusterRow(EchoMeasurement row) => row.Mode is "cluster" or "rpc" or "tcp";
+
+    /// <summary>Whether a row's serialize and deserialize were measured: frames (pipe, cluster) only. rpc serializes inside Orleans, tcp not at all.</summary>
+    private static bool HasBreakdown(EchoMeasurement row) => row.Mode is "pipe" or "cluster";
+
+    /// <summary>The round trip less serialize, worker and deserialize: frames' remainder, all of tcp's, unknown for rpc.</summary>
+    private static double? Transfer(EchoMeasurement row) => row.Mode switch
+    {
+        "pipe" or "cluster" => row.TransferSeconds,
+        "tcp" => row.Median,
+        _ => null,
+    };
+
+    /// <summary>
     /// The text report: one table per payload kind, each under 80 columns (times with their own unit, ns to s), where
     /// a pipe round trip's time went, and the small-message latency. <paramref name="plain"/> writes "us" for µs.
     /// </summary>
-    public static void WriteText(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int workers, bool plain)
+    public static void WriteText(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int workers, bool plain, EchoClusterRun? cluster = null)
     {
         output.WriteLine(string.Create(s_c, $"echo: payloads sent to {Plural.Count(workers, "worker process", "worker processes")} (pipe, shm) or to another thread"));
         output.WriteLine("(threads) and back. GB/s = 2 x payload / median round trip. threads hands over a");
@@ -83,6 +111,10 @@ internal static class EchoReportWriter
             }
             Terminal.Write(output, table);
         }
+        if (cluster is not null)
+        {
+            WriteClusterText(output, results, cluster, plain);
+        }
         if (latency.Count > 0)
         {
             output.WriteLine();
@@ -94,6 +126,34 @@ internal static class EchoReportWriter
             }
             Terminal.Write(output, latencyTable);
         }
+    }
+
+    /// <summary>The cluster run's link, and its rows against the tcp ceiling with where their time went.</summary>
+    private static void WriteClusterText(TextWriter output, IReadOnlyList<EchoMeasurement> results, EchoClusterRun cluster, bool plain)
+    {
+        output.WriteLine();
+        output.WriteLine(string.Create(s_c, $"cluster: {Plural.Count(cluster.Workers, "worker process", "worker processes")} on {Plural.Count(cluster.Nodes, "node")}; link measured:"));
+        foreach (string link in cluster.Link.Split("; "))
+        {
+            output.WriteLine("  " + link);
+        }
+        output.WriteLine("cluster = frames over TCP to the nodes' workers, as pipe; rpc = the same bytes");
+        output.WriteLine(string.Create(s_c, $"as {Size(ClusterEcho.RpcChunkBytes)} Orleans grain calls; tcp = bare sockets to the nodes, one per"));
+        output.WriteLine("worker: the link's ceiling. vs tcp = GB/s over tcp's GB/s. rpc and tcp carry");
+        output.WriteLine("bytes only; n/a: not separable there (Orleans serializes inside its calls)");
+        var table = Terminal.Table("payload", "mode", ">GB/s", ">vs tcp", ">serialize", ">transfer", ">deserialize");
+        foreach (var r in results.Where(IsClusterRow))
+        {
+            table.AddRow(
+                r.Payload == "complex" ? "complex" : Size(r.Bytes),
+                r.Mode,
+                Gbps(r.ThroughputGbps),
+                RatioToTcp(r, results) is double v ? F(v, "0.00") + "x" : "-",
+                HasBreakdown(r) ? Duration(r.SerializeSeconds, plain) : "n/a",
+                Transfer(r) is double t ? Duration(t, plain) : "n/a",
+                HasBreakdown(r) ? Duration(r.DeserializeSeconds, plain) : "n/a");
+        }
+        Terminal.Write(output, table);
     }
 
     /// <summary>A time with the unit that keeps it readable: 850 ns, 12.3 µs (us when plain), 58.39 ms, 1.234 s.</summary>
@@ -114,7 +174,7 @@ internal static class EchoReportWriter
 
     private static string F(double value, string format) => value.ToString(format, s_c);
 
-    public static void WriteJson(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat)
+    public static void WriteJson(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat, EchoClusterRun? cluster = null)
     {
         var document = new
         {
@@ -137,11 +197,13 @@ internal static class EchoReportWriter
                 max_s = r.Max,
                 throughput_gbps = Throughput(r),
                 ratio_to_fastest = RatioToFastest(r, results),
-                serialize_s = r.SerializeSeconds,
-                transfer_s = r.Mode == "pipe" ? r.TransferSeconds : 0,
-                deserialize_s = r.DeserializeSeconds,
+                ratio_to_tcp = RatioToTcp(r, results),
+                serialize_s = r.Mode is "rpc" or "tcp" ? (double?)null : r.SerializeSeconds,
+                transfer_s = IsClusterRow(r) ? Transfer(r) : r.Mode == "pipe" ? r.TransferSeconds : 0,
+                deserialize_s = r.Mode is "rpc" or "tcp" ? (double?)null : r.DeserializeSeconds,
                 region_write_s = r.RegionWriteSeconds,
             }),
+            cluster = cluster is null ? null : new { link = cluster.Link, nodes = cluster.Nodes, workers = cluster.Workers, rpc_chunk_bytes = ClusterEcho.RpcChunkBytes },
             latency = latency.Select(l => new { mode = l.Mode, payload_bytes = l.PayloadBytes, round_trips = l.RoundTrips, p50_us = l.P50Us, p99_us = l.P99Us }),
         };
         output.WriteLine(JsonSerializer.Serialize(document));
@@ -153,12 +215,13 @@ internal static class EchoReportWriter
         output.WriteLine("mode,payload,bytes,items,median_s,min_s,max_s,throughput_gbps,ratio_to_fastest,serialize_s,transfer_s,deserialize_s");
         foreach (var r in results)
         {
-            output.WriteLine(Csv.Line(r.Mode, r.Payload, r.Bytes, r.Items, r.Median, r.Min, r.Max, Throughput(r), RatioToFastest(r, results), r.SerializeSeconds, r.Mode == "pipe" ? r.TransferSeconds : 0, r.DeserializeSeconds));
+            bool opaque = r.Mode is "rpc" or "tcp"; // n/a: left empty
+            output.WriteLine(Csv.Line(r.Mode, r.Payload, r.Bytes, r.Items, r.Median, r.Min, r.Max, Throughput(r), RatioToFastest(r, results), opaque ? null : r.SerializeSeconds, IsClusterRow(r) ? Transfer(r) : r.Mode == "pipe" ? r.TransferSeconds : 0, opaque ? null : r.DeserializeSeconds));
         }
     }
 
     /// <summary>The text report's rows as Markdown tables, times with their own unit.</summary>
-    public static void WriteMarkdown(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency)
+    public static void WriteMarkdown(TextWriter output, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, EchoClusterRun? cluster = null)
     {
         output.WriteLine("| mode | payload | size | items | median | min | max | GB/s | vs fastest |");
         output.WriteLine("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |");
@@ -168,6 +231,18 @@ internal static class EchoReportWriter
         }
         output.WriteLine();
         output.WriteLine("GB/s = 2 x payload / median round trip; threads hands over a reference and moves nothing (-).");
+        if (cluster is not null)
+        {
+            output.WriteLine();
+            output.WriteLine(string.Create(s_c, $"cluster: {Plural.Count(cluster.Workers, "worker process", "worker processes")} on {Plural.Count(cluster.Nodes, "node")}; link: {cluster.Link}. vs tcp = GB/s over the tcp row's GB/s."));
+            output.WriteLine();
+            output.WriteLine("| mode | payload | size | GB/s | vs tcp |");
+            output.WriteLine("| --- | --- | ---: | ---: | ---: |");
+            foreach (var r in results.Where(IsClusterRow))
+            {
+                output.WriteLine(Csv.MarkdownRow(r.Mode, r.Payload, Size(r.Bytes), Gbps(r.ThroughputGbps), RatioToTcp(r, results) is double v ? F(v, "0.00") + "x" : "-"));
+            }
+        }
         if (latency.Count > 0)
         {
             output.WriteLine();
@@ -181,9 +256,13 @@ internal static class EchoReportWriter
     }
 
     /// <summary>The self-contained HTML report: throughput against payload size per mode (log axes), latency bars, tables.</summary>
-    public static void WriteHtml(string path, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat, int workers)
+    public static void WriteHtml(string path, IReadOnlyList<EchoMeasurement> results, IReadOnlyList<LatencyMeasurement> latency, int repeat, int workers, EchoClusterRun? cluster = null)
     {
         var report = new HtmlReport("processfarm echo: what moving data between processes costs");
+        if (cluster is not null)
+        {
+            report.Paragraph(string.Create(s_c, $"Cluster rows: {Plural.Count(cluster.Workers, "worker process", "worker processes")} on {Plural.Count(cluster.Nodes, "node")}, link {cluster.Link}. cluster = frames over TCP to the nodes' workers; rpc = the same bytes as Orleans grain calls; tcp = bare sockets, the link's ceiling."));
+        }
         report.Paragraph(string.Create(s_c, $"Payloads sent to {Plural.Count(workers, "worker process", "worker processes")} (pipe, shm) or another thread (threads) and back untouched; median of {Plural.Count(repeat, "run")}. Throughput = 2 x payload / round trip; threads hands over a reference and moves nothing, so it has a hand-off time and no throughput. Machine: {CpuModel()}, {Plural.Count(Environment.ProcessorCount, "usable core")}, {System.Runtime.InteropServices.RuntimeInformation.FrameworkDescription}."));
         string[] modes = [.. results.Where(MovesPayload).Select(r => r.Mode).Distinct()];
         var bytes = results.Where(r => r.Payload == "bytes").ToList();

@@ -12,28 +12,37 @@ namespace ProcessFarm.Coordinator.Echo;
 /// measured. threads hands a reference to another thread and back; pipe serializes each worker's share into
 /// frames (complex numbers item by item, as MessagePack arrays of two float64), the worker decodes and re-encodes
 /// them, and the replies are decoded again; shm writes the payload into the shared region once and sends
-/// descriptors. Every job goes through the command's <see cref="WorkerSupervisor"/>, like any other.
+/// descriptors. Every job goes through the command's <see cref="WorkerSupervisor"/>, like any other. A runner whose
+/// supervisor starts its workers on cluster nodes measures the cluster row: pipe's frames, over TCP
+/// (<see cref="ClusterEcho"/> measures the rpc and tcp rows beside it).
 /// </summary>
 internal sealed partial class EchoRunner : IAsyncDisposable
 {
     private readonly WorkerSupervisor _supervisor;
     private readonly string _shmDirectory;
+    private readonly string _framesMode;
     private long _serializeTicks;
     private long _deserializeTicks;
     private long _workerNs;
 
-    private EchoRunner(WorkerSupervisor supervisor, string shmDirectory)
+    private EchoRunner(WorkerSupervisor supervisor, string shmDirectory, string framesMode)
     {
         _supervisor = supervisor;
         _shmDirectory = shmDirectory;
+        _framesMode = framesMode;
     }
 
     public int Workers => _supervisor.TargetWorkers;
 
-    public static async Task<EchoRunner> StartAsync(int workers, SupervisorOptions options, string shmDirectory, ILogger log, CancellationToken cancellationToken)
+    /// <summary>
+    /// Starts <paramref name="workers"/> workers. <paramref name="framesMode"/> names the rows that send frames:
+    /// "pipe" for local workers, "cluster" when <paramref name="options"/> launch them on cluster nodes.
+    /// </summary>
+    /// <exception cref="WorkerFailedException">The workers cannot be started.</exception>
+    public static async Task<EchoRunner> StartAsync(int workers, SupervisorOptions options, string shmDirectory, string framesMode, ILogger log, CancellationToken cancellationToken)
     {
         var supervisor = await WorkerSupervisor.StartAsync(workers, options, log, cancellationToken).ConfigureAwait(false);
-        return new EchoRunner(supervisor, shmDirectory);
+        return new EchoRunner(supervisor, shmDirectory, framesMode);
     }
 
     public static async Task<EchoMeasurement> MeasureThreadsAsync(EchoPayload payload, int repeat)
@@ -55,7 +64,8 @@ internal sealed partial class EchoRunner : IAsyncDisposable
         return new EchoMeasurement("threads", payload.Kind, payload.DataBytes, payload.ItemCount, samples);
     }
 
-    public async Task<EchoMeasurement> MeasurePipeAsync(EchoPayload payload, int repeat, CancellationToken cancellationToken)
+    /// <summary>The payload in frames of about 1 MiB to every worker and back (the pipe row, or the cluster row over TCP).</summary>
+    public async Task<EchoMeasurement> MeasureFramesAsync(EchoPayload payload, int repeat, CancellationToken cancellationToken)
     {
         var back = new EchoReturn(payload);
         double[] samples = new double[repeat], serialize = new double[repeat], deserialize = new double[repeat], worker = new double[repeat];
@@ -91,7 +101,7 @@ internal sealed partial class EchoRunner : IAsyncDisposable
             worker[r] = _workerNs / 1e9;
         }
         back.Verify();
-        return new EchoMeasurement("pipe", payload.Kind, payload.DataBytes, payload.ItemCount, samples)
+        return new EchoMeasurement(_framesMode, payload.Kind, payload.DataBytes, payload.ItemCount, samples)
         {
             SerializeSeconds = Median(serialize),
             DeserializeSeconds = Median(deserialize),
@@ -139,7 +149,7 @@ internal sealed partial class EchoRunner : IAsyncDisposable
         }
     }
 
-    /// <summary>Round trips of one small echo through the first worker (pipe: a bin; shm: a descriptor) or another thread.</summary>
+    /// <summary>Round trips of one small echo through the first worker (pipe, cluster: a bin; shm: a descriptor) or another thread.</summary>
     public async Task<LatencyMeasurement> MeasureLatencyAsync(string mode, int payloadBytes, int roundTrips, CancellationToken cancellationToken)
     {
         if (mode == "threads")
@@ -185,7 +195,8 @@ internal sealed partial class EchoRunner : IAsyncDisposable
         return Percentiles("threads", payloadBytes, samples);
     }
 
-    private static LatencyMeasurement Percentiles(string mode, int payloadBytes, double[] samples)
+    /// <summary>p50 and p99 of <paramref name="samples"/> (microseconds), which it sorts.</summary>
+    public static LatencyMeasurement Percentiles(string mode, int payloadBytes, double[] samples)
     {
         Array.Sort(samples);
         int count = samples.Length;

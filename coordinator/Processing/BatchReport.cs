@@ -6,6 +6,9 @@ internal sealed record BatchReport(string Mode, int Workers, BatchStrategy Strat
     /// <summary>What the workers went through (null for in-process modes).</summary>
     public Workers.SupervisorStats? Faults { get; init; }
 
+    /// <summary>Cluster mode: what each node did (empty otherwise).</summary>
+    public IReadOnlyList<Cluster.NodeReport> Nodes { get; init; } = [];
+
     public int Succeeded => Files.Count(f => f.Ok);
 
     public int Failed => Files.Count - Succeeded;

@@ -52,6 +52,7 @@ internal static class BatchReportWriter
         {
             output.WriteLine(string.Create(c, $"faults   {Faults.Describe(faults.Deaths, faults.Replacements, faults.JobsRetried, "file")}"));
         }
+        NodeLines.Write(output, report.Nodes);
         foreach (var file in report.Files.Where(f => !f.Ok))
         {
             output.WriteLine(string.Create(c, $"failed   {file.Input}: {file.Error}"));
@@ -73,6 +74,7 @@ internal static class BatchReportWriter
         worker_deaths = report.Faults?.Deaths ?? 0,
         workers_replaced = report.Faults?.Replacements ?? 0,
         files_retried = report.Faults?.JobsRetried ?? 0,
+        nodes = report.Nodes,
         files = report.Files.Select(f => new { input = f.Input, output = f.Ok ? f.Output : null, ok = f.Ok, error = f.Error, width = f.Width, height = f.Height, ms = f.Ms }),
     }, s_json));
 

@@ -23,6 +23,10 @@ internal sealed record ProcessReport
 
     public required int Channels { get; init; }
 
+    /// <summary>Cluster mode: what each node did (left out of the JSON otherwise).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public IReadOnlyList<Cluster.NodeReport>? Nodes { get; init; }
+
     /// <summary>Bits per sample: 8 or 16.</summary>
     public int Bits { get; init; } = 8;
 

@@ -109,6 +109,7 @@ internal static class ReportWriter
         {
             output.WriteLine(string.Create(c, $"faults   {Faults.Describe(report.WorkerDeaths, report.WorkersReplaced, report.TilesRetried, "tile")}"));
         }
+        NodeLines.Write(output, report.Nodes);
         output.WriteLine(string.Create(c, $"output   {report.Output}"));
     }
 }

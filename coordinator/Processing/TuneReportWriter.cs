@@ -14,10 +14,16 @@ internal static class TuneReportWriter
     {
         output.WriteLine(string.Create(s_c, $"tune: the process step on {report.Input} ({report.Geometry}), {Plural.Count(report.Repeat, "run")} each, median decides"));
         output.WriteLine(string.Create(s_c, $"cores: {Environment.ProcessorCount} (Environment.ProcessorCount, which respects CPU affinity and container quotas)"));
-        var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">speed-up", ">efficiency");
+        if (report.Cluster is not null)
+        {
+            output.WriteLine(string.Create(s_c, $"cluster: workers per node, on {report.Cluster}"));
+        }
+        // "eff." rather than "efficiency": with GB/s the table would pass 80 columns.
+        output.WriteLine("GB/s = the image's pixel bytes / median; eff. = speed-up / workers");
+        var table = Terminal.Table("mode", ">workers", ">median ms", ">min ms", ">max ms", ">GB/s", ">speed-up", ">eff.");
         foreach (var r in report.Result.Rows)
         {
-            table.AddRow(r.Mode, r.Workers.ToString(s_c), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), r.Speedup.ToString("0.00", s_c) + "x", r.Efficiency.ToString("P0", s_c));
+            table.AddRow(r.Mode, r.Workers.ToString(s_c), Ms(r.MedianSeconds), Ms(r.MinSeconds), Ms(r.MaxSeconds), report.ThroughputGbps(r).ToString("0.00", s_c), r.Speedup.ToString("0.00", s_c) + "x", r.Efficiency.ToString("P0", s_c));
         }
         Terminal.Write(output, table);
         foreach (string line in StartupLines(report))
@@ -26,7 +32,7 @@ internal static class TuneReportWriter
         }
         foreach (var (mode, (workers, why)) in report.Result.Recommended)
         {
-            output.WriteLine($"recommended {mode}: {Plural.Count(workers, mode == "threads" ? "thread" : "worker")} ({why})");
+            output.WriteLine($"recommended {mode}: {Plural.Count(workers, mode == "threads" ? "thread" : "worker")}{(mode == "cluster" ? " per node" : string.Empty)} ({why})");
         }
     }
 
@@ -35,7 +41,8 @@ internal static class TuneReportWriter
         cores = Environment.ProcessorCount,
         image = report.Geometry.ToString(),
         repeat = report.Repeat,
-        results = report.Result.Rows.Select(r => new { mode = r.Mode, workers = r.Workers, median_s = r.MedianSeconds, min_s = r.MinSeconds, max_s = r.MaxSeconds, speedup = r.Speedup, efficiency = r.Efficiency }),
+        results = report.Result.Rows.Select(r => new { mode = r.Mode, workers = r.Workers, median_s = r.MedianSeconds, min_s = r.MinSeconds, max_s = r.MaxSeconds, throughput_gbps = report.ThroughputGbps(r), speedup = r.Speedup, efficiency = r.Efficiency }),
+        cluster = report.Cluster,
         recommended = report.Result.Recommended.ToDictionary(p => p.Key, p => p.Value.Workers),
         startup = report.Result.Startups.Select(s => new { mode = s.Mode, workers = s.Workers, pool_ms = s.PoolMs, worker_ready_ms = s.MeanWorkerReadyMs }),
         bare_worker_start_ms = report.BareStartMs,

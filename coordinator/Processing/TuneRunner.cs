@@ -15,21 +15,29 @@ internal static class TuneRunner
     /// <summary>Medians closer than this to the best count as equal, unless the measured spread is larger.</summary>
     public const double MinimumNoise = 0.05;
 
-    public static async Task<TuneResult> RunAsync(PixelBuffer source, IReadOnlyList<ExecutionMode> modes, IReadOnlyList<int> workerCounts, int repeat, Func<ExecutionMode, int, IExecutionEngine> createEngine, Action<string> progress, CancellationToken cancellationToken)
+    /// <param name="source">The image every run starts from.</param>
+    /// <param name="modes">The modes to tune.</param>
+    /// <param name="workerCounts">The counts to try per mode (for cluster: workers per node).</param>
+    /// <param name="repeat">Timed runs per mode and count.</param>
+    /// <param name="createEngine">An engine for a mode and count.</param>
+    /// <param name="progress">Told of each step.</param>
+    /// <param name="cancellationToken">Cancels the sweep.</param>
+    /// <exception cref="ArgumentException">No mode, or a mode without counts.</exception>
+    public static async Task<TuneResult> RunAsync(PixelBuffer source, IReadOnlyList<ExecutionMode> modes, Func<ExecutionMode, IReadOnlyList<int>> workerCounts, int repeat, Func<ExecutionMode, int, IExecutionEngine> createEngine, Action<string> progress, CancellationToken cancellationToken)
     {
-        if (modes.Count == 0 || workerCounts.Count == 0)
+        if (modes.Count == 0 || modes.Any(m => workerCounts(m).Count == 0))
         {
             throw new ArgumentException("tune needs at least one mode and one worker count");
         }
         var rows = new List<TuneRow>();
         var startups = new List<TuneStartup>();
         var layoutParameters = new LutParameters(0.5, 1.2);
-        int step = 0, steps = modes.Count * workerCounts.Count;
+        int step = 0, steps = modes.Sum(m => workerCounts(m).Count);
         foreach (var mode in modes)
         {
-            foreach (int workers in workerCounts)
+            foreach (int workers in workerCounts(mode))
             {
-                progress($"tune [{++step}/{steps}] {mode.Name()} with {Plural.Count(workers, mode == ExecutionMode.Threads ? "thread" : "worker")} x {repeat}");
+                progress($"tune [{++step}/{steps}] {mode.Name()} with {Plural.Count(workers, mode == ExecutionMode.Threads ? "thread" : "worker")}{(mode == ExecutionMode.Cluster ? " per node" : string.Empty)} x {repeat}");
                 await using var engine = createEngine(mode, workers);
                 long started = Stopwatch.GetTimestamp();
                 await engine.StartAsync(cancellationToken);
@@ -38,7 +46,8 @@ internal static class TuneRunner
                     startups.Add(new TuneStartup(mode.Name(), workers, Stopwatch.GetElapsedTime(started).TotalMilliseconds, supervisor.Workers.Average(w => w.ReadyMs)));
                 }
                 using var image = engine.CreateImage(source.Geometry);
-                var layout = new TileLayout(source.Geometry, TileLayout.DefaultTileRows(source.Geometry, workers, mode == ExecutionMode.Threads ? 4 : 8));
+                // engine.Workers, not workers: in cluster mode the count is per node, and tiles go to all of them.
+                var layout = new TileLayout(source.Geometry, TileLayout.DefaultTileRows(source.Geometry, engine.Workers, mode == ExecutionMode.Threads ? 4 : 8));
                 double[] samples = new double[repeat];
                 for (int r = -1; r < repeat; r++)
                 {

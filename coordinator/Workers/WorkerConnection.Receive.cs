@@ -108,9 +108,20 @@ internal sealed partial class WorkerConnection
     {
         while (true)
         {
+            ReadOnlySequence<byte> body;
             var read = PipeTransport.ReadBlocking(input);
             var buffer = read.Buffer;
-            if (FrameReader.TryReadFrame(ref buffer, out var body))
+            bool complete;
+            try
+            {
+                complete = FrameReader.TryReadFrame(ref buffer, out body, ProtocolLimits.MaxHandshakeFrameBytes);
+            }
+            catch (ProtocolException e)
+            {
+                _hello.TrySetException(e);
+                return false;
+            }
+            if (complete)
             {
                 try
                 {

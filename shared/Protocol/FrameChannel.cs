@@ -144,7 +144,7 @@ public sealed unsafe class FrameChannel : IDisposable
 
     /// <summary>
     /// Takes the next incoming frame into <paramref name="buffer"/> (at least <see cref="MaxFrameBytes"/> long) and
-    /// gives its body, as <see cref="FrameReader.TryReadFrame"/> would from the socket.
+    /// gives its body, as <see cref="FrameReader.TryReadFrame(ref System.Buffers.ReadOnlySequence{byte}, out System.Buffers.ReadOnlySequence{byte})"/> would from the socket.
     /// </summary>
     /// <returns>False when the ring is empty.</returns>
     /// <exception cref="ProtocolException">The slot's length prefix does not fit the slot (<see cref="ErrorCode.Malformed"/>).</exception>

@@ -24,7 +24,15 @@ public static partial class FrameReader
     /// <param name="body">The frame's body (without its length), slicing <paramref name="buffer"/>.</param>
     /// <returns>False when the frame is not complete yet: read more and call again.</returns>
     /// <exception cref="ProtocolException">The declared length exceeds <see cref="ProtocolLimits.MaxFrameBytes"/>.</exception>
-    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> body)
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> body) =>
+        TryReadFrame(ref buffer, out body, ProtocolLimits.MaxFrameBytes);
+
+    /// <summary>
+    /// Takes one complete frame of at most <paramref name="maxBytes"/> off the front of <paramref name="buffer"/>: the
+    /// handshake's frames are small, and a peer not yet proven must not make the reader buffer a large one.
+    /// </summary>
+    /// <exception cref="ProtocolException">The declared length exceeds <paramref name="maxBytes"/>.</exception>
+    public static bool TryReadFrame(ref ReadOnlySequence<byte> buffer, out ReadOnlySequence<byte> body, uint maxBytes)
     {
         body = default;
         if (buffer.Length < ProtocolLimits.FrameHeaderSize)
@@ -44,9 +52,9 @@ public static partial class FrameReader
             length = BinaryPrimitives.ReadUInt32BigEndian(prefix);
         }
 
-        if (length > ProtocolLimits.MaxFrameBytes)
+        if (length > maxBytes)
         {
-            throw new ProtocolException(ErrorCode.FrameTooLarge, $"A frame declares {length} bytes; the limit is {ProtocolLimits.MaxFrameBytes}.");
+            throw new ProtocolException(ErrorCode.FrameTooLarge, $"A frame declares {length} bytes; the limit is {maxBytes}.");
         }
         if (buffer.Length - ProtocolLimits.FrameHeaderSize < length)
         {

@@ -15,6 +15,12 @@ public static class ProtocolLimits
     /// <summary>Bytes of the per-run secret.</summary>
     public const int SecretBytes = 32;
 
+    /// <summary>
+    /// The largest handshake frame (Challenge, Hello, Welcome) a side reads before the other has proven itself: a
+    /// Hello is under 200 bytes; a peer that declares more is refused before anything is buffered.
+    /// </summary>
+    public const uint MaxHandshakeFrameBytes = 4096;
+
     /// <summary>Bytes of each side's handshake nonce (Challenge's and Hello's).</summary>
     public const int NonceBytes = 32;
 

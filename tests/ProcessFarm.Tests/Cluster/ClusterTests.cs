@@ -69,6 +69,10 @@ public sealed class ClusterTests : IDisposable
         Assert.True(run.ExitCode == 0, string.Join('\n', run.ErrorLines.Where(l => l.StartsWith("processfarm:", StringComparison.Ordinal) || l.StartsWith('['))));
         Assert.NotEmpty(workersOfDoomed);
         AssertSameFiles(expectedDirectory, output);
+        // Both nodes are in the report; whether the dead one shows as gone depends on whether membership declared it
+        // (seconds) before the batch ended, so only its presence is certain.
+        Assert.Equal(2, run.Stdout.Split('\n').Count(l => l.StartsWith("node ", StringComparison.Ordinal)));
+        Assert.Contains(run.Stdout.Split('\n'), l => l.StartsWith("node ", StringComparison.Ordinal) && l.Contains("/" + doomed.Id.ToString(System.Globalization.CultureInfo.InvariantCulture) + " ", StringComparison.Ordinal));
 
         // A resumed batch leaves the finished files alone and sweeps what the dead workers left.
         File.Delete(Path.Combine(output, "p05.png"));
@@ -107,6 +111,41 @@ public sealed class ClusterTests : IDisposable
             $"workers left running: {string.Join(", ", cluster.LiveWorkers())}");
         Assert.Empty(Directory.GetFiles("/dev/shm").Except(shmBefore));
         Assert.Empty(Directory.EnumerateDirectories(Path.GetTempPath(), $"processfarm-{coordinator.Id}-*"));
+    }
+
+    [Fact]
+    public async Task NodeJoiningDuringABatch_GetsWork_AndTheReportSaysSo()
+    {
+        // Arrange: one node with one worker, and enough files that the batch outlasts a second node's start-up.
+        using var cluster = new ClusterProcesses();
+        cluster.StartNode(workers: 1);
+        string photos = Path.Combine(_directory, "photos");
+        Directory.CreateDirectory(photos);
+        for (int i = 0; i < 40; i++)
+        {
+            WriteSample(Path.Combine(photos, $"p{i:00}.png"), new ImageGeometry(1600, 1200, 3));
+        }
+        string output = Path.Combine(_directory, "out");
+
+        // Act: the second node starts once the batch is under way.
+        var coordinator = cluster.Start(Integration.Cli.StartInfo(_directory, "process", photos, "-m", "cluster", "--listen", cluster.Listen, "--nodes", "1", "-o", output, "--format", "json"));
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => Directory.Exists(output) && Directory.GetFiles(output, "*.png").Length >= 1, s_runDeadline), "no output appeared");
+        int writtenWhenJoining = Directory.GetFiles(output, "*.png").Length;
+        var late = cluster.StartNode(workers: 1);
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => coordinator.HasExited, s_runDeadline), "the batch did not finish");
+        var run = await cluster.ResultOfAsync(coordinator);
+
+        // Assert: every file written, and the node that came late answered some of them.
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(writtenWhenJoining < 40, "the batch was over before the second node started: the test proves nothing");
+        Assert.Equal(40, Directory.GetFiles(output, "*.png").Length);
+        using var report = System.Text.Json.JsonDocument.Parse(run.Stdout);
+        var nodes = report.RootElement.GetProperty("nodes").EnumerateArray().ToList();
+        Assert.Equal(2, nodes.Count);
+        Assert.EndsWith("/" + late.Id.ToString(System.Globalization.CultureInfo.InvariantCulture), nodes[1].GetProperty("name").GetString(), StringComparison.Ordinal);
+        Assert.True(nodes[1].GetProperty("jobs").GetInt64() > 0, run.Stdout);
+        Assert.True(nodes[1].GetProperty("bytes_moved").GetInt64() > 0, run.Stdout);
+        Assert.Equal(40, nodes.Sum(n => n.GetProperty("jobs").GetInt64()));
     }
 
     [SkippableFact]

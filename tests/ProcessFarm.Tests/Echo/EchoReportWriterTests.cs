@@ -84,4 +84,39 @@ public class EchoReportWriterTests
             Directory.Delete(Path.GetDirectoryName(path)!, recursive: true);
         }
     }
+
+    private static readonly EchoMeasurement[] s_clusterResults =
+    [
+        new("cluster", "bytes", 256L << 20, 1, [0.150, 0.140, 0.170]) { SerializeSeconds = 0.001, DeserializeSeconds = 0.03 },
+        new("rpc", "bytes", 256L << 20, 1, [1.2, 1.1, 1.3]),
+        new("tcp", "bytes", 256L << 20, 1, [0.120, 0.110, 0.130]),
+        new("cluster", "complex", 240_000_000, 15_000_000, [0.9, 0.8, 1.0]) { SerializeSeconds = 0.3, DeserializeSeconds = 0.31, WorkerSeconds = 0.2 },
+    ];
+
+    private static readonly EchoClusterRun s_cluster = new("loopback 127.0.0.1 -> node some-host/12345 at 127.0.0.1", 1, 2);
+
+    [Fact]
+    public void RatioToTcp_IsThroughputOverTheTcpRowsOfTheSamePayload()
+    {
+        Assert.Equal(0.120 / 0.150, EchoReportWriter.RatioToTcp(s_clusterResults[0], s_clusterResults)!.Value, 9);
+        Assert.Equal(0.1, EchoReportWriter.RatioToTcp(s_clusterResults[1], s_clusterResults)!.Value, 9);
+        Assert.Equal(1.0, EchoReportWriter.RatioToTcp(s_clusterResults[2], s_clusterResults)!.Value, 9);
+        Assert.Null(EchoReportWriter.RatioToTcp(s_clusterResults[3], s_clusterResults)); // no tcp row for complex
+        Assert.Null(EchoReportWriter.RatioToTcp(s_results[4], [.. s_results, .. s_clusterResults])); // pipe is no cluster row
+    }
+
+    [Fact]
+    public void Text_WithClusterRows_NamesTheLink_SaysNaWhereNothingIsSeparable_AndFitsIn80Columns()
+    {
+        using var writer = new StringWriter();
+
+        EchoReportWriter.WriteText(writer, [.. s_results, .. s_clusterResults], [.. s_latency, new("cluster", 64, 100_000, 30, 60)], workers: 2, plain: true, s_cluster);
+
+        string text = writer.ToString();
+        Assert.All(text.Split('\n'), line => Assert.True(line.Length <= 80, $"{line.Length} columns: {line}"));
+        Assert.Contains("  loopback 127.0.0.1 -> node some-host/12345 at 127.0.0.1", text, StringComparison.Ordinal);
+        // The cluster table's rows (the bytes table has rows for these modes too, without "vs tcp").
+        Assert.Contains(text.Split('\n'), l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| 256 MiB \| rpc\s+\|\s+0\.45 \|\s+0\.10x \|\s+n/a \|\s+n/a \|\s+n/a \|$"));
+        Assert.Contains(text.Split('\n'), l => System.Text.RegularExpressions.Regex.IsMatch(l, @"^\| 256 MiB \| cluster \|\s+3\.58 \|\s+0\.80x \|"));
+    }
 }

@@ -56,8 +56,10 @@ catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAc
 
 // From here on the worker's one thread reads and writes the socket itself: no event loop hand-off between a
 // job's arrival and its execution (docs/RESULTS.md, "Round-trip latency").
+// Over TCP the Socket closes its handle: a SafeSocketHandle disposed on its own closes abortively (SO_LINGER 0, a
+// reset), which throws away replies still in the kernel's send queue, the last Results before a Shutdown included.
 using (tcp)
-using (connection)
+using (tcp is null ? connection : null)
 using (var socket = new DirectSocketStream(connection))
 using (var session = new WorkerSession(socket, options.WorkerId, secret, log, faults))
 {

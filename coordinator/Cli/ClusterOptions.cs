@@ -46,6 +46,16 @@ internal static class ClusterOptions
         DefaultValueFactory = _ => 30_000,
     }, min: 1, max: int.MaxValue);
 
+    /// <summary>The transports <c>--transport</c> names; the first is the default.</summary>
+    public static readonly string[] Transports = ["frames", "rpc"];
+
+    public static readonly Option<string> Transport = OptionValues.OneOf(new Option<string>("--transport")
+    {
+        Description = "cluster mode: how tiles reach the nodes: frames (bin frames over TCP to the worker processes the nodes start) or rpc (Orleans grain calls to the nodes themselves, to compare)",
+        HelpName = "TRANSPORT",
+        DefaultValueFactory = _ => Transports[0],
+    }, Transports);
+
     /// <summary>The options every command with a cluster mode takes.</summary>
     public static Option[] All => [Listen, Redis, Nodes, NodeWaitMs];
 
@@ -68,6 +78,33 @@ internal static class ClusterOptions
     /// <summary>The cluster engine: pipe frames to the nodes' workers, <paramref name="workersPerNode"/> on each (null: each node's slots).</summary>
     public static WorkerEngine CreateEngine(ClusterFarm farm, int? workersPerNode, ParseResult parse, ILogger log) =>
         WorkerEngine.Create(ExecutionMode.Cluster, farm.Capacity(workersPerNode), CommonOptions.Supervision(parse) with { Launcher = farm.CreateLauncher(workersPerNode) }, log);
+
+    /// <summary>
+    /// The engine for <c>process --mode cluster</c>: frames to the nodes' workers (<see cref="CreateEngine"/>), or
+    /// grain calls with <c>--transport rpc</c>.
+    /// </summary>
+    public static IExecutionEngine CreateTileEngine(ClusterFarm farm, int? workersPerNode, ParseResult parse, ILogger log) =>
+        parse.GetValue(Transport) == "rpc"
+            ? new RpcTileEngine(farm, workersPerNode, CommonOptions.Supervision(parse))
+            : CreateEngine(farm, workersPerNode, parse, log);
+
+    /// <summary>Refuses <c>--transport rpc</c> where there are no tiles to send as grain calls.</summary>
+    /// <exception cref="CommandLineException">rpc without --mode cluster, or for a batch of whole files.</exception>
+    public static void CheckTransport(ParseResult parse, ExecutionMode mode, bool wholeFiles)
+    {
+        if (parse.GetValue(Transport) != "rpc")
+        {
+            return;
+        }
+        if (mode != ExecutionMode.Cluster)
+        {
+            throw CommandLineException.Usage($"--transport rpc: tiles go to cluster nodes as grain calls only in --mode cluster, not {mode.Name()}");
+        }
+        if (wholeFiles)
+        {
+            throw CommandLineException.Usage("--transport rpc sends tiles of one image; a batch with --batch-strategy files sends whole files to the nodes' workers (use --batch-strategy strips, or the default transport)");
+        }
+    }
 
     /// <summary>Parses ADDRESS:PORT (an IP address, not a host name: it is also what the others are told to reach).</summary>
     public static IPEndPoint? ParseEndpoint(ArgumentResult result, string name)

@@ -94,6 +94,7 @@ internal static class ProcessCommand
         {
             command.Options.Add(option);
         }
+        command.Options.Add(ClusterOptions.Transport);
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
     }
@@ -126,6 +127,7 @@ internal static class ProcessCommand
 
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
+        ClusterOptions.CheckTransport(parse, mode, wholeFiles: false);
         await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
         var report = await ProcessRunner.RunAsync(request, engine, cancellationToken);
@@ -170,6 +172,7 @@ internal static class ProcessCommand
         }
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
+        ClusterOptions.CheckTransport(parse, mode, wholeFiles: request.Strategy == BatchStrategy.Files);
         await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
         var report = await BatchRunner.RunAsync(request, engine, error, cancellationToken);
@@ -189,7 +192,7 @@ internal static class ProcessCommand
     private static IExecutionEngine CreateEngine(ExecutionMode mode, Cluster.ClusterFarm? farm, ParseResult parse, Option<int> workersOption, Microsoft.Extensions.Logging.ILogger log) =>
         farm is null
             ? CommonOptions.CreateEngine(mode, parse.GetValue(workersOption), parse, log)
-            : ClusterOptions.CreateEngine(farm, parse.GetResult(workersOption) is { Implicit: false } ? parse.GetValue(workersOption) : null, parse, log);
+            : ClusterOptions.CreateTileEngine(farm, parse.GetResult(workersOption) is { Implicit: false } ? parse.GetValue(workersOption) : null, parse, log);
 
     private static string DefaultOutput(string? input)
     {

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Net;
+using ProcessFarm.Coordinator.Cluster;
 using ProcessFarm.Coordinator.Execution;
 using ProcessFarm.Coordinator.Serve;
 using ProcessFarm.Shared.Imaging;
@@ -31,10 +32,10 @@ internal static class ServeCommand
 
     private static readonly Option<string> s_mode = OptionValues.OneOf(new Option<string>("--mode", "-m")
     {
-        Description = "The mode the page starts in (the page can switch): serial, threads, pipe or shm",
+        Description = "The mode the page starts in (the page can switch): serial, threads, pipe, shm, or cluster (this coordinator's silo, see --listen; the page then lists the nodes, and --workers is per node)",
         HelpName = "MODE",
         DefaultValueFactory = _ => "threads",
-    }, ExecutionModes.Names);
+    }, ExecutionModes.WithCluster);
 
     public static Command Create()
     {
@@ -44,6 +45,10 @@ internal static class ServeCommand
             s_image, s_port, s_host, s_mode, workers, CommonOptions.Ev, CommonOptions.Gamma, CommonOptions.MaxPixels, CommonOptions.SampleSize,
             CommonOptions.InFlight, CommonOptions.JobTimeoutMs, CommonOptions.MaxRestarts, CommonOptions.MaxJobAttempts, CommonOptions.ShmDirectory, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
+        foreach (var option in ClusterOptions.All)
+        {
+            command.Options.Add(option);
+        }
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
     }
@@ -72,24 +77,45 @@ internal static class ServeCommand
         }
 
         var defaults = new RenderRequest(parse.GetValue(CommonOptions.Ev), parse.GetValue(CommonOptions.Gamma), ExecutionModes.Parse(parse.GetValue(s_mode)!), parse.GetValue(workersOption));
-        await using var session = PreviewSession.Create(image, header, name, (mode, workers) => CommonOptions.CreateEngine(mode, workers, parse, log), maxPixels);
         string host = parse.GetValue(s_host)!;
         int port = parse.GetValue(s_port);
         if (!IPAddress.TryParse(host, out var address))
         {
+            image.Dispose();
             throw CommandLineException.Usage($"--host: '{host}' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
         }
+        // The farm outlives the session (declared first, disposed last): the session's cluster engine uses its nodes.
+        ClusterFarm? startedFarm = null;
+        try
+        {
+            startedFarm = defaults.Mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
+        }
+        catch
+        {
+            image.Dispose();
+            throw;
+        }
+        await using var farm = startedFarm;
+        await using var session = PreviewSession.Create(image, header, name, (mode, workers) => mode == ExecutionMode.Cluster
+            ? ClusterOptions.CreateEngine(farm!, workers, parse, log)
+            : CommonOptions.CreateEngine(mode, workers, parse, log), maxPixels);
         PreviewServer server;
         try
         {
-            server = await PreviewServer.StartAsync(session, defaults, address, port, cancellationToken);
+            server = await PreviewServer.StartAsync(session, defaults, address, port, cancellationToken, farm);
         }
         catch (IOException e)
         {
             throw CommandLineException.Environment($"--port: cannot listen on {host}:{port}: {e.Message}", e);
         }
         await using var serving = server;
-        output.WriteLine($"processfarm serve: {server.Address} ({name}, {defaults.Mode.Name()} with {defaults.Workers} {(defaults.Mode is ExecutionMode.Pipe or ExecutionMode.Shm ? "workers" : "threads")}); Ctrl+C stops");
+        string workers = defaults.Mode switch
+        {
+            ExecutionMode.Cluster => $"up to {defaults.Workers} workers per node on {farm!.LiveNodes.Count} nodes, {farm.Link}",
+            ExecutionMode.Pipe or ExecutionMode.Shm => $"{defaults.Workers} workers",
+            _ => $"{defaults.Workers} threads",
+        };
+        output.WriteLine($"processfarm serve: {server.Address} ({name}, {defaults.Mode.Name()} with {workers}); Ctrl+C stops");
         output.Flush();
         try
         {

@@ -114,6 +114,36 @@ internal sealed class ClusterFarm : IAsyncDisposable
             Volatile.Read(ref n.SuspectUntil) != 0))];
     }
 
+    /// <summary>
+    /// The nodes seen so far with this coordinator's workers on each now, jobs done and bytes moved (<c>serve</c>'s
+    /// node list). Live figures, read without stopping anything: a connection that is closing may be counted a
+    /// moment late or twice.
+    /// </summary>
+    public IReadOnlyList<NodeSummary> Summarize()
+    {
+        ClusterWorkerLauncher[] launchers;
+        lock (_gate)
+        {
+            launchers = [.. _launchers];
+        }
+        var connected = launchers.SelectMany(l => l.Connected).ToLookup(c => c.Node, c => c.Connection);
+        return [.. Nodes.Select(node =>
+        {
+            var workers = connected[node]
+                .Select(c => new WorkerSummary(c.WorkerId, c.Hello?.ProcessId ?? 0, c.BytesMoved))
+                .OrderBy(w => w.Id)
+                .ToList();
+            return new NodeSummary(
+                node.Status.Name,
+                node.Status.Address,
+                node.Status.Slots,
+                node.Gone,
+                workers,
+                Interlocked.Read(ref node.JobsDone),
+                Interlocked.Read(ref node.BytesMoved) + workers.Sum(w => w.BytesMoved));
+        })];
+    }
+
     /// <summary>Workers a launcher with <paramref name="workersPerNode"/> places on the live nodes.</summary>
     public int Capacity(int? workersPerNode)
     {

@@ -73,6 +73,9 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         }
     }
 
+    /// <summary>This launcher's workers connected now, with their nodes (a snapshot, for the node list).</summary>
+    public IEnumerable<(ClusterNode Node, WorkerConnection Connection)> Connected => _workers.Values;
+
     /// <summary>Frame bytes the live connections to <paramref name="node"/>'s workers carried so far.</summary>
     public long LiveBytes(ClusterNode node) => _workers.Values.Where(w => w.Node == node).Sum(w => w.Connection.BytesMoved);
 

@@ -25,8 +25,12 @@ public interface INodeGrain : IGrainWithStringKey
     /// <summary>The rpc transport's echo: returns <paramref name="payload"/> (echo's rpc row).</summary>
     Task<byte[]> EchoAsync(byte[] payload);
 
-    /// <summary>The rpc transport's tile: applies the LUT to <paramref name="tile"/> in the node's process and returns it.</summary>
-    Task<byte[]> ApplyLutAsync(double ev, double gamma, byte[] tile);
+    /// <summary>
+    /// The rpc transport's tile (<see cref="RpcTileEngine"/>): applies the curve to <paramref name="tile"/>'s pixels in the
+    /// node's process (alpha left alone, 16-bit samples through the 16-bit table) and returns them.
+    /// </summary>
+    /// <exception cref="ArgumentException">The pixels are not whole pixels of the tile's layout.</exception>
+    Task<RpcTileResult> ApplyLutAsync(RpcTile tile);
 
     /// <summary>Opens a one-connection raw TCP echo listener on the node (the link's ceiling); returns its port.</summary>
     Task<int> OpenRawEchoAsync(long totalBytes);

@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Orleans;
 using ProcessFarm.Shared.Imaging;
 
@@ -25,12 +26,13 @@ internal sealed class NodeGrain(NodeWorkers workers) : Grain, INodeGrain
 
     public Task<byte[]> EchoAsync(byte[] payload) => Task.FromResult(payload);
 
-    public Task<byte[]> ApplyLutAsync(double ev, double gamma, byte[] tile)
+    public Task<RpcTileResult> ApplyLutAsync(RpcTile tile)
     {
         ArgumentNullException.ThrowIfNull(tile);
-        var lut = workers.Lut(new LutParameters(ev, gamma));
-        lut.ApplyInPlace(tile); // in place: the argument is this call's own copy
-        return Task.FromResult(tile);
+        var lut = workers.Lut(new LutParameters(tile.Ev, tile.Gamma));
+        long started = Stopwatch.GetTimestamp();
+        lut.ApplyInPlace(tile.Pixels, new PixelLayout(tile.Channels, tile.Bits)); // in place: the argument is this call's own copy
+        return Task.FromResult(new RpcTileResult(tile.Pixels, (long)Stopwatch.GetElapsedTime(started).TotalNanoseconds));
     }
 
     public Task<int> OpenRawEchoAsync(long totalBytes) => Task.FromResult(RawEcho.Open(totalBytes, workers.Address));

@@ -13,6 +13,10 @@ internal sealed record ProcessReport
 
     public required int Workers { get; init; }
 
+    /// <summary>Cluster mode only: how tiles reached the nodes, "frames" or "rpc" (absent in the other modes).</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public string? Transport { get; init; }
+
     public required int Width { get; init; }
 
     public required int Height { get; init; }

@@ -206,6 +206,12 @@ internal static class ProcessRunner
         Output = Path.GetFullPath(request.OutputPath),
         Mode = engine.Mode.Name(),
         Workers = engine.Workers,
+        Transport = engine switch
+        {
+            Cluster.RpcTileEngine => "rpc",
+            { Mode: ExecutionMode.Cluster } => "frames",
+            _ => null,
+        },
         Width = header.Geometry.Width,
         Height = header.Geometry.Height,
         Channels = header.Geometry.Channels,

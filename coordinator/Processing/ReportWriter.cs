@@ -77,7 +77,16 @@ internal static class ReportWriter
         {
             output.WriteLine(string.Create(c, $"note     {note}"));
         }
-        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {Plural.Count(report.Workers, report.Mode is "pipe" or "shm" or "cluster" ? "worker process" : "thread", report.Mode is "pipe" or "shm" or "cluster" ? "worker processes" : null)}, {Plural.Count(report.Tiles, "tile")} of {Plural.Count(report.TileRows, "row")}, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
+        string workers = report.Transport == "rpc"
+            ? Plural.Count(report.Workers, "rpc lane")
+            : Plural.Count(report.Workers, report.Mode is "pipe" or "shm" or "cluster" ? "worker process" : "thread", report.Mode is "pipe" or "shm" or "cluster" ? "worker processes" : null);
+        output.WriteLine(string.Create(c, $"mode     {report.Mode}, {workers}, {Plural.Count(report.Tiles, "tile")} of {Plural.Count(report.TileRows, "row")}, kernel {report.Kernel}, ev {report.Ev:0.###} gamma {report.Gamma:0.###}"));
+        if (report.Transport is { } transport)
+        {
+            output.WriteLine(transport == "rpc"
+                ? $"transport rpc: tiles as Orleans grain calls to the nodes (at most {Cluster.RpcTileEngine.MaxCallBytes >> 20} MiB of pixels per call), no worker processes"
+                : "transport frames: tiles as bin frames over TCP to the worker processes the nodes started");
+        }
         if (report.Streamed)
         {
             output.WriteLine(string.Create(c, $"stream   {Plural.Count(report.Strips, "strip")} of {Plural.Count(report.StripRows, "row")}; decode, kernel and encode overlap, so their times below are busy times, not consecutive; first strip ready at {report.FirstStripMs:0.0} ms"));

@@ -55,7 +55,7 @@ internal sealed partial class PreviewServer : IAsyncDisposable
             string.Create(c, $"process;dur={r.ProcessMs:0.###};desc=\"{r.Mode.Name()} over the whole image\""),
             string.Create(c, $"kernel;dur={r.Stats.KernelMs:0.###};desc=\"LUT kernel, summed over threads or workers\""),
         };
-        if (r.Mode == ExecutionMode.Pipe)
+        if (r.Mode is ExecutionMode.Pipe or ExecutionMode.Cluster)
         {
             parts.Add(string.Create(c, $"serialize;dur={r.Stats.SerializeMs + r.Stats.DeserializeMs:0.###};desc=\"tiles into and out of frames\""));
             parts.Add(string.Create(c, $"transfer;dur={r.Stats.TransferMs:0.###};desc=\"socket round trips less worker time, summed\""));
@@ -90,9 +90,9 @@ internal sealed partial class PreviewServer : IAsyncDisposable
         {
             problem = $"gamma must be a finite number greater than 0, not '{gammaText}'";
         }
-        else if (query.TryGetValue("mode", out var modeText) && !ExecutionModes.Names.Contains(modeText.ToString()))
+        else if (query.TryGetValue("mode", out var modeText) && !_modes.Contains(modeText.ToString()))
         {
-            problem = $"mode must be one of {string.Join(", ", ExecutionModes.Names)}, not '{modeText}'";
+            problem = $"mode must be one of {string.Join(", ", _modes)}, not '{modeText}'";
         }
         else if (query.TryGetValue("workers", out var workersText) && !(int.TryParse(workersText, NumberStyles.None, CultureInfo.InvariantCulture, out workers) && workers >= 1 && workers <= MaxWorkers))
         {

@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
 using Microsoft.Extensions.Logging;
+using ProcessFarm.Coordinator.Cluster;
 using ProcessFarm.Coordinator.Execution;
 
 namespace ProcessFarm.Coordinator.Serve;
@@ -22,6 +23,8 @@ namespace ProcessFarm.Coordinator.Serve;
 /// 409 when a newer preview overtook it before it ran (dropped, not queued).</item>
 /// <item><c>GET /api/full?...</c>: the full-size JPEG, as a download.</item>
 /// <item><c>POST /api/image?name=</c>: a new image as the raw request body; 400 with the CLI's message when unusable.</item>
+/// <item><c>GET /api/cluster</c>: with <c>--mode cluster</c>, the nodes with their workers, jobs done and bytes moved;
+/// 404 otherwise.</item>
 /// </list>
 /// </remarks>
 internal sealed partial class PreviewServer : IAsyncDisposable
@@ -36,12 +39,16 @@ internal sealed partial class PreviewServer : IAsyncDisposable
     private readonly WebApplication _app;
     private readonly PreviewSession _session;
     private readonly RenderRequest _defaults;
+    private readonly ClusterFarm? _farm;
+    private readonly string[] _modes;
 
-    private PreviewServer(WebApplication app, PreviewSession session, RenderRequest defaults)
+    private PreviewServer(WebApplication app, PreviewSession session, RenderRequest defaults, ClusterFarm? farm)
     {
         _app = app;
         _session = session;
         _defaults = defaults;
+        _farm = farm;
+        _modes = farm is null ? ExecutionModes.Names : ExecutionModes.WithCluster;
     }
 
     /// <summary>The most uploads ever read and decoded at the same time (1: they wait their turn).</summary>
@@ -50,9 +57,12 @@ internal sealed partial class PreviewServer : IAsyncDisposable
     /// <summary>The address the server listens on, e.g. http://127.0.0.1:5000/.</summary>
     public Uri Address { get; private set; } = null!;
 
-    /// <summary>Binds <paramref name="address"/>:<paramref name="port"/> (0: any free port) and starts serving.</summary>
+    /// <summary>
+    /// Binds <paramref name="address"/>:<paramref name="port"/> (0: any free port) and starts serving; with a
+    /// <paramref name="farm"/> (owned by the caller) the page offers the cluster mode and lists its nodes.
+    /// </summary>
     /// <exception cref="IOException">The address cannot be bound (in use, not permitted).</exception>
-    public static async Task<PreviewServer> StartAsync(PreviewSession session, RenderRequest defaults, IPAddress address, int port, CancellationToken cancellationToken)
+    public static async Task<PreviewServer> StartAsync(PreviewSession session, RenderRequest defaults, IPAddress address, int port, CancellationToken cancellationToken, ClusterFarm? farm = null)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -65,7 +75,7 @@ internal sealed partial class PreviewServer : IAsyncDisposable
         // The command owns Ctrl+C (ShutdownSignals), so the host must not install its own console lifetime.
         builder.Services.AddSingleton<IHostLifetime, CommandLifetime>();
         var app = builder.Build();
-        var server = new PreviewServer(app, session, defaults);
+        var server = new PreviewServer(app, session, defaults, farm);
         server.Map();
         try
         {
@@ -99,7 +109,13 @@ internal sealed partial class PreviewServer : IAsyncDisposable
         _app.MapGet("/api/preview", (Func<HttpContext, Task<IResult>>)(context => RenderAsync(context, preview: true)));
         _app.MapGet("/api/full", (Func<HttpContext, Task<IResult>>)(context => RenderAsync(context, preview: false)));
         _app.MapPost("/api/image", (Func<HttpContext, Task<IResult>>)UploadAsync);
+        _app.MapGet("/api/cluster", () => ClusterNodes());
     }
+
+    /// <summary>The farm's nodes, live and gone, in the order they joined; 404 when serve runs without a cluster.</summary>
+    private IResult ClusterNodes() => _farm is null
+        ? Results.Json(new { error = "serve was started without --mode cluster: there are no nodes" }, s_json, statusCode: StatusCodes.Status404NotFound)
+        : Results.Json(new { link = _farm.Link, listener = _farm.Listener.Endpoint, nodes = _farm.Summarize() }, s_json);
 
     private object State()
     {
@@ -111,7 +127,8 @@ internal sealed partial class PreviewServer : IAsyncDisposable
             workers,
             cores = Environment.ProcessorCount,
             max_workers = MaxWorkers,
-            modes = ExecutionModes.Names,
+            modes = _modes,
+            cluster = _farm is not null,
             ev = _defaults.Ev,
             gamma = _defaults.Gamma,
             preview_max_side = PreviewSession.PreviewMaxSide,

@@ -23,6 +23,7 @@ internal sealed class PreviewSession : IAsyncDisposable
     private ImageHeader _header;
     private string _name;
     private IExecutionEngine? _engine;
+    private (ExecutionMode Mode, int Workers) _engineRequest;
     private PixelBuffer? _work;
     private bool _workDirty = true;
 
@@ -176,8 +177,10 @@ internal sealed class PreviewSession : IAsyncDisposable
     /// <summary>Keeps the engine if it matches; otherwise stops it and starts the requested one (timed).</summary>
     private async Task<double> EnsureEngineAsync(ExecutionMode mode, int workers, CancellationToken cancellationToken)
     {
-        int expectedWorkers = mode == ExecutionMode.Serial ? 1 : workers;
-        if (_engine is { } current && current.Mode == mode && current.Workers == expectedWorkers)
+        // Compared with what was asked, not with the engine's count: a cluster engine has its nodes' workers, which
+        // the page's choice (workers per node) only caps.
+        var wanted = (mode, mode == ExecutionMode.Serial ? 1 : workers);
+        if (_engine is not null && _engineRequest == wanted)
         {
             return 0;
         }
@@ -195,6 +198,7 @@ internal sealed class PreviewSession : IAsyncDisposable
             throw;
         }
         _engine = engine;
+        _engineRequest = wanted;
         _workDirty = true;
         return Stopwatch.GetElapsedTime(started).TotalMilliseconds;
     }

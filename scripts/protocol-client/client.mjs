@@ -1,12 +1,18 @@
 // A coordinator written from docs/PROTOCOL.md alone, in another language, with an off-the-shelf MessagePack
-// library (@msgpack/msgpack). It listens, starts processfarm-worker, handshakes, sends a `lut` job and two
-// `echo` jobs, checks every reply, runs every conformance case of PROTOCOL.md section 8 (read from the document),
-// and shuts the worker down. Exit code 0 means the document is enough.
+// library (@msgpack/msgpack) and node:crypto. It listens (a Unix socket, or TCP on 127.0.0.1 with --tcp), starts
+// processfarm-worker, handshakes (Challenge, the Hello's HMAC proof checked, Welcome with its own proof), sends a
+// `lut` job and two `echo` jobs, checks every reply, runs every conformance case of PROTOCOL.md section 8 (read from
+// the document) after checking the document's worked handshake example, and shuts the worker down. Exit code 0
+// means the document is enough.
 //
-//   node client.mjs /path/to/processfarm-worker [--dump] [--conformance /path/to/PROTOCOL.md]
+// --wrong-welcome plays a coordinator that does not hold the secret: it answers the Hello with a Welcome whose
+// proof is wrong and pipelines a `file` job behind it; the worker must exit with code 4, answer nothing and write
+// no file.
+//
+//   node client.mjs /path/to/processfarm-worker [--tcp] [--dump] [--conformance /path/to/PROTOCOL.md] [--wrong-welcome]
 import { spawn } from "node:child_process";
 import { createHmac, randomBytes } from "node:crypto";
-import { mkdtempSync, rmSync, chmodSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, mkdtempSync, rmSync, chmodSync, readFileSync, writeFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -16,14 +22,17 @@ import { encodeNotation } from "./notation.mjs";
 
 const [workerPath, ...flags] = process.argv.slice(2);
 const dump = flags.includes("--dump");
+const tcp = flags.includes("--tcp");
+const wrongWelcome = flags.includes("--wrong-welcome");
 const conformanceAt = flags.indexOf("--conformance");
 const conformance = conformanceAt >= 0 ? flags[conformanceAt + 1] : null;
 if (!workerPath || (conformanceAt >= 0 && !conformance)) {
-  console.error("usage: node client.mjs /path/to/processfarm-worker [--dump] [--conformance /path/to/PROTOCOL.md]");
+  console.error("usage: node client.mjs /path/to/processfarm-worker [--tcp] [--dump] [--conformance /path/to/PROTOCOL.md] [--wrong-welcome]");
   process.exit(2);
 }
 
-// PROTOCOL.md "Launching a worker": a private directory, a Unix socket in it, the secret on stdin.
+// PROTOCOL.md "Launching a worker": a private directory (for the Unix socket and the conformance files), the
+// secret on stdin.
 const directory = mkdtempSync(join(tmpdir(), "pf-client-"));
 chmodSync(directory, 0o700);
 const socketPath = join(directory, "farm.sock");
@@ -44,11 +53,16 @@ function hex(buffer) {
   return [...buffer].map((b) => b.toString(16).padStart(2, "0")).join(" ");
 }
 
-// Collects incoming bytes and hands out whole frames.
+// Collects incoming bytes and hands out whole frames; null once the peer has closed and no frame is left.
 function frameReader(socket) {
   let pending = Buffer.alloc(0);
+  let closed = false;
   const waiting = [];
   const frames = [];
+  const settle = () => {
+    while (waiting.length && frames.length) waiting.shift()(frames.shift());
+    while (closed && waiting.length) waiting.shift()(null);
+  };
   socket.on("data", (chunk) => {
     pending = Buffer.concat([pending, chunk]);
     while (pending.length >= 4 && pending.length >= 4 + pending.readUInt32BE(0)) {
@@ -57,9 +71,14 @@ function frameReader(socket) {
       frames.push(raw);
       pending = pending.subarray(4 + length);
     }
-    while (waiting.length && frames.length) waiting.shift()(frames.shift());
+    settle();
   });
-  return () => new Promise((resolve) => (frames.length ? resolve(frames.shift()) : waiting.push(resolve)));
+  socket.on("close", () => {
+    closed = true;
+    settle();
+  });
+  socket.on("error", () => {}); // a reset ends the stream like a close; "close" follows
+  return () => new Promise((resolve) => (frames.length ? resolve(frames.shift()) : closed ? resolve(null) : waiting.push(resolve)));
 }
 
 function fail(message) {
@@ -78,37 +97,97 @@ function lut(ev, gamma) {
   return table;
 }
 
+// PROTOCOL.md "Handshake", the proofs: HMAC-SHA256 keyed with the 32 raw bytes of the secret, over the label, the
+// challenge, the worker's nonce and (Hello only) worker_id and pid as 32-bit big-endian integers.
+function helloProof(key, challenge, nonce, workerId, pid) {
+  const ids = Buffer.alloc(8);
+  ids.writeUInt32BE(workerId, 0);
+  ids.writeInt32BE(pid, 4);
+  return createHmac("sha256", key).update("processfarm hello 3").update(challenge).update(nonce).update(ids).digest();
+}
+
+function welcomeProof(key, challenge, nonce) {
+  return createHmac("sha256", key).update("processfarm welcome 3").update(challenge).update(nonce).digest();
+}
+
+// PROTOCOL.md section 1: the worker connects to the Unix socket, or once to 127.0.0.1:PORT over TCP. A TCP
+// listener is open to anybody who reaches it; the Hello's proof is what tells the worker from a stranger.
 const server = createServer();
-await new Promise((resolve) => server.listen(socketPath, resolve));
-const worker = spawn(workerPath, ["--pipe", socketPath, "--id", "0"], { stdio: ["pipe", "inherit", "inherit"] });
+let endpoint;
+if (tcp) {
+  await new Promise((resolve) => server.listen(0, "127.0.0.1", resolve));
+  endpoint = ["--connect", `tcp://127.0.0.1:${server.address().port}`];
+} else {
+  await new Promise((resolve) => server.listen(socketPath, resolve));
+  endpoint = ["--pipe", socketPath];
+}
+// --parent: the worker dies with this process, even if a failed check below ends it abruptly.
+const worker = spawn(workerPath, [...endpoint, "--id", "0", "--parent", String(process.pid)], { stdio: ["pipe", "inherit", "inherit"] });
+const exited = new Promise((resolve) => worker.on("exit", (code, signal) => resolve(code ?? signal)));
 worker.stdin.end(secret.toString("hex") + "\n");
 
-const socket = await new Promise((resolve) => server.once("connection", resolve));
-const next = frameReader(socket);
 const timeout = setTimeout(() => fail("timed out"), 20000);
+const socket = await new Promise((resolve) => server.once("connection", resolve));
+if (tcp) socket.setNoDelay(true);
+const next = frameReader(socket);
+const expectFrame = async () => (await next()) ?? fail("the worker closed the connection");
 
 try {
-  // Handshake (protocol 3): Challenge [10, nonce] -> Hello [1, version, worker_id, pid, proof, kernel, nonce]
-  // -> Welcome [2, version, proof]; each proof an HMAC-SHA256 under the secret, which never crosses the socket.
+  if (conformance) checkVector(conformance);
+
+  // Handshake (protocol 3): Challenge [10, challenge] -> Hello [1, 3, worker_id, pid, proof, kernel, nonce]
+  // -> Welcome [2, 3, proof]; each proof an HMAC-SHA256 under the secret, which never crosses the socket.
   const challenge = randomBytes(32);
   socket.write(frame([10, challenge]));
-  const hello = decode((await next()).subarray(4));
+  const helloFrame = await next();
+  if (helloFrame === null) fail("the worker closed the connection instead of sending Hello");
+  const hello = decode(helloFrame.subarray(4));
+  if (!Array.isArray(hello) || hello.length < 7) fail("Hello is not an array of 7: " + JSON.stringify(hello));
   if (hello[0] !== 1 || hello[1] !== 3 || hello[2] !== 0 || hello[3] !== worker.pid) fail("unexpected Hello " + JSON.stringify(hello.slice(0, 4)));
-  const ids = Buffer.alloc(8);
-  ids.writeUInt32BE(hello[2], 0);
-  ids.writeUInt32BE(hello[3], 4);
   const workerNonce = Buffer.from(hello[6]);
-  const helloProof = createHmac("sha256", secret).update("processfarm hello 3").update(challenge).update(workerNonce).update(ids).digest();
-  if (Buffer.compare(Buffer.from(hello[4]), helloProof) !== 0) fail("Hello does not prove the secret over the challenge");
-  const welcomeProof = createHmac("sha256", secret).update("processfarm welcome 3").update(challenge).update(workerNonce).digest();
-  socket.write(frame([2, 3, welcomeProof]));
-  console.log(`handshake: worker 0, pid ${hello[3]}, kernel ${hello[5]}`);
+  if (workerNonce.length !== 32) fail(`the Hello's nonce has ${workerNonce.length} bytes, not 32`);
+  if (Buffer.compare(Buffer.from(hello[4]), helloProof(secret, challenge, workerNonce, hello[2], hello[3])) !== 0) fail("Hello does not prove the secret over the challenge");
+  console.log(`handshake: worker 0, pid ${hello[3]}, kernel ${hello[5]}, over ${tcp ? "TCP" : "a Unix socket"}`);
 
+  if (wrongWelcome) {
+    await refusedWelcome(challenge, workerNonce);
+  } else {
+    socket.write(frame([2, 3, welcomeProof(secret, challenge, workerNonce)]));
+    await serve();
+  }
+  console.log("protocol client: all checks passed");
+} finally {
+  clearTimeout(timeout);
+  socket.destroy();
+  server.close();
+  worker.kill();
+  rmSync(directory, { recursive: true, force: true });
+}
+
+// A Welcome whose proof is computed with another secret, and a file job right behind it: the worker must take
+// neither (PROTOCOL.md "Handshake", step 4).
+async function refusedWelcome(challenge, workerNonce) {
+  writeFileSync(join(directory, "in.png"), png(6, 4));
+  const output = join(directory, "out.png");
+  const forged = welcomeProof(randomBytes(32), challenge, workerNonce);
+  socket.write(Buffer.concat([
+    frame([2, 3, forged]),
+    frame([3, 1, "file", { ev: 1, gamma: 1, input_path: join(directory, "in.png"), output_path: output }, null]),
+  ]));
+  const answer = await next();
+  if (answer !== null) fail("the worker answered after a Welcome with a wrong proof: " + JSON.stringify(decode(answer.subarray(4))));
+  const code = await exited;
+  if (code !== 4) fail(`the worker exited with ${code} after a Welcome with a wrong proof, not 4 (handshake refused)`);
+  if (existsSync(output)) fail("the worker ran the job sent behind a Welcome with a wrong proof");
+  console.log("wrong welcome: the worker refused it, exited with 4, answered nothing and wrote no file");
+}
+
+async function serve() {
   // A lut job: a 4x2 RGB tile, ev 1, gamma 1 (exact in any IEEE implementation).
   const tile = Uint8Array.from({ length: 24 }, (_, i) => i * 10);
   const job = frame([3, 1, "lut", { ev: 1.0, gamma: 1.0, width: 4, rows: 2, channels: 3 }, tile]);
   socket.write(job);
-  const replyFrame = await next();
+  const replyFrame = await expectFrame();
   const reply = decode(replyFrame.subarray(4));
   if (dump) console.log("job frame:   " + hex(job) + "\nreply frame: " + hex(replyFrame));
   if (reply[0] !== 4 || reply[1] !== 1) fail("expected Result for job 1, got " + JSON.stringify(reply));
@@ -121,37 +200,53 @@ try {
   // echo with bytes, and echo with a structured payload (complex numbers as [re, im] pairs).
   const bytes = randomBytes(100000);
   socket.write(frame([3, 2, "echo", {}, bytes]));
-  const echoBytes = decode((await next()).subarray(4));
+  const echoBytes = decode((await expectFrame()).subarray(4));
   if (echoBytes[1] !== 2 || Buffer.compare(Buffer.from(echoBytes[2]), bytes) !== 0) fail("echo of bytes differs");
   const complex = Array.from({ length: 1000 }, (_, i) => [i + 0.5, -i - 0.25]);
   socket.write(frame([3, 3, "echo", {}, complex]));
-  const echoComplex = decode((await next()).subarray(4));
+  const echoComplex = decode((await expectFrame()).subarray(4));
   if (echoComplex[1] !== 3 || JSON.stringify(echoComplex[2]) !== JSON.stringify(complex)) fail("echo of complex numbers differs");
   console.log("echo: 100000 bytes and 1000 complex numbers came back unchanged");
 
   // A bad job gets an Error [5, id, code, message] and the worker serves on.
   socket.write(frame([3, 4, "lut", { ev: 0, gamma: 0, width: 1, rows: 1, channels: 1 }, Uint8Array.of(1)]));
-  const error = decode((await next()).subarray(4));
+  const error = decode((await expectFrame()).subarray(4));
   if (error[0] !== 5 || error[1] !== 4 || error[2] !== 5) fail("expected Error InvalidArgument for job 4, got " + JSON.stringify(error));
   console.log(`error: job 4 refused with code ${error[2]}: ${error[3]}`);
 
   if (conformance) {
-    const cases = await runConformance(conformance, socket, next);
+    const cases = await runConformance(conformance, socket, expectFrame);
     console.log(`conformance: ${cases} cases of ${conformance} answered as documented`);
   }
 
   // Shutdown [6]: the worker exits with 0.
   socket.write(frame([6]));
-  const code = await new Promise((resolve) => worker.on("exit", resolve));
+  const code = await exited;
   if (code !== 0) fail("worker exited with " + code);
   console.log("shutdown: worker exited with 0");
-  console.log("protocol client: all checks passed");
-} finally {
-  clearTimeout(timeout);
-  socket.destroy();
-  server.close();
-  worker.kill();
-  rmSync(directory, { recursive: true, force: true });
+}
+
+// PROTOCOL.md section 3, the worked handshake example: this client's own HMACs give the documented messages' proofs.
+function checkVector(documentPath) {
+  const text = readFileSync(documentPath, "utf8");
+  const begin = text.indexOf("<!-- handshake-vector:begin -->");
+  const end = text.indexOf("<!-- handshake-vector:end -->");
+  if (begin < 0 || end < begin) fail(`${documentPath} has no handshake vector`);
+  const vector = {};
+  for (const match of text.slice(begin, end).matchAll(/^\| ([^|`]+) \| `([0-9a-f]+)` \|$/gm)) vector[match[1].trim()] = match[2];
+  const bytes = (name) => {
+    if (!(name in vector)) fail(`the handshake vector has no ${name}`);
+    return Buffer.from(vector[name], "hex");
+  };
+  const [key, challenge, nonce] = [bytes("secret"), bytes("challenge"), bytes("nonce")];
+  const hello = helloProof(key, challenge, nonce, Number(vector.worker_id), Number(vector.pid)).toString("hex");
+  if (hello !== vector.hello_proof) fail(`the documented hello_proof is ${vector.hello_proof}, node:crypto computes ${hello}`);
+  const welcome = welcomeProof(key, challenge, nonce).toString("hex");
+  if (welcome !== vector.welcome_proof) fail(`the documented welcome_proof is ${vector.welcome_proof}, node:crypto computes ${welcome}`);
+  for (const [message, proof] of [["Hello's message", "hello_proof"], ["Welcome's message", "welcome_proof"]]) {
+    if (createHmac("sha256", key).update(bytes(message)).digest("hex") !== vector[proof]) fail(`the documented ${message} does not hash to ${proof}`);
+  }
+  console.log("handshake vector: both documented proofs recomputed with node:crypto");
 }
 
 // PROTOCOL.md section 8: every row's body, in order, and the reply it must get.

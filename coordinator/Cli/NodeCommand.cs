@@ -79,7 +79,7 @@ internal static class NodeCommand
         string workerPath = WorkerLocator.Find(parse.GetValue(CommonOptions.WorkerPath), out var searched)
             ?? throw new WorkerFailedException($"worker executable not found (looked for {string.Join(", ", searched)}); build it with 'dotnet build -c Release' or pass --worker-path");
         using var tls = ClusterOptions.LoadTls(parse);
-        if (join is not null)
+        if (join is not null && tls is not null)
         {
             await CheckTlsAgreesAsync(join, tls, cancellationToken);
         }
@@ -91,7 +91,7 @@ internal static class NodeCommand
             tls);
 
         using var workers = new NodeWorkers(workerPath, slots, advertise.ToString(), log);
-        using var silo = await FarmSilo.StartAsync(settings, s => s.AddSingleton(workers), verbose, cancellationToken);
+        using var silo = await JoinAsync(settings, workers, verbose, cancellationToken);
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
             $"processfarm node: {settings.Name} at {advertise}:{port}, {slots} worker slots, joined {(redis is null ? "coordinator " + join : "Redis " + redis)}{(tls is null ? string.Empty : " over TLS")}; Ctrl+C stops"));
         try
@@ -116,8 +116,28 @@ internal static class NodeCommand
     }
 
     /// <summary>
-    /// Fails fast when this node and the coordinator at <paramref name="join"/> disagree about --tls: otherwise each
-    /// side would drop the other's connections and the join would only fail when it times out.
+    /// Starts the node's silo. A plain node whose join failed asks the coordinator for a TLS handshake only then, to
+    /// say so if it is a --tls coordinator: a plain silo takes a TLS hello for a broken connection, so a healthy plain
+    /// farm is never probed (it measurably upset node-failure recovery in the cluster tests).
+    /// </summary>
+    /// <exception cref="ClusterException">The silo could not start or join.</exception>
+    private static async Task<Microsoft.Extensions.Hosting.IHost> JoinAsync(ClusterSettings settings, NodeWorkers workers, bool verbose, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FarmSilo.StartAsync(settings, s => s.AddSingleton(workers), verbose, cancellationToken);
+        }
+        catch (ClusterException) when (settings.Tls is null && settings.Primary is { } join)
+        {
+            await CheckTlsAgreesAsync(join, null, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Fails with a clear message when this node and the coordinator at <paramref name="join"/> disagree about --tls
+    /// (each side would drop the other's connections, and the join only fail when its attempts run out). A --tls node
+    /// asks before joining; a plain node after its join failed (<see cref="JoinAsync"/>).
     /// </summary>
     /// <exception cref="ClusterException">They disagree, or the certificates differ.</exception>
     private static async Task CheckTlsAgreesAsync(IPEndPoint join, FarmTls? tls, CancellationToken cancellationToken)

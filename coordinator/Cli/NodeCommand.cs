@@ -12,7 +12,7 @@ namespace ProcessFarm.Coordinator.Cli;
 /// <c>processfarm node --join ADDRESS:PORT [--workers N] [--advertise ADDRESS]</c>: an Orleans silo on this machine
 /// that offers N worker slots to coordinators and starts ordinary worker processes for them. Runs until SIGINT or
 /// SIGTERM (exit 0), killing its workers. With <c>--tls</c> its silo links are TLS with the farm's certificate; a
-/// node and a coordinator that disagree about --tls are told so before the node tries to join.
+/// node and a coordinator that disagree about --tls get a message saying so (<see cref="CheckTlsAgreesAsync"/>).
 /// </summary>
 internal static class NodeCommand
 {

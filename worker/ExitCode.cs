@@ -15,7 +15,7 @@ internal enum ExitCode
     /// <summary>The pipe could not be connected.</summary>
     ConnectFailed = 3,
 
-    /// <summary>The coordinator refused the handshake (version or secret).</summary>
+    /// <summary>The coordinator refused the handshake (version or secret), or its TLS certificate was not the pinned one.</summary>
     HandshakeRefused = 4,
 
     /// <summary>The coordinator broke the protocol beyond recovery (a frame over the size limit).</summary>

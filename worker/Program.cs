@@ -61,9 +61,25 @@ catch (Exception e) when (e is TimeoutException or IOException or UnauthorizedAc
 using (tcp)
 using (tcp is null ? connection : null)
 using (var socket = new DirectSocketStream(connection))
-using (var session = new WorkerSession(socket, options.WorkerId, secret, log, faults))
 {
-    return (int)session.Run();
+    System.Net.Security.SslStream? tls = null;
+    if (options.TlsPin is { } pin)
+    {
+        try
+        {
+            tls = TlsConnector.Secure(socket, pin, options.ConnectTimeoutMs);
+        }
+        catch (Exception e) when (e is System.Security.Authentication.AuthenticationException or IOException or TimeoutException)
+        {
+            log.Error($"no TLS with the coordinator at tcp://{options.TcpEndpoint} (it must present the certificate its node pinned): {e.Message}");
+            return (int)ExitCode.HandshakeRefused;
+        }
+    }
+    using (tls)
+    using (var session = new WorkerSession(tls ?? (Stream)socket, socket, options.WorkerId, secret, log, faults))
+    {
+        return (int)session.Run();
+    }
 }
 
 static byte[]? ReadSecret(int timeoutMs, out string? problem)

@@ -27,6 +27,7 @@ internal sealed partial class WorkerSession : IDisposable
     public const long SpinNanoseconds = 50_000;
 
     private readonly DirectSocketStream _socket;
+    private readonly Stream _stream;
     private readonly PipeReader _input;
     private readonly PipeWriter _output;
     private readonly FrameWriter _frames;
@@ -41,9 +42,12 @@ internal sealed partial class WorkerSession : IDisposable
     private FrameChannel? _channel;
     private bool _betweenFrames = true;
 
-    public WorkerSession(DirectSocketStream stream, uint workerId, byte[] secret, WorkerLog log, FaultInjection faults)
+    /// <summary>A session over <paramref name="stream"/>: <paramref name="socket"/> itself, or TLS over it.</summary>
+    /// <remarks>Borrows both; the socket is also what the hang-up watch and the channel's wait look at.</remarks>
+    public WorkerSession(Stream stream, DirectSocketStream socket, uint workerId, byte[] secret, WorkerLog log, FaultInjection faults)
     {
-        _socket = stream;
+        _socket = socket;
+        _stream = stream;
         _input = PipeTransport.CreateReader(stream);
         _output = PipeTransport.CreateWriter(stream);
         _frames = new FrameWriter(_output, WriteDirect);
@@ -165,7 +169,7 @@ internal sealed partial class WorkerSession : IDisposable
     private void WriteDirect(ReadOnlySpan<byte> payload)
     {
         PipeTransport.FlushBlocking(_output);
-        _socket.Write(payload);
+        _stream.Write(payload);
     }
 
     private ExitCode Fail(ProtocolException e)

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Globalization;
 using System.Net;
+using System.Security.Cryptography;
 using Microsoft.Extensions.Logging;
 using ProcessFarm.Coordinator.Cluster;
 using ProcessFarm.Coordinator.Execution;
@@ -56,10 +57,42 @@ internal static class ClusterOptions
         DefaultValueFactory = _ => Transports[0],
     }, Transports);
 
+    /// <summary>The environment variable holding --tls's password, if the file has one (not an option: command lines are public).</summary>
+    public const string TlsPasswordVariable = "PROCESSFARM_TLS_PASSWORD";
+
+    public static readonly Option<FileInfo?> Tls = new("--tls")
+    {
+        Description = $"cluster mode: encrypt the silo links and the workers' frames with this PKCS#12 file (certificate and private key, the same file on the coordinator and every node; a password in ${TlsPasswordVariable})",
+        HelpName = "PFX",
+    };
+
     /// <summary>The options every command with a cluster mode takes.</summary>
-    public static Option[] All => [Listen, Redis, Nodes, NodeWaitMs];
+    public static Option[] All => [Listen, Redis, Nodes, NodeWaitMs, Tls];
+
+    /// <summary>The farm's certificate from --tls, or null without it.</summary>
+    /// <exception cref="CommandLineException">The file is missing, unreadable, has no private key or the wrong usage (exit 2).</exception>
+    public static FarmTls? LoadTls(ParseResult parse)
+    {
+        if (parse.GetValue(Tls) is not { } file)
+        {
+            return null;
+        }
+        try
+        {
+            return FarmTls.Load(file.FullName, Environment.GetEnvironmentVariable(TlsPasswordVariable));
+        }
+        catch (FileNotFoundException)
+        {
+            throw CommandLineException.Usage($"--tls: no such file '{file.FullName}'; give a PKCS#12 (.pfx) file with the farm's certificate and its private key");
+        }
+        catch (Exception e) when (e is CryptographicException or IOException or UnauthorizedAccessException)
+        {
+            throw CommandLineException.Usage($"--tls: cannot use '{file.FullName}': {e.Message.TrimEnd('.')} (a PKCS#12 file with the private key; its password, if any, in ${TlsPasswordVariable})");
+        }
+    }
 
     /// <summary>Starts the coordinator's side of the cluster and waits for its nodes.</summary>
+    /// <exception cref="CommandLineException">--tls names an unusable file.</exception>
     /// <exception cref="ClusterException">The silo cannot start, or too few nodes joined in time.</exception>
     public static Task<ClusterFarm> StartFarmAsync(ParseResult parse, ILogger log, CancellationToken cancellationToken)
     {
@@ -70,7 +103,8 @@ internal static class ClusterOptions
             listen.Port,
             redis is null ? listen : null,
             redis,
-            string.Create(CultureInfo.InvariantCulture, $"coordinator/{Environment.MachineName}/{Environment.ProcessId}"));
+            string.Create(CultureInfo.InvariantCulture, $"coordinator/{Environment.MachineName}/{Environment.ProcessId}"),
+            LoadTls(parse));
         var supervision = CommonOptions.Supervision(parse);
         return ClusterFarm.StartAsync(settings, parse.GetValue(Nodes), TimeSpan.FromMilliseconds(parse.GetValue(NodeWaitMs)), supervision.HelloTimeout, log, parse.GetValue(CommonOptions.Verbose), cancellationToken);
     }

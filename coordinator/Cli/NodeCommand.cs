@@ -11,7 +11,8 @@ namespace ProcessFarm.Coordinator.Cli;
 /// <summary>
 /// <c>processfarm node --join ADDRESS:PORT [--workers N] [--advertise ADDRESS]</c>: an Orleans silo on this machine
 /// that offers N worker slots to coordinators and starts ordinary worker processes for them. Runs until SIGINT or
-/// SIGTERM (exit 0), killing its workers.
+/// SIGTERM (exit 0), killing its workers. With <c>--tls</c> its silo links are TLS with the farm's certificate; a
+/// node and a coordinator that disagree about --tls get a message saying so (<see cref="CheckTlsAgreesAsync"/>).
 /// </summary>
 internal static class NodeCommand
 {
@@ -38,6 +39,9 @@ internal static class NodeCommand
         },
     }.WithDefaultText("the address this machine reaches --join from");
 
+    /// <summary>How long the --tls agreement check waits for the coordinator's silo to answer a TLS handshake.</summary>
+    private static readonly TimeSpan s_tlsProbeTimeout = TimeSpan.FromSeconds(5);
+
     private static readonly Option<int> s_port = OptionValues.Int(new Option<int>("--port")
     {
         Description = "The silo's TCP port (0: a free port)",
@@ -55,7 +59,7 @@ internal static class NodeCommand
         }, min: 1, max: 1024).WithDefaultText("the usable cores");
         var command = new Command("node", "Join a cluster as a node that runs worker processes for coordinators in --mode cluster, until Ctrl+C")
         {
-            s_join, ClusterOptions.Redis, workers, s_advertise, s_port, CommonOptions.WorkerPath, CommonOptions.Verbose,
+            s_join, ClusterOptions.Redis, workers, s_advertise, s_port, ClusterOptions.Tls, CommonOptions.WorkerPath, CommonOptions.Verbose,
         };
         command.SetAction((parse, _) => CommandRunner.RunAsync(parse.InvocationConfiguration.Error, ct => RunAsync(parse, workers, ct)));
         return command;
@@ -74,16 +78,22 @@ internal static class NodeCommand
         var log = LineLogger.For(error, verbose, cancellationToken);
         string workerPath = WorkerLocator.Find(parse.GetValue(CommonOptions.WorkerPath), out var searched)
             ?? throw new WorkerFailedException($"worker executable not found (looked for {string.Join(", ", searched)}); build it with 'dotnet build -c Release' or pass --worker-path");
+        using var tls = ClusterOptions.LoadTls(parse);
+        if (join is not null && tls is not null)
+        {
+            await CheckTlsAgreesAsync(join, tls, cancellationToken);
+        }
         var advertise = parse.GetValue(s_advertise) ?? LocalAddressFacing(join?.Address ?? IPEndPoint.Parse(redis!).Address);
         int port = parse.GetValue(s_port) is > 0 and var fixedPort ? fixedPort : FreePort(advertise);
         int slots = parse.GetValue(workersOption);
         var settings = new ClusterSettings(advertise, port, join, redis,
-            string.Create(CultureInfo.InvariantCulture, $"{ClusterSettings.NodePrefix}{Environment.MachineName}/{Environment.ProcessId}"));
+            string.Create(CultureInfo.InvariantCulture, $"{ClusterSettings.NodePrefix}{Environment.MachineName}/{Environment.ProcessId}"),
+            tls);
 
         using var workers = new NodeWorkers(workerPath, slots, advertise.ToString(), log);
-        using var silo = await FarmSilo.StartAsync(settings, s => s.AddSingleton(workers), verbose, cancellationToken);
+        using var silo = await JoinAsync(settings, workers, verbose, cancellationToken);
         error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"processfarm node: {settings.Name} at {advertise}:{port}, {slots} worker slots, joined {(redis is null ? "coordinator " + join : "Redis " + redis)}; Ctrl+C stops"));
+            $"processfarm node: {settings.Name} at {advertise}:{port}, {slots} worker slots, joined {(redis is null ? "coordinator " + join : "Redis " + redis)}{(tls is null ? string.Empty : " over TLS")}; Ctrl+C stops"));
         try
         {
             await Task.Delay(Timeout.Infinite, cancellationToken);
@@ -103,6 +113,40 @@ internal static class NodeCommand
             // Leaving the cluster took too long (the primary is gone): membership declares us dead instead.
         }
         return ExitCode.Success;
+    }
+
+    /// <summary>
+    /// Starts the node's silo. A plain node whose join failed asks the coordinator for a TLS handshake only then, to
+    /// say so if it is a --tls coordinator: a plain silo takes a TLS hello for a broken connection, so a healthy plain
+    /// farm is never probed (it measurably upset node-failure recovery in the cluster tests).
+    /// </summary>
+    /// <exception cref="ClusterException">The silo could not start or join.</exception>
+    private static async Task<Microsoft.Extensions.Hosting.IHost> JoinAsync(ClusterSettings settings, NodeWorkers workers, bool verbose, CancellationToken cancellationToken)
+    {
+        try
+        {
+            return await FarmSilo.StartAsync(settings, s => s.AddSingleton(workers), verbose, cancellationToken);
+        }
+        catch (ClusterException) when (settings.Tls is null && settings.Primary is { } join)
+        {
+            await CheckTlsAgreesAsync(join, null, cancellationToken);
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Fails with a clear message when this node and the coordinator at <paramref name="join"/> disagree about --tls
+    /// (each side would drop the other's connections, and the join only fail when its attempts run out). A --tls node
+    /// asks before joining; a plain node after its join failed (<see cref="JoinAsync"/>).
+    /// </summary>
+    /// <exception cref="ClusterException">They disagree, or the certificates differ.</exception>
+    private static async Task CheckTlsAgreesAsync(IPEndPoint join, FarmTls? tls, CancellationToken cancellationToken)
+    {
+        bool? speaksTls = await FarmTls.ProbeAsync(join, tls, s_tlsProbeTimeout, cancellationToken);
+        if (tls is not null && speaksTls == false)
+        {
+            throw new ClusterException($"the coordinator's silo at {join} does not use TLS: start it with --tls and the same certificate file, or this node without --tls");
+        }
     }
 
     /// <summary>The local address the kernel would use to reach <paramref name="remote"/> (no packet is sent).</summary>

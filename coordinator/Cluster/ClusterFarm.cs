@@ -27,11 +27,13 @@ internal sealed class ClusterFarm : IAsyncDisposable
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _watching;
     private TaskCompletionSource _nodesChanged = new(TaskCreationOptions.RunContinuationsAsynchronously);
+    private readonly FarmTls? _tls;
     private int _disposed;
 
-    private ClusterFarm(IHost silo, ClusterListener listener, string link, ILogger log)
+    private ClusterFarm(IHost silo, ClusterListener listener, string link, FarmTls? tls, ILogger log)
     {
         _silo = silo;
+        _tls = tls;
         Listener = listener;
         Link = link;
         _log = log;
@@ -65,11 +67,21 @@ internal sealed class ClusterFarm : IAsyncDisposable
     /// Starts the coordinator's silo and listener and waits until <paramref name="nodes"/> nodes have joined or
     /// <paramref name="wait"/> has passed.
     /// </summary>
+    /// <remarks>The farm owns <see cref="ClusterSettings.Tls"/> from here on, whether or not it starts.</remarks>
     /// <exception cref="ClusterException">The silo cannot start, or too few nodes joined in time.</exception>
     public static async Task<ClusterFarm> StartAsync(ClusterSettings settings, int nodes, TimeSpan wait, TimeSpan helloTimeout, ILogger log, bool verbose, CancellationToken cancellationToken)
     {
-        var listener = ClusterListener.Start(settings.Address, 0, log, helloTimeout);
+        ClusterListener listener;
         IHost silo;
+        try
+        {
+            listener = ClusterListener.Start(settings.Address, 0, log, helloTimeout, settings.Tls);
+        }
+        catch
+        {
+            settings.Tls?.Dispose();
+            throw;
+        }
         try
         {
             silo = await FarmSilo.StartAsync(settings, null, verbose, cancellationToken).ConfigureAwait(false);
@@ -77,12 +89,17 @@ internal sealed class ClusterFarm : IAsyncDisposable
         catch
         {
             await listener.DisposeAsync().ConfigureAwait(false);
+            settings.Tls?.Dispose();
             throw;
         }
         string link = settings.Redis is { } redis
             ? $"Redis clustering at {redis}, silo {settings.Address}:{settings.SiloPort}"
             : $"development clustering, primary silo {settings.Address}:{settings.SiloPort}";
-        var farm = new ClusterFarm(silo, listener, link, log);
+        if (settings.Tls is not null)
+        {
+            link += ", TLS";
+        }
+        var farm = new ClusterFarm(silo, listener, link, settings.Tls, log);
         try
         {
             await farm.WaitForNodesAsync(nodes, wait, cancellationToken).ConfigureAwait(false);
@@ -213,7 +230,7 @@ internal sealed class ClusterFarm : IAsyncDisposable
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
             throw new ClusterException(string.Create(CultureInfo.InvariantCulture,
-                $"{LiveNodes.Count} of {count} cluster nodes joined within {wait.TotalSeconds:0.#} s; start one on each machine with 'processfarm node --join ADDRESS:PORT' ({Link})"));
+                $"{LiveNodes.Count} of {count} cluster nodes joined within {wait.TotalSeconds:0.#} s; start one on each machine with 'processfarm node --join ADDRESS:PORT{(_tls is null ? string.Empty : " --tls FILE")}' ({Link}){(_tls is null ? string.Empty : "; with --tls a node must give the same certificate file")}"));
         }
     }
 
@@ -345,6 +362,7 @@ internal sealed class ClusterFarm : IAsyncDisposable
         }
         await _watching.ConfigureAwait(false);
         _silo.Dispose();
+        _tls?.Dispose();
         _stop.Dispose();
     }
 }

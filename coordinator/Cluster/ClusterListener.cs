@@ -12,29 +12,37 @@ namespace ProcessFarm.Coordinator.Cluster;
 /// There is no SO_PEERCRED across machines: each connection gets a fresh Challenge, and only a Hello whose HMAC
 /// proves a pending launch's secret over that challenge, for that launch's worker id and the process id its node
 /// reported, is let in (docs/PROTOCOL.md, "Handshake"). Anything else is answered with an Error and closed; a
-/// connection that says nothing is dropped after <see cref="SupervisorOptions.HelloTimeout"/>.
+/// connection that says nothing is dropped after <see cref="SupervisorOptions.HelloTimeout"/>. With --tls the
+/// connection is a TLS server first (<see cref="FarmTls"/>), and the Challenge goes out only inside TLS: a client
+/// that speaks the plain protocol never sees one, and is closed when its bytes fail the TLS handshake or the hello
+/// timeout passes.
 /// </summary>
 internal sealed class ClusterListener : IAsyncDisposable
 {
     private readonly Socket _socket;
     private readonly ILogger _log;
     private readonly TimeSpan _helloTimeout;
+    private readonly FarmTls? _tls;
     private readonly ConcurrentDictionary<PendingWorker, byte> _pending = new();
     private readonly CancellationTokenSource _stop = new();
     private readonly Task _accepting;
     private int _disposed;
 
-    private ClusterListener(Socket socket, string advertised, ILogger log, TimeSpan helloTimeout)
+    private ClusterListener(Socket socket, string advertised, ILogger log, TimeSpan helloTimeout, FarmTls? tls)
     {
         _socket = socket;
         _log = log;
         _helloTimeout = helloTimeout;
+        _tls = tls;
         Endpoint = advertised;
         _accepting = AcceptAsync();
     }
 
     /// <summary>HOST:PORT that workers connect to.</summary>
     public string Endpoint { get; }
+
+    /// <summary>With --tls, the SHA-256 hash of the certificate workers must see (their <c>--tls-pin</c>); else null.</summary>
+    public string? TlsPin => _tls?.Pin;
 
     /// <summary>Connections refused so far (no valid proof, unknown worker, replay).</summary>
     public int Refused => Volatile.Read(ref _refused);
@@ -46,9 +54,9 @@ internal sealed class ClusterListener : IAsyncDisposable
     /// <summary>Connections that may be between accept and a proven Hello at once; more are closed at once.</summary>
     public const int MaxHandshakes = 64;
 
-    /// <summary>Listens on <paramref name="address"/> at <paramref name="port"/> (0: a free port).</summary>
+    /// <summary>Listens on <paramref name="address"/> at <paramref name="port"/> (0: a free port), inside TLS when <paramref name="tls"/> is given.</summary>
     /// <exception cref="ClusterException">The address cannot be bound.</exception>
-    public static ClusterListener Start(IPAddress address, int port, ILogger log, TimeSpan helloTimeout)
+    public static ClusterListener Start(IPAddress address, int port, ILogger log, TimeSpan helloTimeout, FarmTls? tls = null)
     {
         var socket = new Socket(address.AddressFamily, SocketType.Stream, ProtocolType.Tcp);
         try
@@ -62,7 +70,7 @@ internal sealed class ClusterListener : IAsyncDisposable
             throw new ClusterException($"cannot listen for workers on {address}:{port}: {e.Message}", e);
         }
         var bound = (IPEndPoint)socket.LocalEndPoint!;
-        return new ClusterListener(socket, bound.ToString(), log, helloTimeout);
+        return new ClusterListener(socket, bound.ToString(), log, helloTimeout, tls);
     }
 
     /// <summary>Registers a launch whose worker will connect; remove it with <see cref="Forget"/> whatever happens.</summary>
@@ -110,12 +118,13 @@ internal sealed class ClusterListener : IAsyncDisposable
 
     private async Task HandshakeAsync(Socket socket)
     {
-        var connection = new WorkerConnection(socket, _log);
+        var connection = new WorkerConnection(socket, _tls?.ServerOptions, _log);
         bool won = false;
         try
         {
             using var deadline = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token);
             deadline.CancelAfter(_helloTimeout);
+            await connection.SecureAsync(deadline.Token).ConfigureAwait(false);
             await connection.SendChallengeAsync().WaitAsync(deadline.Token).ConfigureAwait(false);
             var hello = await connection.ReadHelloAsync(deadline.Token).ConfigureAwait(false);
             var refusal = await MatchAsync(connection, hello, deadline.Token).ConfigureAwait(false);

@@ -8,7 +8,8 @@ namespace ProcessFarm.Coordinator.Cluster;
 /// <param name="Primary">Development clustering: the primary silo (the coordinator's own endpoint for the coordinator); null with Redis.</param>
 /// <param name="Redis">Redis clustering: HOST:PORT of the Redis server holding the membership table; null for development clustering.</param>
 /// <param name="Name">The silo's name in the membership table: <c>node/HOST/PID</c> or <c>coordinator/HOST/PID</c>.</param>
-internal sealed record ClusterSettings(IPAddress Address, int SiloPort, IPEndPoint? Primary, string? Redis, string Name)
+/// <param name="Tls">--tls: the farm's certificate for the silo links and the workers' frames; null for plain TCP.</param>
+internal sealed record ClusterSettings(IPAddress Address, int SiloPort, IPEndPoint? Primary, string? Redis, string Name, FarmTls? Tls = null)
 {
     /// <summary>Prefix of a node silo's name; coordinators' silos are not nodes.</summary>
     public const string NodePrefix = "node/";

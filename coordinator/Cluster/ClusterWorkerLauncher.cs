@@ -36,7 +36,7 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         WorkerConnection? connection = null;
         try
         {
-            int processId = await node.Grain.StartWorkerAsync(new WorkerStartRequest(_runId, workerId, farm.Listener.Endpoint, secret)).WaitAsync(deadline.Token).ConfigureAwait(false);
+            int processId = await node.Grain.StartWorkerAsync(new WorkerStartRequest(_runId, workerId, farm.Listener.Endpoint, secret, farm.Listener.TlsPin)).WaitAsync(deadline.Token).ConfigureAwait(false);
             pending.ProcessId.TrySetResult(processId);
             connection = await pending.Connection.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
             connection.Node = node.Status.Name;

@@ -9,7 +9,7 @@ namespace ProcessFarm.Coordinator.Cluster;
 /// <summary>
 /// Builds and starts the Orleans silo of a coordinator or a node, configured in code (docs/DESIGN.md): development
 /// clustering on the coordinator's primary silo, or Redis clustering; membership probes tuned so that a dead node is
-/// declared dead in seconds rather than the default tens of seconds.
+/// declared dead in seconds rather than the default tens of seconds; with --tls, TLS on every silo link (<see cref="FarmTls"/>).
 /// </summary>
 internal static class FarmSilo
 {
@@ -65,6 +65,7 @@ internal static class FarmSilo
             // A grain call to a node that died is answered by the membership change, not after the default 30 s.
             silo.Configure<SiloMessagingOptions>(o => o.ResponseTimeout = TimeSpan.FromSeconds(15));
             silo.Services.AddPlacementDirector<NodePlacementStrategy, NodePlacementDirector>();
+            settings.Tls?.Apply(silo);
         });
         var host = builder.Build();
         try

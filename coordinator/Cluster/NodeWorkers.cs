@@ -11,7 +11,7 @@ namespace ProcessFarm.Coordinator.Cluster;
 /// The worker processes of one node (<c>processfarm node</c>), for every run that asks for them. Each is an ordinary
 /// <c>processfarm-worker --connect tcp://HOST:PORT --parent NODE</c>: it dies with the node (PR_SET_PDEATHSIG) and
 /// exits the moment its coordinator's connection closes, so neither a dead node nor a dead coordinator leaves one
-/// behind.
+/// behind. With --tls on the coordinator, the request carries the certificate hash the worker pins (<c>--tls-pin</c>).
 /// </summary>
 internal sealed class NodeWorkers(string workerPath, int slots, string address, ILogger log) : IDisposable
 {
@@ -29,7 +29,10 @@ internal sealed class NodeWorkers(string workerPath, int slots, string address, 
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
-        var process = await WorkerProcess.StartAsync(workerPath, ["--connect", "tcp://" + request.Endpoint], request.WorkerId, request.Secret, log).ConfigureAwait(false);
+        string[] arguments = request.TlsPin is { } pin
+            ? ["--connect", "tcp://" + request.Endpoint, "--tls-pin", pin]
+            : ["--connect", "tcp://" + request.Endpoint];
+        var process = await WorkerProcess.StartAsync(workerPath, arguments, request.WorkerId, request.Secret, log).ConfigureAwait(false);
         Interlocked.Increment(ref _started);
         var key = (request.RunId, request.WorkerId);
         if (_running.TryRemove(key, out var previous))

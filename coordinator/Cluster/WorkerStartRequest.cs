@@ -7,9 +7,11 @@ namespace ProcessFarm.Coordinator.Cluster;
 /// <param name="WorkerId">The worker's id in that run.</param>
 /// <param name="Endpoint">HOST:PORT the worker connects to (<c>--connect tcp://HOST:PORT</c>).</param>
 /// <param name="Secret">The run's secret, handed to the worker on its standard input; on the wire only inside the silo link (use --tls across machines you do not trust).</param>
+/// <param name="TlsPin">With --tls, the SHA-256 hash (hex) of the coordinator's certificate, the only one the worker accepts (<c>--tls-pin</c>); null for plain TCP.</param>
 [GenerateSerializer, Immutable]
 public sealed record WorkerStartRequest(
     [property: Id(0)] string RunId,
     [property: Id(1)] uint WorkerId,
     [property: Id(2)] string Endpoint,
-    [property: Id(3)] byte[] Secret);
+    [property: Id(3)] byte[] Secret,
+    [property: Id(4)] string? TlsPin = null);

@@ -1,5 +1,7 @@
 using System.Buffers;
 using System.IO.Pipelines;
+using System.Net.Security;
+using System.Security.Authentication;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
 
@@ -20,6 +22,34 @@ internal sealed partial class WorkerConnection
     /// <exception cref="WorkerFailedException">The receive thread cannot be created.</exception>
     public async Task<HelloMessage> ReadHelloAsync(CancellationToken cancellationToken)
     {
+        StartReceiving();
+        using var cancel = cancellationToken.Register(static s => ((DirectSocketStream)s!).Shutdown(), _socket);
+        return await _hello.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// With TLS, starts the receive thread, which first completes the TLS handshake as the server; returns when it
+    /// has. Without TLS, returns at once. The protocol's own handshake (Challenge, Hello) follows inside TLS.
+    /// </summary>
+    /// <exception cref="IOException">The peer did not complete a TLS handshake (a plain client, another protocol, a closed socket).</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; the socket is then shut down.</exception>
+    /// <exception cref="WorkerFailedException">The receive thread cannot be created.</exception>
+    public async Task SecureAsync(CancellationToken cancellationToken)
+    {
+        if (_secured is null)
+        {
+            return;
+        }
+        StartReceiving();
+        using var cancel = cancellationToken.Register(static s => ((DirectSocketStream)s!).Shutdown(), _socket);
+        await _secured.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>TLS connections: completes when the TLS handshake has; null without TLS.</summary>
+    private readonly TaskCompletionSource? _secured;
+
+    private void StartReceiving()
+    {
         if (_receiving is null)
         {
             // The thread's own reference, taken here where a disposed handle throws to the caller: the descriptor
@@ -38,19 +68,18 @@ internal sealed partial class WorkerConnection
                 throw new WorkerFailedException("cannot create a thread for the worker's replies: out of memory (is the address-space limit, ulimit -v, too low?)", e);
             }
         }
-        using var cancel = cancellationToken.Register(static s => ((DirectSocketStream)s!).Shutdown(), _socket);
-        return await _hello.Task.WaitAsync(cancellationToken).ConfigureAwait(false);
     }
 
     private void Receive()
     {
-        var input = PipeTransport.CreateReader(_socket);
+        var input = PipeTransport.CreateReader(_stream);
         Exception? error = null;
         bool betweenFrames = true;
         try
         {
-            // The Hello first (on the first turn only), then replies until the end of the stream.
-            while (Hello is not null || ReceiveHello(input))
+            // With TLS its handshake first; then the Hello (on the first turn only), then replies until the end of the stream.
+            bool secured = _tls is null || Authenticate(_tls);
+            while (secured && (Hello is not null || ReceiveHello(input)))
             {
                 if (Volatile.Read(ref _channel) is { } channel)
                 {
@@ -91,6 +120,7 @@ internal sealed partial class WorkerConnection
             input.Complete(error);
             _handle.DangerousRelease();
             _hello.TrySetException(new ProtocolException(ErrorCode.Malformed, "the peer closed the pipe before sending Hello", error));
+            _secured?.TrySetException(new IOException("the peer closed the connection during the TLS handshake", error));
         }
         if (Hello is null)
         {
@@ -101,6 +131,22 @@ internal sealed partial class WorkerConnection
         _channelOpened?.TrySetException(new WorkerFailedException(WorkerId, $"disconnected{ExitDescription} before it mapped the channel"));
         Volatile.Read(ref _handler)?.OnDisconnected(this, error);
         _received.TrySetResult();
+    }
+
+    /// <summary>The TLS handshake, on this thread (its reads block in the socket like every other read here); false if it failed.</summary>
+    private bool Authenticate(SslStream tls)
+    {
+        try
+        {
+            tls.AuthenticateAsServer(_tlsOptions!);
+        }
+        catch (Exception e) when (e is AuthenticationException or IOException or ObjectDisposedException)
+        {
+            _secured!.TrySetException(new IOException($"no TLS handshake: {e.Message}", e));
+            return false;
+        }
+        _secured!.TrySetResult();
+        return true;
     }
 
     /// <summary>Reads the first frame, which must be Hello; false when the stream ended or held something else.</summary>

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.IO.Pipelines;
 using System.IO.Pipes;
+using System.Net.Security;
 using System.Net.Sockets;
 using System.Runtime.InteropServices;
 using Microsoft.Extensions.Logging;
@@ -28,6 +29,9 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     private readonly SafeHandle _handle;
     private readonly Func<ValueTask> _closeOwner;
     private readonly DirectSocketStream _socket;
+    private readonly SslStream? _tls;
+    private readonly SslServerAuthenticationOptions? _tlsOptions;
+    private readonly Stream _stream;
     private readonly PipeWriter _output;
     private readonly FrameWriter _frames;
     private readonly SemaphoreSlim _sendLock = new(1, 1);
@@ -43,20 +47,38 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     {
     }
 
-    /// <summary>A connection over an accepted TCP socket (a cluster node's worker); the connection owns the socket.</summary>
-    public WorkerConnection(Socket socket, ILogger log)
-        : this(socket.SafeHandle, () => { socket.Dispose(); return ValueTask.CompletedTask; }, log)
+    /// <summary>
+    /// A connection over an accepted TCP socket (a cluster node's worker); the connection owns the socket. With
+    /// <paramref name="tls"/>, every frame travels inside TLS with this end as the server: call
+    /// <see cref="SecureAsync"/> before anything else.
+    /// </summary>
+    public WorkerConnection(Socket socket, SslServerAuthenticationOptions? tls, ILogger log)
+        : this(socket.SafeHandle, () => { socket.Dispose(); return ValueTask.CompletedTask; }, tls, log)
     {
         RemoteEndPoint = socket.RemoteEndPoint?.ToString();
     }
 
     private WorkerConnection(SafeHandle handle, Func<ValueTask> closeOwner, ILogger log)
+        : this(handle, closeOwner, null, log)
+    {
+    }
+
+    private WorkerConnection(SafeHandle handle, Func<ValueTask> closeOwner, SslServerAuthenticationOptions? tls, ILogger log)
     {
         _handle = handle;
         _closeOwner = closeOwner;
         _log = log;
         _socket = new DirectSocketStream(handle) { OffloadBlockedWrites = true };
-        _output = PipeTransport.CreateWriter(_socket);
+        if (tls is not null)
+        {
+            // The TLS stream reads and writes through the direct socket, so the receive thread still owns its reads
+            // and a write the socket cannot take still finishes on the socket's writer thread.
+            _tls = new SslStream(_socket, leaveInnerStreamOpen: true);
+            _tlsOptions = tls;
+            _secured = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        }
+        _stream = _tls ?? (Stream)_socket;
+        _output = PipeTransport.CreateWriter(_stream);
         _frames = new FrameWriter(_output);
         _postFrames = new FrameWriter(_postBuffer);
     }
@@ -187,7 +209,7 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
     {
         try
         {
-            await _socket.WriteAsync(payload).ConfigureAwait(false);
+            await _stream.WriteAsync(payload).ConfigureAwait(false);
             Interlocked.Add(ref _bytesSent, payload.Length);
         }
         catch (IOException e)
@@ -256,6 +278,10 @@ internal sealed partial class WorkerConnection : IAsyncDisposable
         catch (TimeoutException)
         {
             // The loop is stuck in a handler; the socket is shut down, so it ends on its next read.
+        }
+        if (_tls is not null)
+        {
+            await _tls.DisposeAsync().ConfigureAwait(false);
         }
         _socket.Dispose();
         await _closeOwner().ConfigureAwait(false);

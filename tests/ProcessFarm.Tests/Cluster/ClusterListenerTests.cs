@@ -10,7 +10,7 @@ using Xunit;
 namespace ProcessFarm.Tests.Cluster;
 
 /// <summary>Who may connect over TCP: only a Hello that proves a pending worker's secret over this connection's challenge.</summary>
-public sealed class ClusterListenerTests : IAsyncDisposable
+public sealed partial class ClusterListenerTests : IAsyncDisposable
 {
     private static readonly byte[] s_secret = [.. Enumerable.Range(1, ProtocolLimits.SecretBytes).Select(i => (byte)i)];
     private readonly ClusterListener _listener = ClusterListener.Start(IPAddress.Loopback, 0, NullLogger.Instance, TimeSpan.FromSeconds(5));

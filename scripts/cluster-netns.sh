@@ -122,7 +122,7 @@ for rate in "${rate_list[@]}"; do
     rm -rf "$scratch/out"
     if in_space "${spaces[0]}" "$farm" process "$scratch/in" -m cluster --listen "${addresses[0]}:$p" --nodes 2 -o "$scratch/out" "${extra[@]}" >"$scratch/report" 2>"$scratch/err"; then
       echo "-- batch, $travel:"
-      grep -E '^(mode|done|node|strategy)' "$scratch/report" | sed 's/^/   /'
+      grep -E '^(mode|done|node|moved)' "$scratch/report" | sed 's/^/   /'
     else
       echo "-- batch, $travel: failed (exit $?)"; tail -n 5 "$scratch/err" | sed 's/^/   /'
     fi

@@ -83,8 +83,22 @@ internal static class NodeCommand
         {
             await CheckTlsAgreesAsync(join, tls, cancellationToken);
         }
-        var advertise = parse.GetValue(s_advertise) ?? LocalAddressFacing(join?.Address ?? IPEndPoint.Parse(redis!).Address);
-        int port = parse.GetValue(s_port) is > 0 and var fixedPort ? fixedPort : FreePort(advertise);
+        var given = parse.GetValue(s_advertise);
+        IPAddress advertise;
+        int port;
+        try
+        {
+            advertise = given ?? LocalAddressFacing(join?.Address ?? IPEndPoint.Parse(redis!).Address);
+            port = parse.GetValue(s_port) is > 0 and var fixedPort ? fixedPort : FreePort(advertise);
+        }
+        catch (SocketException e) when (given is not null)
+        {
+            throw CommandLineException.Usage($"--advertise {given}: not an address of this machine ({e.Message})");
+        }
+        catch (SocketException e)
+        {
+            throw new ClusterException($"no local address reaches {join?.Address.ToString() ?? redis}: {e.Message}; give --advertise ADDRESS", e);
+        }
         int slots = parse.GetValue(workersOption);
         var settings = new ClusterSettings(advertise, port, join, redis,
             string.Create(CultureInfo.InvariantCulture, $"{ClusterSettings.NodePrefix}{Environment.MachineName}/{Environment.ProcessId}"),
@@ -103,15 +117,7 @@ internal static class NodeCommand
             // SIGINT or SIGTERM: the node's normal end.
         }
         workers.Dispose(); // the workers first: their runs lose them either way, and they must not outlive us
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        try
-        {
-            await silo.StopAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            // Leaving the cluster took too long (the primary is gone): membership declares us dead instead.
-        }
+        await FarmSilo.StopAsync(silo);
         return ExitCode.Success;
     }
 

@@ -162,10 +162,18 @@ internal sealed class ClusterFarm : IAsyncDisposable
     }
 
     /// <summary>Workers a launcher with <paramref name="workersPerNode"/> places on the live nodes.</summary>
-    public int Capacity(int? workersPerNode)
+    public int Capacity(int? workersPerNode) => LiveNodes.Sum(n => WorkersFor(n.Status.Slots, workersPerNode));
+
+    /// <summary>Workers (or rpc lanes) a run places on a node offering <paramref name="slots"/>: <paramref name="perNode"/> if given, at most the slots, at least 1.</summary>
+    public static int WorkersFor(int slots, int? perNode) => Math.Max(1, Math.Min(slots, perNode ?? slots));
+
+    /// <summary>A launcher whose supervisor has stopped: it hears of joins and deaths no more.</summary>
+    public void Remove(ClusterWorkerLauncher launcher)
     {
-        var probe = new ClusterWorkerLauncher(this, workersPerNode);
-        return LiveNodes.Sum(n => probe.WorkersFor(n.Status.Slots));
+        lock (_gate)
+        {
+            _launchers.Remove(launcher);
+        }
     }
 
     /// <summary>A launcher for one supervisor; it hears of joins and deaths until the farm is disposed.</summary>
@@ -247,13 +255,21 @@ internal sealed class ClusterFarm : IAsyncDisposable
                     {
                         continue;
                     }
-                    if (member.Status == SiloStatus.Active)
+                    try
                     {
-                        Describe(member.SiloAddress);
+                        if (member.Status == SiloStatus.Active)
+                        {
+                            Describe(member.SiloAddress);
+                        }
+                        else if (member.Status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping)
+                        {
+                            NodeGone(member.SiloAddress, member.Status);
+                        }
                     }
-                    else if (member.Status is SiloStatus.Dead or SiloStatus.ShuttingDown or SiloStatus.Stopping)
+                    catch (Exception e) when (e is not (OperationCanceledException or OutOfMemoryException))
                     {
-                        NodeGone(member.SiloAddress, member.Status);
+                        // One member's news must not end the watch for the rest of the run.
+                        ClusterLog.NodeUnreachable(_log, member.SiloAddress.ToParsableString(), e.Message);
                     }
                 }
             }
@@ -351,18 +367,16 @@ internal sealed class ClusterFarm : IAsyncDisposable
         }
         await _stop.CancelAsync().ConfigureAwait(false);
         await Listener.DisposeAsync().ConfigureAwait(false);
+        await FarmSilo.StopAsync(_silo).ConfigureAwait(false);
         try
         {
-            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-            await _silo.StopAsync(timeout.Token).ConfigureAwait(false);
+            await _watching.ConfigureAwait(false);
         }
-        catch (Exception e) when (e is OperationCanceledException or OrleansException or InvalidOperationException)
+        finally
         {
-            // Leaving takes too long (a dead primary): the process exits anyway, and membership declares us dead.
+            _silo.Dispose();
+            _tls?.Dispose();
+            _stop.Dispose();
         }
-        await _watching.ConfigureAwait(false);
-        _silo.Dispose();
-        _tls?.Dispose();
-        _stop.Dispose();
     }
 }

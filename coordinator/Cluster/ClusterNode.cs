@@ -14,7 +14,13 @@ internal sealed class ClusterNode(string key, INodeGrain grain, NodeStatus statu
     public long JoinedTimestamp => joinedTimestamp;
 
     /// <summary>Set once membership declares the node dead or gone.</summary>
-    public bool Gone { get; set; }
+    public bool Gone
+    {
+        get => Volatile.Read(ref _gone);
+        set => Volatile.Write(ref _gone, value);
+    }
+
+    private bool _gone;
 
     /// <summary>
     /// Until when (Stopwatch timestamp) the node is passed over: a worker could not be started there (its silo did not

@@ -22,9 +22,31 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
     public string RunId => _runId;
 
     /// <summary>Workers this launcher places on a node that offers <paramref name="slots"/>.</summary>
-    public int WorkersFor(int slots) => Math.Max(1, Math.Min(slots, workersPerNode ?? slots));
+    public int WorkersFor(int slots) => ClusterFarm.WorkersFor(slots, workersPerNode);
 
-    public void Attach(WorkerSupervisor supervisor) => _supervisor = supervisor;
+    public void Attach(WorkerSupervisor supervisor) => Volatile.Write(ref _supervisor, supervisor);
+
+    /// <summary>
+    /// The supervisor stopped its workers: leave the farm (joins no longer grow it) and ask every live node to kill
+    /// what is left of this run, a worker that hung without reading its Shutdown included (bounded, errors ignored:
+    /// a node that cannot be reached is gone, and its workers with it).
+    /// </summary>
+    public async ValueTask DetachAsync()
+    {
+        Volatile.Write(ref _supervisor, null);
+        farm.Remove(this);
+        await Task.WhenAll(farm.LiveNodes.Select(async node =>
+        {
+            try
+            {
+                await node.Grain.StopRunAsync(_runId).WaitAsync(TimeSpan.FromSeconds(5)).ConfigureAwait(false);
+            }
+            catch (Exception e) when (e is not OutOfMemoryException)
+            {
+                // Unreachable or gone: its workers die with it or with their connection.
+            }
+        })).ConfigureAwait(false);
+    }
 
     public async Task<WorkerConnection> LaunchAsync(uint workerId, byte[] secret, SupervisorOptions options, IReplyHandler handler, ILogger log, CancellationToken cancellationToken)
     {
@@ -70,6 +92,13 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         finally
         {
             farm.Listener.Forget(pending);
+            // A handshake that took this launch from the listener before Forget must not win it now: nobody would
+            // own the connection. Cancelling first makes its TrySetResult fail, so the listener closes it.
+            pending.ProcessId.TrySetCanceled(CancellationToken.None);
+            if (!pending.Connection.TrySetCanceled(CancellationToken.None) && connection is null && pending.Connection.Task.IsCompletedSuccessfully)
+            {
+                await pending.Connection.Task.Result.DisposeAsync().ConfigureAwait(false);
+            }
         }
     }
 
@@ -82,7 +111,7 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
     /// <summary>A node joined: the supervisor grows by what this launcher places there.</summary>
     public void OnNodeJoined(ClusterNode node)
     {
-        if (_supervisor is { } supervisor)
+        if (Volatile.Read(ref _supervisor) is { } supervisor)
         {
             supervisor.AddWorkers(WorkersFor(node.Status.Slots));
         }

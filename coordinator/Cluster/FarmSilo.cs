@@ -86,6 +86,24 @@ internal static class FarmSilo
         }
     }
 
+    /// <summary>
+    /// Leaves the cluster within 5 s. Leaving takes longer when the primary or Redis is gone; the process goes on
+    /// anyway, and membership declares this silo dead instead.
+    /// </summary>
+    public static async Task StopAsync(IHost silo)
+    {
+        ArgumentNullException.ThrowIfNull(silo);
+        try
+        {
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+            await silo.StopAsync(timeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception e) when (e is OperationCanceledException or Orleans.Runtime.OrleansException or InvalidOperationException)
+        {
+            // Too slow or refused: see above.
+        }
+    }
+
     /// <summary>The root cause's first line: Orleans nests the real reason (a refused connection) under generic wrappers whose messages carry stack traces.</summary>
     private static string Innermost(Exception e)
     {

@@ -20,6 +20,9 @@ internal sealed class NodeWorkers(string workerPath, int slots, string address, 
     private long _started;
     private int _disposed;
 
+    /// <summary>Workers this node runs at once, for every run together: 4 per slot, at least 16.</summary>
+    public int MaxRunning => Math.Max(16, 4 * slots);
+
     /// <summary>The address the node advertises (its raw echo listens there).</summary>
     public string Address => address;
 
@@ -29,6 +32,12 @@ internal sealed class NodeWorkers(string workerPath, int slots, string address, 
     {
         ArgumentNullException.ThrowIfNull(request);
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
+        if (_running.Count >= MaxRunning)
+        {
+            // Runs replace dead workers and several coordinators may share a node, but not without bound: a caller
+            // that keeps asking (a broken or hostile member of the cluster) must not fill the machine with processes.
+            throw new WorkerFailedException(request.WorkerId, $"refused: node {Describe().Name} runs {MaxRunning} workers already ({slots} slots)");
+        }
         string[] arguments = request.TlsPin is { } pin
             ? ["--connect", "tcp://" + request.Endpoint, "--tls-pin", pin]
             : ["--connect", "tcp://" + request.Endpoint];
@@ -71,7 +80,14 @@ internal sealed class NodeWorkers(string workerPath, int slots, string address, 
         Interlocked.Read(ref _started));
 
     /// <summary>The table for <paramref name="parameters"/>, built once (the rpc transport's tiles).</summary>
-    public LookupTable Lut(LutParameters parameters) => _tables.GetOrAdd(parameters, static p => LookupTable.Create(p));
+    public LookupTable Lut(LutParameters parameters)
+    {
+        if (_tables.Count >= 64 && !_tables.ContainsKey(parameters))
+        {
+            _tables.Clear(); // a long-lived node serves many settings (serve's sliders): keep the recent few, not all
+        }
+        return _tables.GetOrAdd(parameters, static p => LookupTable.Create(p));
+    }
 
     private void Forget((string, uint) key, WorkerProcess process)
     {

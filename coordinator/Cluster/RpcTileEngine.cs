@@ -87,7 +87,7 @@ internal sealed class RpcTileEngine : IExecutionEngine
             throw new WorkerFailedException("no live cluster node to send tiles to");
         }
         var run = new RpcRun(image, parameters, _options.MaxJobAttempts, _options.JobTimeout, Pieces(layout), cancellationToken);
-        var laneNodes = nodes.SelectMany(n => Enumerable.Repeat(n, LanesFor(n.Status.Slots, _workersPerNode) * _options.InFlight)).ToList();
+        var laneNodes = nodes.SelectMany(n => Enumerable.Repeat(n, ClusterFarm.WorkersFor(n.Status.Slots, _workersPerNode) * _options.InFlight)).ToList();
         run.SetLanes(laneNodes.Count); // before the first lane starts: the last one to end is the one that sees 0
         var lanes = laneNodes.Select(run.LaneAsync).ToList();
         // Every lane ends before this returns or throws, so none touches the image after its owner disposed it.
@@ -114,9 +114,6 @@ internal sealed class RpcTileEngine : IExecutionEngine
         }
         return pieces;
     }
-
-    /// <summary>Lanes on a node with <paramref name="slots"/>, as <see cref="ClusterWorkerLauncher.WorkersFor"/> counts its workers.</summary>
-    private static int LanesFor(int slots, int? workersPerNode) => Math.Max(1, Math.Min(slots, workersPerNode ?? slots));
 
     /// <summary>Part of one tile, sent as one call.</summary>
     private sealed class RpcPiece(Tile tile, int start, int length)

@@ -18,4 +18,10 @@ internal interface IWorkerLauncher
 
     /// <summary>Called once by the supervisor that uses this launcher, when it starts (so capacity that appears later can be offered to it).</summary>
     void Attach(WorkerSupervisor supervisor);
+
+    /// <summary>
+    /// Called once by that supervisor when it has stopped its workers: the launcher lets go of it and makes sure no
+    /// worker it started is left running where the supervisor could not reach it (a hung worker on a node).
+    /// </summary>
+    ValueTask DetachAsync();
 }

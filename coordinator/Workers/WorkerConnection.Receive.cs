@@ -94,7 +94,10 @@ internal sealed partial class WorkerConnection
 
                 var read = PipeTransport.ReadBlocking(input);
                 var buffer = read.Buffer;
-                while (FrameReader.TryReadFrame(ref buffer, out var body))
+                // Until a handler takes the replies, the peer is not yet let in (its proof is being checked) and has
+                // nothing to send: a frame larger than the handshake's is a stranger's, not a reply.
+                uint limit = Volatile.Read(ref _handler) is null ? ProtocolLimits.MaxHandshakeFrameBytes : ProtocolLimits.MaxFrameBytes;
+                while (FrameReader.TryReadFrame(ref buffer, out var body, limit))
                 {
                     _bytesReceived += body.Length + ProtocolLimits.FrameHeaderSize; // only this thread writes it
                     Dispatch(body);

@@ -295,6 +295,10 @@ internal sealed partial class WorkerSupervisor : IAsyncDisposable
         {
             slot.Dispose();
         }
+        if (_options.Launcher is { } launcher)
+        {
+            await launcher.DetachAsync().ConfigureAwait(false);
+        }
         _stopping.Dispose();
     }
 }

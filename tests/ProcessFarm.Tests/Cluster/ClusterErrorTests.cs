@@ -34,6 +34,17 @@ public sealed class ClusterErrorTests
     }
 
     [Fact]
+    public async Task Node_AdvertisingAnAddressThisMachineDoesNotHave_IsAUsageError()
+    {
+        using var cluster = new ClusterProcesses();
+        var result = await cluster.RunAsync(s_deadline, "node", "--join", cluster.Listen, "--advertise", "192.0.2.7");
+
+        Assert.Equal(2, result.ExitCode);
+        string line = Assert.Single(result.ErrorLines);
+        Assert.StartsWith("processfarm: --advertise 192.0.2.7: not an address of this machine (", line, StringComparison.Ordinal);
+    }
+
+    [Fact]
     public async Task Coordinator_WhenNoNodeJoins_GivesUpAtItsDeadline_WithOneLine()
     {
         using var cluster = new ClusterProcesses();

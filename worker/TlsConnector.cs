@@ -26,6 +26,7 @@ internal static class TlsConnector
     {
         var tls = new SslStream(socket, leaveInnerStreamOpen: true);
         socket.ReadTimeout = timeoutMs;
+        socket.ReadDeadline = System.Diagnostics.Stopwatch.GetTimestamp() + (timeoutMs * System.Diagnostics.Stopwatch.Frequency / 1000); // the whole handshake, not each read
         try
         {
             tls.AuthenticateAsClient(new SslClientAuthenticationOptions
@@ -46,6 +47,7 @@ internal static class TlsConnector
         finally
         {
             socket.ReadTimeout = Timeout.Infinite;
+            socket.ReadDeadline = 0;
         }
     }
 }

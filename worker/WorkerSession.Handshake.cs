@@ -1,4 +1,5 @@
 using System.Buffers;
+using System.Diagnostics;
 using System.Security.Cryptography;
 using ProcessFarm.Shared.Native;
 using ProcessFarm.Shared.Protocol;
@@ -43,7 +44,21 @@ internal sealed partial class WorkerSession : IDisposable
     }
 
     /// <summary>Reads one frame and hands it to <paramref name="check"/>; null when the coordinator closed the socket.</summary>
+    /// <remarks>The frame must arrive whole within <see cref="HandshakeTimeoutMs"/>, not each read (a trickling peer).</remarks>
     private T? ReadHandshakeFrame<T>(Func<ReadOnlySequence<byte>, T> check)
+    {
+        _socket.ReadDeadline = Stopwatch.GetTimestamp() + (HandshakeTimeoutMs * Stopwatch.Frequency / 1000);
+        try
+        {
+            return ReadHandshakeFrameUntilDeadline(check);
+        }
+        finally
+        {
+            _socket.ReadDeadline = 0;
+        }
+    }
+
+    private T? ReadHandshakeFrameUntilDeadline<T>(Func<ReadOnlySequence<byte>, T> check)
     {
         while (true)
         {

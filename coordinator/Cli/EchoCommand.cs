@@ -147,9 +147,9 @@ internal static class EchoCommand
                         if (mode == "cluster" && payload.Bytes is not null)
                         {
                             Report($"rpc {what}");
-                            results.Add(await clusterEcho!.MeasureRpcAsync(payload, repeat, cancellationToken));
+                            results.Add(await ClusterEcho.RowAsync("rpc", () => clusterEcho!.MeasureRpcAsync(payload, repeat, cancellationToken), cancellationToken));
                             Report($"tcp {what}");
-                            results.Add(await clusterEcho.MeasureTcpAsync(payload, repeat, cancellationToken));
+                            results.Add(await ClusterEcho.RowAsync("tcp", () => clusterEcho!.MeasureTcpAsync(payload, repeat, cancellationToken), cancellationToken));
                         }
                     }
                 }
@@ -167,9 +167,9 @@ internal static class EchoCommand
                         if (mode == "cluster")
                         {
                             Report($"latency: rpc, {roundTrips} round trips of 64 bytes");
-                            latency.Add(await clusterEcho!.MeasureRpcLatencyAsync(64, roundTrips, cancellationToken));
+                            latency.Add(await ClusterEcho.RowAsync("rpc latency", () => clusterEcho!.MeasureRpcLatencyAsync(64, roundTrips, cancellationToken), cancellationToken));
                             Report($"latency: tcp, {roundTrips} round trips of 64 bytes");
-                            latency.Add(await clusterEcho.MeasureTcpLatencyAsync(64, roundTrips, cancellationToken));
+                            latency.Add(await ClusterEcho.RowAsync("tcp latency", () => clusterEcho!.MeasureTcpLatencyAsync(64, roundTrips, cancellationToken), cancellationToken));
                         }
                     }
                 }

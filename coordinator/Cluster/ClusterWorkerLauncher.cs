@@ -16,6 +16,9 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
 {
     private readonly string _runId = Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(8));
     private readonly ConcurrentDictionary<uint, (ClusterNode Node, WorkerConnection Connection)> _workers = new();
+
+    /// <summary>Launches waiting for their worker's Hello, with what cancels each when its node is gone.</summary>
+    private readonly ConcurrentDictionary<CancellationTokenSource, ClusterNode> _launching = new();
     private WorkerSupervisor? _supervisor;
 
     /// <summary>The run id nodes know this supervisor's workers by.</summary>
@@ -54,13 +57,19 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         var pending = farm.Listener.Expect(workerId, secret);
         using var deadline = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         deadline.CancelAfter(options.ReadyTimeout);
+        using var nodeGone = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
+        _launching[nodeGone] = node;
+        if (node.Gone)
+        {
+            nodeGone.Cancel(); // declared dead between the pick and the registration: OnNodeGone has been and gone
+        }
         long started = Stopwatch.GetTimestamp();
         WorkerConnection? connection = null;
         try
         {
-            int processId = await node.Grain.StartWorkerAsync(new WorkerStartRequest(_runId, workerId, farm.Listener.Endpoint, secret, farm.Listener.TlsPin)).WaitAsync(deadline.Token).ConfigureAwait(false);
+            int processId = await node.Grain.StartWorkerAsync(new WorkerStartRequest(_runId, workerId, farm.Listener.Endpoint, secret, farm.Listener.TlsPin)).WaitAsync(nodeGone.Token).ConfigureAwait(false);
             pending.ProcessId.TrySetResult(processId);
-            connection = await pending.Connection.Task.WaitAsync(deadline.Token).ConfigureAwait(false);
+            connection = await pending.Connection.Task.WaitAsync(nodeGone.Token).ConfigureAwait(false);
             connection.Node = node.Status.Name;
             connection.ReadyMs = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
             connection.KillRemote = () => _ = KillQuietlyAsync(node, workerId);
@@ -71,6 +80,12 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
             _ = connection.Completion.ContinueWith(_ => Gone(workerId), TaskScheduler.Default);
             log.WorkerReady(workerId, processId, connection.Hello!.Kernel, connection.ReadyMs);
             return connection;
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested && !deadline.IsCancellationRequested)
+        {
+            // Membership declared the node dead while its worker was starting: no Hello can come from there.
+            await AbandonAsync(node, workerId, connection).ConfigureAwait(false);
+            throw new WorkerFailedException(workerId, $"did not connect: node {node.Status.Name} left the cluster while it started");
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {
@@ -91,6 +106,7 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
         }
         finally
         {
+            _launching.TryRemove(nodeGone, out _);
             farm.Listener.Forget(pending);
             // A handshake that took this launch from the listener before Forget must not win it now: nobody would
             // own the connection. Cancelling first makes its TrySetResult fail, so the listener closes it.
@@ -120,6 +136,20 @@ internal sealed class ClusterWorkerLauncher(ClusterFarm farm, int? workersPerNod
     /// <summary>A node left the cluster: its workers' connections are cut, so the supervisor replaces them elsewhere now.</summary>
     public void OnNodeGone(ClusterNode node)
     {
+        foreach (var (launch, owner) in _launching)
+        {
+            if (owner == node)
+            {
+                try
+                {
+                    launch.Cancel();
+                }
+                catch (ObjectDisposedException)
+                {
+                    // That launch has just ended.
+                }
+            }
+        }
         foreach (var (_, (owner, connection)) in _workers)
         {
             if (owner == node)

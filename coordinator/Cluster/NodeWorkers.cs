@@ -79,12 +79,22 @@ internal sealed class NodeWorkers(string workerPath, int slots, string address, 
         _running.Count,
         Interlocked.Read(ref _started));
 
-    /// <summary>The table for <paramref name="parameters"/>, built once (the rpc transport's tiles).</summary>
+    /// <summary>Tables kept at most: a node outlives many runs, each (or any caller) with its own ev and gamma.</summary>
+    public const int MaxCachedTables = 16;
+
+    /// <summary>Tables kept now.</summary>
+    public int CachedTables => _tables.Count;
+
+    /// <summary>The table for <paramref name="parameters"/>, built once while it stays among the last <see cref="MaxCachedTables"/> (the rpc transport's tiles).</summary>
     public LookupTable Lut(LutParameters parameters)
     {
-        if (_tables.Count >= 64 && !_tables.ContainsKey(parameters))
+        if (_tables.TryGetValue(parameters, out var table))
         {
-            _tables.Clear(); // a long-lived node serves many settings (serve's sliders): keep the recent few, not all
+            return table;
+        }
+        if (_tables.Count >= MaxCachedTables)
+        {
+            _tables.Clear(); // a run's calls rebuild theirs once; a call holding a table it got keeps using it
         }
         return _tables.GetOrAdd(parameters, static p => LookupTable.Create(p));
     }

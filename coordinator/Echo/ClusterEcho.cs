@@ -27,6 +27,27 @@ internal sealed class ClusterEcho(IReadOnlyList<ClusterNode> nodes, int workers,
     /// <summary>How long one round trip of tcp, or one connection set-up, may take before the run fails.</summary>
     private static readonly TimeSpan s_deadline = TimeSpan.FromSeconds(60);
 
+    /// <summary>
+    /// Runs the <paramref name="row"/> row (rpc or tcp, or their latency) and turns a node that died or stopped
+    /// answering under it into one line for the user (exit 4) instead of an internal error: those rows go to the nodes
+    /// that were live when the run began, and a benchmark does not move them elsewhere.
+    /// </summary>
+    /// <exception cref="ClusterException">A node's call, connection or deadline failed.</exception>
+    public static async Task<T> RowAsync<T>(string row, Func<Task<T>> measure, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(measure);
+        try
+        {
+            return await measure().ConfigureAwait(false);
+        }
+        catch (Exception e) when (!cancellationToken.IsCancellationRequested &&
+            e is Orleans.Runtime.OrleansException or SocketException or IOException or TimeoutException or OperationCanceledException)
+        {
+            string why = e.Message.Split('\n', 2)[0].TrimEnd('.', ' ');
+            throw new ClusterException($"echo's {row} row failed: a cluster node left or stopped answering ({why}); start the nodes again and rerun", e);
+        }
+    }
+
     /// <summary>The rpc row: each worker's share of the bytes as 1 MiB grain calls, workers x inflight outstanding.</summary>
     /// <remarks>
     /// A grain argument must be a <c>byte[]</c> of its own, so the payload is cut into arrays once, before the timed

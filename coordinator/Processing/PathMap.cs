@@ -54,5 +54,10 @@ internal sealed class PathMap
         return null;
     }
 
-    private static string Directory(string path) => Path.TrimEndingDirectorySeparator(path) + Path.DirectorySeparatorChar;
+    /// <summary><paramref name="path"/> ending in exactly one separator ("/" stays "/": the root trims to itself).</summary>
+    private static string Directory(string path)
+    {
+        string trimmed = Path.TrimEndingDirectorySeparator(path);
+        return Path.EndsInDirectorySeparator(trimmed) ? trimmed : trimmed + Path.DirectorySeparatorChar;
+    }
 }

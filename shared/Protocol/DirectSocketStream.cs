@@ -46,7 +46,15 @@ public sealed class DirectSocketStream : Stream
     public override bool CanTimeout => true;
 
     /// <summary>Milliseconds a read waits for data before <see cref="TimeoutException"/>; <see cref="Timeout.Infinite"/> by default.</summary>
+    /// <remarks>Each read waits this long afresh: a peer sending a byte at a time resets it. Use <see cref="ReadDeadline"/> to bound a whole exchange.</remarks>
     public override int ReadTimeout { get; set; } = Timeout.Infinite;
+
+    /// <summary>
+    /// The <see cref="System.Diagnostics.Stopwatch"/> timestamp after which every read throws
+    /// <see cref="TimeoutException"/> however little it waited (0: none, the default): a frame trickled a byte at a
+    /// time cannot stretch a handshake past it.
+    /// </summary>
+    public long ReadDeadline { get; set; }
 
     /// <inheritdoc/>
     public override bool CanRead => _disposed == 0;
@@ -69,7 +77,25 @@ public sealed class DirectSocketStream : Stream
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         // No spinning on the socket: a wake-up from poll costs less here than polling it from a loop, which
         // competes with the peer and the kernel for the cores (docs/RESULTS.md, "Round-trip latency").
-        return SocketIo.Read(_fd, buffer, spinNs: 0, ReadTimeout);
+        return SocketIo.Read(_fd, buffer, spinNs: 0, TimeoutNow());
+    }
+
+    /// <summary><see cref="ReadTimeout"/>, cut to what is left before <see cref="ReadDeadline"/>.</summary>
+    private int TimeoutNow()
+    {
+        int timeout = ReadTimeout;
+        long deadline = ReadDeadline;
+        if (deadline == 0)
+        {
+            return timeout;
+        }
+        long left = deadline - System.Diagnostics.Stopwatch.GetTimestamp();
+        if (left <= 0)
+        {
+            throw new TimeoutException("the read's deadline has passed");
+        }
+        int leftMs = (int)Math.Min(int.MaxValue, Math.Ceiling(left * 1000.0 / System.Diagnostics.Stopwatch.Frequency));
+        return timeout == Timeout.Infinite ? leftMs : Math.Min(timeout, leftMs);
     }
 
     /// <inheritdoc/>

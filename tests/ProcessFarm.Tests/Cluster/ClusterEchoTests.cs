@@ -101,6 +101,33 @@ public sealed partial class ClusterEchoTests
         Assert.Contains("0 of 1 cluster nodes joined", Assert.Single(result.ErrorLines, l => l.StartsWith("processfarm:", StringComparison.Ordinal)), StringComparison.Ordinal);
     }
 
+    [Fact]
+    public async Task EchoInClusterMode_WithANodeKilledMidRun_EndsWithOneClearLine_ExitCode4()
+    {
+        // Arrange: two nodes; the rpc and tcp rows go to both in turn, so the dead one's calls fail there.
+        using var cluster = new ClusterProcesses();
+        var doomed = cluster.StartNode(workers: 1);
+        cluster.StartNode(workers: 1);
+        var coordinator = cluster.Start(Integration.Cli.StartInfo(Path.GetTempPath(), "echo", "--mode", "cluster", "--listen", cluster.Listen, "--nodes", "2",
+            "--payload", "bytes", "--size", "64M", "--repeat", "20", "--latency-round-trips", "0"));
+
+        // Act: SIGKILL a node and its worker once the cluster row's workers run.
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => cluster.LiveWorkers().Count == 2 || coordinator.HasExited, s_runDeadline), "the workers never ran");
+        doomed.Kill(entireProcessTree: true);
+        bool finished = await ClusterProcesses.WaitUntilAsync(() => coordinator.HasExited, s_runDeadline);
+
+        // Assert: the run ends. A node declared dead before the rpc and tcp rows began is left out of them (exit 0);
+        // one that dies under them ends the run with one line of its own (exit 4), never an internal error.
+        Assert.True(finished, "echo did not end after a node died");
+        var result = await cluster.ResultOfAsync(coordinator);
+        Assert.DoesNotContain(result.ErrorLines, l => l.StartsWith("processfarm: internal error", StringComparison.Ordinal));
+        if (result.ExitCode != 0)
+        {
+            Assert.True(result.ExitCode == 4, result.Stderr);
+            Assert.Contains("a cluster node left or stopped answering", Assert.Single(result.ErrorLines, l => l.StartsWith("processfarm:", StringComparison.Ordinal)), StringComparison.Ordinal);
+        }
+    }
+
     /// <summary>The GB/s column of the bytes table: the number before the "vs fastest" ratio.</summary>
     [GeneratedRegex(@"\|\s+([0-9.]+) \|\s+[0-9.]+x \|$")]
     private static partial Regex ThroughputColumn();

@@ -85,6 +85,30 @@ public sealed partial class ClusterTests : IDisposable
     }
 
     [Fact]
+    public async Task NodeKilledWhileItsWorkerStarts_TheLaunchFailsWhenMembershipSaysSo_NotAtTheReadyTimeout()
+    {
+        // Arrange: the doomed node's workers hang before connecting, so its launch is pending when it dies.
+        using var cluster = new ClusterProcesses();
+        var info = Integration.Cli.StartInfo(Path.GetTempPath(), "node", "--join", cluster.Listen, "--workers", "1");
+        info.Environment["PROCESSFARM_TEST_FAULT"] = "*:hang:start";
+        var doomed = cluster.Start(info);
+        cluster.StartNode(workers: 1);
+        string output = Path.Combine(_directory, "out.png");
+        var coordinator = cluster.Start(Integration.Cli.StartInfo(_directory, "process", "--sample-size", "900x700", "-m", "cluster", "--listen", cluster.Listen, "--nodes", "2", "-o", output));
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => WorkersOf(doomed.Id).Count > 0 || coordinator.HasExited, s_runDeadline), "the doomed node never started a worker");
+
+        // Act
+        doomed.Kill(entireProcessTree: true);
+
+        // Assert: membership declares the node dead within seconds (FarmSilo's probes); the launch waiting for its
+        // worker must end then and go to the other node, not wait out the 30 s ready timeout.
+        Assert.True(await ClusterProcesses.WaitUntilAsync(() => coordinator.HasExited, TimeSpan.FromSeconds(20)), "the run still waits for a worker of a dead node");
+        var run = await cluster.ResultOfAsync(coordinator);
+        Assert.True(run.ExitCode == 0, run.Stderr);
+        Assert.True(File.Exists(output));
+    }
+
+    [Fact]
     public async Task CoordinatorKilled_LeavesNoWorkerOnAnyNode()
     {
         // Arrange

@@ -80,6 +80,41 @@ public sealed class TcpWorkerTests : IDisposable
     }
 
     [Fact]
+    public async Task Worker_GivenAChallengeTrickledAByteASecond_GivesUpOnItAfterTheHandshakeTimeout()
+    {
+        // A peer that sends one byte of the Challenge a second never lets a single read wait 10 s, but the frame
+        // takes ~40 s to arrive: docs/PROTOCOL.md's 10 s is for the frame, so the worker must give up on it.
+        using var worker = await StartWorkerAsync();
+        using var socket = await _listener.AcceptSocketAsync(TestHelpers.TimeoutToken());
+        var buffer = new ArrayBufferWriter<byte>();
+        new FrameWriter(buffer).WriteChallenge(new byte[ProtocolLimits.NonceBytes]);
+        using var stop = new CancellationTokenSource();
+        var trickle = Task.Run(async () =>
+        {
+            try
+            {
+                for (int i = 0; i < buffer.WrittenCount && !stop.IsCancellationRequested; i++)
+                {
+                    await socket.SendAsync(buffer.WrittenMemory.Slice(i, 1), stop.Token);
+                    await Task.Delay(TimeSpan.FromSeconds(1), stop.Token);
+                }
+            }
+            catch (Exception e) when (e is OperationCanceledException or SocketException)
+            {
+                // The worker hung up, or the test is over.
+            }
+        });
+
+        // Deadline only: 10 s of handshake plus slack, well short of the ~40 s the trickle takes.
+        bool exited = await Task.WhenAny(worker.Exited, Task.Delay(TimeSpan.FromSeconds(25))) == worker.Exited;
+        await stop.CancelAsync();
+        await trickle;
+
+        Assert.True(exited, "the worker still waits for a Challenge trickled a byte at a time");
+        Assert.Equal(4, worker.ExitCode);
+    }
+
+    [Fact]
     public async Task Worker_ShutdownBehindPipelinedJobs_EveryReplyArrivesBeforeTheConnectionCloses()
     {
         const int jobs = 8;

@@ -69,6 +69,26 @@ internal static class ClusterOptions
     /// <summary>The options every command with a cluster mode takes.</summary>
     public static Option[] All => [Listen, Redis, Nodes, NodeWaitMs, Tls];
 
+    /// <summary>
+    /// Refuses cluster options given on a command line that runs no cluster mode: ignored silently, a --path-map or
+    /// --tls would let the user believe something happened that did not.
+    /// </summary>
+    /// <exception cref="CommandLineException">One of <see cref="All"/> or <paramref name="more"/> was given (exit 2).</exception>
+    public static void RefuseUnlessClustered(ParseResult parse, bool clustered, params Option[] more)
+    {
+        if (clustered)
+        {
+            return;
+        }
+        foreach (var option in All.Concat(more))
+        {
+            if (parse.GetResult(option) is { Implicit: false })
+            {
+                throw CommandLineException.Usage($"{option.Name} applies to --mode cluster only");
+            }
+        }
+    }
+
     /// <summary>The farm's certificate from --tls, or null without it.</summary>
     /// <exception cref="CommandLineException">The file is missing, unreadable, has no private key or the wrong usage (exit 2).</exception>
     public static FarmTls? LoadTls(ParseResult parse)

@@ -102,6 +102,7 @@ internal static class EchoCommand
         var latency = new List<LatencyMeasurement>();
         var supervision = CommonOptions.Supervision(parse);
         string shmDirectory = parse.GetValue(CommonOptions.ShmDirectory)!;
+        ClusterOptions.RefuseUnlessClustered(parse, modes.Contains("cluster"));
         await using var farm = modes.Contains("cluster") ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var runner = modes.Any(m => m is "pipe" or "shm")
             ? await EchoRunner.StartAsync(parse.GetValue(workersOption), supervision, shmDirectory, "pipe", log, cancellationToken)

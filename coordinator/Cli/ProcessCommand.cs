@@ -127,6 +127,7 @@ internal static class ProcessCommand
 
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
+        ClusterOptions.RefuseUnlessClustered(parse, mode == ExecutionMode.Cluster, s_pathMap);
         ClusterOptions.CheckTransport(parse, mode, wholeFiles: false);
         await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var engine = CreateEngine(mode, farm, parse, workersOption, log);
@@ -172,6 +173,7 @@ internal static class ProcessCommand
         }
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         var mode = ExecutionModes.Parse(parse.GetValue(s_mode)!);
+        ClusterOptions.RefuseUnlessClustered(parse, mode == ExecutionMode.Cluster, s_pathMap);
         ClusterOptions.CheckTransport(parse, mode, wholeFiles: request.Strategy == BatchStrategy.Files);
         await using var farm = mode == ExecutionMode.Cluster ? await ClusterOptions.StartFarmAsync(parse, log, cancellationToken) : null;
         await using var engine = CreateEngine(mode, farm, parse, workersOption, log);

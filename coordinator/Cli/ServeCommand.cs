@@ -85,6 +85,7 @@ internal static class ServeCommand
             throw CommandLineException.Usage($"--host: '{host}' is not an IP address (use 127.0.0.1, ::1 or 0.0.0.0)");
         }
         // The farm outlives the session (declared first, disposed last): the session's cluster engine uses its nodes.
+        ClusterOptions.RefuseUnlessClustered(parse, defaults.Mode == ExecutionMode.Cluster);
         ClusterFarm? startedFarm = null;
         try
         {

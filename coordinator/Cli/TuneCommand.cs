@@ -74,6 +74,7 @@ internal static class TuneCommand
         var log = LineLogger.For(error, parse.GetValue(CommonOptions.Verbose), cancellationToken);
         int[] counts = parse.GetValue(s_workers) is { Length: > 0 } given ? given : [.. Enumerable.Range(1, parse.GetValue(s_maxWorkers))];
         ExecutionMode[] modes = [.. parse.GetValue(s_modes)!.Select(ExecutionModes.Parse)];
+        ClusterOptions.RefuseUnlessClustered(parse, modes.Contains(ExecutionMode.Cluster));
         int repeat = parse.GetValue(s_repeat);
         var supervision = CommonOptions.Supervision(parse);
         string? input = parse.GetValue(s_input);

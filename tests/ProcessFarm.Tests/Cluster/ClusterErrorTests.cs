@@ -44,6 +44,19 @@ public sealed class ClusterErrorTests
         Assert.StartsWith("processfarm: --advertise 192.0.2.7: not an address of this machine (", line, StringComparison.Ordinal);
     }
 
+    [Theory]
+    [InlineData("process", "-m", "threads", "--path-map", "/tmp=/mnt/photos", "--path-map")]
+    [InlineData("process", "-m", "pipe", "--tls", "farm.pfx", "--tls")]
+    [InlineData("echo", "--mode", "pipe", "--listen", "127.0.0.1:1234", "--listen")]
+    [InlineData("tune", "--mode", "threads", "--nodes", "2", "--nodes")]
+    public async Task ClusterOptions_WithoutClusterMode_AreRefused_NotIgnored(string command, string modeOption, string mode, string option, string value, string named)
+    {
+        var result = await Integration.Cli.RunAsync(Path.GetTempPath(), command, modeOption, mode, option, value);
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.Equal($"processfarm: {named} applies to --mode cluster only", Assert.Single(result.ErrorLines));
+    }
+
     [Fact]
     public async Task Coordinator_WhenNoNodeJoins_GivesUpAtItsDeadline_WithOneLine()
     {

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Logging.Abstractions;
 using ProcessFarm.Coordinator.Cluster;
 using ProcessFarm.Shared.Protocol;
 using Xunit;
+using static ProcessFarm.Tests.Integration.SocketFrames;
 
 namespace ProcessFarm.Tests.Cluster;
 
@@ -192,30 +193,5 @@ public sealed partial class ClusterListenerTests : IAsyncDisposable
         Random.Shared.NextBytes(nonce);
         byte[] proof = HandshakeProof.Hello(secret, challenge, nonce, workerId, processId);
         return SendAsync(socket, f => f.WriteHello(new HelloMessage(ProtocolLimits.Version, workerId, processId, proof, "none", nonce)));
-    }
-
-    private static async Task SendAsync(Socket socket, Action<FrameWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        write(new FrameWriter(buffer));
-        await socket.SendAsync(buffer.WrittenMemory).AsTask().DefaultTimeout();
-    }
-
-    private static async Task<ReadOnlySequence<byte>> ReadFrameAsync(Socket socket)
-    {
-        byte[] header = await ReceiveExactlyAsync(socket, ProtocolLimits.FrameHeaderSize);
-        return new ReadOnlySequence<byte>(await ReceiveExactlyAsync(socket, BinaryPrimitives.ReadInt32BigEndian(header)));
-    }
-
-    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int length)
-    {
-        byte[] buffer = new byte[length];
-        for (int received = 0; received < length;)
-        {
-            int read = await socket.ReceiveAsync(buffer.AsMemory(received)).AsTask().DefaultTimeout();
-            Assert.True(read > 0, "the listener closed the connection");
-            received += read;
-        }
-        return buffer;
     }
 }

@@ -9,6 +9,7 @@ using ProcessFarm.Coordinator.Workers;
 using ProcessFarm.Shared.Protocol;
 using ProcessFarm.Tests.Protocol;
 using Xunit;
+using static ProcessFarm.Tests.Integration.SocketFrames;
 
 namespace ProcessFarm.Tests.Integration;
 
@@ -195,31 +196,6 @@ public sealed class TcpWorkerTests : IDisposable
 
     private Task<WorkerProcess> StartWorkerAsync() =>
         WorkerProcess.StartAsync(WorkerPath, ["--connect", $"tcp://{_listener.LocalEndpoint}"], 0, _secret, NullLogger.Instance);
-
-    private static async Task SendAsync(Socket socket, Action<FrameWriter> write)
-    {
-        var buffer = new ArrayBufferWriter<byte>();
-        write(new FrameWriter(buffer));
-        await socket.SendAsync(buffer.WrittenMemory).AsTask().DefaultTimeout();
-    }
-
-    private static async Task<ReadOnlySequence<byte>> ReadFrameAsync(Socket socket)
-    {
-        byte[] header = await ReceiveExactlyAsync(socket, ProtocolLimits.FrameHeaderSize);
-        return new ReadOnlySequence<byte>(await ReceiveExactlyAsync(socket, BinaryPrimitives.ReadInt32BigEndian(header)));
-    }
-
-    private static async Task<byte[]> ReceiveExactlyAsync(Socket socket, int length)
-    {
-        byte[] buffer = new byte[length];
-        for (int received = 0; received < length;)
-        {
-            int read = await socket.ReceiveAsync(buffer.AsMemory(received)).AsTask().DefaultTimeout();
-            Assert.True(read > 0, "the peer closed the connection");
-            received += read;
-        }
-        return buffer;
-    }
 
     /// <summary>Everything the peer sends until it closes the connection.</summary>
     private static async Task<byte[]> ReadToEndAsync(Socket socket)

@@ -42,19 +42,11 @@ public sealed record FileBytesJobParameters(
     internal override void Write(ref MessagePackWriter writer)
     {
         bool limited = MaxBytes != ProtocolLimits.MaxFileBytes;
-        writer.WriteMapHeader(5 + (Codec == CodecChoice.Auto ? 0 : 1) + (limited ? 1 : 0));
+        writer.WriteMapHeader(3 + FileJobParameters.EncodingKeyCount(Codec) + (limited ? 1 : 0));
         LutTileParameters.WriteExposure(ref writer, Ev, Gamma);
         writer.WriteString("output_extension"u8);
         writer.Write(OutputExtension);
-        writer.WriteString("quality"u8);
-        writer.Write(Quality);
-        writer.WriteString("max_pixels"u8);
-        writer.Write(MaxPixels);
-        if (Codec != CodecChoice.Auto)
-        {
-            writer.WriteString("codec"u8);
-            writer.Write(ImageCodecs.Name(Codec));
-        }
+        FileJobParameters.WriteEncoding(ref writer, Quality, MaxPixels, Codec);
         if (limited)
         {
             writer.WriteString("max_bytes"u8);
@@ -72,13 +64,14 @@ public sealed record FileBytesJobParameters(
             throw new ProtocolException(ErrorCode.InvalidArgument,
                 $"'output_extension' must be one of {string.Join(", ", ImageFormats.Extensions)} (any case), not '{(extension.Length > 16 ? extension[..16] + "..." : extension)}'");
         }
+        var (quality, maxPixels, codec) = FileJobParameters.ReadEncoding(map);
         return new FileBytesJobParameters(
             ev,
             gamma,
             extension,
-            (map.Present & ParameterKeys.Quality) != 0 ? (int)ParameterMap.InRange(map.Quality, 1, 100, ParameterKeys.Quality) : FileJobParameters.DefaultQuality,
-            (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels,
-            FileJobParameters.ParseCodec(map.Codec),
+            quality,
+            maxPixels,
+            codec,
             (map.Present & ParameterKeys.MaxBytes) != 0 ? (int)ParameterMap.InRange(map.MaxBytes, 1, ProtocolLimits.MaxFileBytes, ParameterKeys.MaxBytes) : ProtocolLimits.MaxFileBytes);
     }
 }

@@ -37,35 +37,47 @@ public sealed record FileJobParameters(
 
     internal override void Write(ref MessagePackWriter writer)
     {
-        writer.WriteMapHeader(Codec == CodecChoice.Auto ? 6 : 7);
+        writer.WriteMapHeader(4 + EncodingKeyCount(Codec));
         LutTileParameters.WriteExposure(ref writer, Ev, Gamma);
         writer.WriteString("input_path"u8);
         writer.Write(InputPath);
         writer.WriteString("output_path"u8);
         writer.Write(OutputPath);
+        WriteEncoding(ref writer, Quality, MaxPixels, Codec);
+    }
+
+    /// <summary>Keys <see cref="WriteEncoding"/> writes: quality and max_pixels, and codec unless auto.</summary>
+    internal static int EncodingKeyCount(CodecChoice codec) => codec == CodecChoice.Auto ? 2 : 3;
+
+    /// <summary>The keys both file job kinds share: "quality", "max_pixels" and, unless auto, "codec".</summary>
+    internal static void WriteEncoding(ref MessagePackWriter writer, int quality, long maxPixels, CodecChoice codec)
+    {
         writer.WriteString("quality"u8);
-        writer.Write(Quality);
+        writer.Write(quality);
         writer.WriteString("max_pixels"u8);
-        writer.Write(MaxPixels);
-        if (Codec != CodecChoice.Auto)
+        writer.Write(maxPixels);
+        if (codec != CodecChoice.Auto)
         {
             writer.WriteString("codec"u8);
-            writer.Write(ImageCodecs.Name(Codec));
+            writer.Write(ImageCodecs.Name(codec));
         }
     }
+
+    /// <summary>Those keys as read: absent quality and max_pixels take their defaults, each range-checked.</summary>
+    /// <exception cref="ProtocolException">A value out of range, or an unknown codec (InvalidArgument).</exception>
+    internal static (int Quality, long MaxPixels, CodecChoice Codec) ReadEncoding(in ParameterMap map) => (
+        (map.Present & ParameterKeys.Quality) != 0 ? (int)ParameterMap.InRange(map.Quality, 1, 100, ParameterKeys.Quality) : DefaultQuality,
+        (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels,
+        ParseCodec(map.Codec));
 
     internal static FileJobParameters From(in ParameterMap map)
     {
         map.Require(Required, JobKind.File);
         var (ev, gamma) = map.Exposure();
-        return new FileJobParameters(
-            ev,
-            gamma,
-            ParameterMap.Path(map.InputPath, ParameterKeys.InputPath),
-            ParameterMap.Path(map.OutputPath, ParameterKeys.OutputPath),
-            (map.Present & ParameterKeys.Quality) != 0 ? (int)ParameterMap.InRange(map.Quality, 1, 100, ParameterKeys.Quality) : DefaultQuality,
-            (map.Present & ParameterKeys.MaxPixels) != 0 ? ParameterMap.InRange(map.MaxPixels, 1, long.MaxValue, ParameterKeys.MaxPixels) : ImageFile.DefaultMaxPixels,
-            ParseCodec(map.Codec));
+        string input = ParameterMap.Path(map.InputPath, ParameterKeys.InputPath);
+        string output = ParameterMap.Path(map.OutputPath, ParameterKeys.OutputPath);
+        var (quality, maxPixels, codec) = ReadEncoding(map);
+        return new FileJobParameters(ev, gamma, input, output, quality, maxPixels, codec);
     }
 
     /// <summary>"codec" as read: absent is auto; empty or another name is InvalidArgument.</summary>
